@@ -1,0 +1,39 @@
+# Two commands a newcomer needs: `make run` and `make test`. Both build .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test test-postgres lint install sweep bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Bring the portal up on SQLite with demo data and print the logins.
+run: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py quickstart
+
+## The whole test suite (SQLite unless DATABASE_URL says otherwise).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## The same suite on the local PostgreSQL.
+test-postgres: $(STAMP)
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Run the deadline sweeper once against the demo database.
+sweep: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py sweep_deadlines
+
+clean:
+	rm -rf $(VENV) var

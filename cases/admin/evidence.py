@@ -1,0 +1,1 @@
+"""Evidence in the ministry console (built out with evidence handling)."""

@@ -1,0 +1,29 @@
+from cases.models.cases import Case, CaseQuerySet, ReferenceCounter
+from cases.models.events import CaseEvent
+from cases.models.evidence import CustodyEvent, Evidence
+from cases.models.meetings import Commitment, CommitmentUpdate, Meeting
+from cases.models.notifications import Notification
+from cases.models.platforms import Platform, PlatformMembership
+from cases.models.policies import DeadlineOverride, DeadlinePolicy, FineFactorValue, FinePolicy
+from cases.models.sanctions import Sanction, SanctionCase
+
+__all__ = [
+    "Case",
+    "CaseEvent",
+    "CaseQuerySet",
+    "Commitment",
+    "CommitmentUpdate",
+    "CustodyEvent",
+    "DeadlineOverride",
+    "DeadlinePolicy",
+    "Evidence",
+    "FineFactorValue",
+    "FinePolicy",
+    "Meeting",
+    "Notification",
+    "Platform",
+    "PlatformMembership",
+    "ReferenceCounter",
+    "Sanction",
+    "SanctionCase",
+]

@@ -1,0 +1,205 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cases import clock
+from cases.choices import CustodyKind, EvidenceKind, Visibility
+from cases.scoping import scope
+from cases.storage import evidence_storage
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # Liaisons see shared evidence that has not been withdrawn; ministry staff see everything.
+        return scope(
+            self, user, platform="case__platform", case="case", visibility="visibility",
+            extra=Q(withdrawn_at__isnull=True),
+        )
+
+
+class Evidence(models.Model):
+    """A file kept for a case. Its file, hash and size never change once stored."""
+
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
+    file = models.FileField(
+        verbose_name=_("file"),
+        storage=evidence_storage,
+        max_length=255,
+        editable=False,
+    )
+    sha256 = models.CharField(
+        verbose_name=_("SHA-256"),
+        max_length=64,
+        editable=False,
+        db_index=True,
+    )
+    size = models.PositiveBigIntegerField(
+        verbose_name=_("size (bytes)"),
+        editable=False,
+    )
+    content_type = models.CharField(
+        verbose_name=_("content type"),
+        max_length=100,
+        editable=False,
+    )
+    original_name = models.CharField(
+        verbose_name=_("original file name"),
+        max_length=255,
+        blank=True,
+        editable=False,
+    )
+    kind = models.CharField(
+        verbose_name=_("kind"),
+        max_length=20,
+        choices=EvidenceKind.choices,
+    )
+    visibility = models.CharField(
+        verbose_name=_("visibility"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.INTERNAL,
+    )
+    description = models.TextField(
+        verbose_name=_("description"),
+        blank=True,
+    )
+    source_url = models.URLField(
+        verbose_name=_("source URL"),
+        max_length=2048,
+        blank=True,
+    )
+    captured_at = models.DateTimeField(
+        verbose_name=_("captured at"),
+        null=True,
+        blank=True,
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="uploaded_evidence",
+        editable=False,
+    )
+    uploaded_at = models.DateTimeField(
+        verbose_name=_("uploaded at"),
+        default=clock.now,
+        editable=False,
+    )
+    first_copy = models.ForeignKey(
+        "self",
+        verbose_name=_("first copy"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="later_copies",
+        help_text=_("The earlier upload of the identical file whose stored copy this record shares."),
+    )
+    withdrawn_at = models.DateTimeField(
+        verbose_name=_("withdrawn at"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="withdrawn_evidence",
+    )
+    withdrawal_reason = models.TextField(
+        verbose_name=_("withdrawal reason"),
+        blank=True,
+        editable=False,
+    )
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        indexes = [
+            models.Index(fields=["case", "-uploaded_at"], name="evidence_case_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.sha256[:12]}"
+
+
+class CustodyEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # The chain of custody is a ministry record.
+        from cases.roles import is_ministry
+
+        return self if is_ministry(user) else self.none()
+
+
+class CustodyEvent(models.Model):
+    """Chain of custody: every upload, download, verification and withdrawal of an evidence item."""
+
+    evidence = models.ForeignKey(
+        Evidence,
+        verbose_name=_("evidence"),
+        on_delete=models.PROTECT,
+        related_name="custody_events",
+    )
+    kind = models.CharField(
+        verbose_name=_("kind"),
+        max_length=20,
+        choices=CustodyKind.choices,
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="custody_events",
+    )
+    actor_name = models.CharField(
+        verbose_name=_("actor's name"),
+        max_length=200,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("time"),
+        default=clock.now,
+    )
+    ip_address = models.GenericIPAddressField(
+        verbose_name=_("IP address"),
+        null=True,
+        blank=True,
+    )
+    user_agent = models.CharField(
+        verbose_name=_("user agent"),
+        max_length=300,
+        blank=True,
+    )
+    note = models.TextField(
+        verbose_name=_("note"),
+        blank=True,
+    )
+    data = models.JSONField(
+        verbose_name=_("data"),
+        default=dict,
+        blank=True,
+    )
+
+    objects = CustodyEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("custody event")
+        verbose_name_plural = _("custody events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.actor_name}"

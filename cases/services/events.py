@@ -1,0 +1,45 @@
+"""The one writer of case timeline entries."""
+
+from django.utils.translation import gettext as _
+
+from cases import clock
+from cases.choices import Visibility
+from cases.models import Case, CaseEvent
+
+SYSTEM_NAME = "Patuh"
+
+
+def actor_name(user) -> str:
+    if user is None:
+        return SYSTEM_NAME
+    return user.get_full_name() or user.get_username()
+
+
+def record_event(
+    case: Case,
+    kind: str,
+    *,
+    actor,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    visibility: str = Visibility.SHARED,
+    data: dict | None = None,
+) -> CaseEvent:
+    """Append one event. Call inside the transaction that made the change it records."""
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        actor=actor,
+        actor_name=actor_name(actor),
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        visibility=visibility,
+        created_at=clock.now(),
+        data=data or {},
+    )
+
+
+def system_label() -> str:
+    return _("Patuh (system)")

@@ -1,0 +1,157 @@
+"""The notification outbox: queue with a unique key, deliver each row exactly once.
+
+Why an outbox: a notice is queued in the same transaction as the change it announces, so it is never
+lost when a mail server is down, and the unique key means two sweepers queue it once.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import clock
+from cases.choices import NotificationKind
+from cases.models import Case, Notification, PlatformMembership
+from cases.roles import ADMINISTRATOR, LIAISON, SUPERVISOR
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# A claim older than this is presumed to belong to a crashed sender and may be taken again.
+STALE_CLAIM_MINUTES = 10
+
+
+@dataclass(frozen=True)
+class Recipient:
+    key: str
+    user_id: int | None
+    email: str
+
+
+def platform_recipients(platform) -> list[Recipient]:
+    """The platform's active liaisons with an email; the platform's contact address if there are none."""
+    rows = (
+        PlatformMembership.objects.filter(
+            platform=platform, is_active=True, user__is_active=True, user__groups__name=LIAISON
+        )
+        .exclude(user__email="")
+        .values_list("user_id", "user__email")
+        .distinct()
+    )
+    people = [Recipient(key=f"u{uid}", user_id=uid, email=email) for uid, email in rows]
+    if not people and platform.contact_email:
+        people = [Recipient(key="platform", user_id=None, email=platform.contact_email)]
+    return people
+
+
+def supervisor_recipients() -> list[Recipient]:
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[SUPERVISOR, ADMINISTRATOR])
+        .exclude(email="")
+        .values_list("id", "email")
+        .distinct()
+    )
+    return [Recipient(key=f"u{uid}", user_id=uid, email=email) for uid, email in users]
+
+
+def _fmt(dt) -> str:
+    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M %Z") if dt else "-"
+
+
+def queue(*, kind: str, key: str, recipients: list[Recipient], subject: str, body: str,
+          case: Case | None = None, urgent: bool = False) -> int:
+    """Queue one notice per recipient. Returns how many rows this call added (0 if already queued)."""
+    now = clock.now()
+    rows = [
+        Notification(
+            key=f"{key}:{r.key}"[:200], kind=kind, recipient_id=r.user_id, to_email=r.email,
+            subject=subject[:300], body=body, case=case, urgent=urgent, created_at=now,
+        )
+        for r in recipients
+    ]
+    if not rows:
+        return 0
+    before = Notification.objects.filter(key__in=[n.key for n in rows]).count()
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return Notification.objects.filter(key__in=[n.key for n in rows]).count() - before
+
+
+def queue_case_submitted(case: Case) -> int:
+    urgent = case.tier == "urgent"
+    prefix = _("[URGENT] ") if urgent else ""
+    subject = prefix + _("New takedown order %(ref)s: due %(due)s") % {"ref": case.reference, "due": _fmt(case.due_at)}
+    body = _(
+        "A takedown order was submitted to %(platform)s.\n\nReference: %(ref)s\nCategory: %(category)s\n"
+        "Tier: %(tier)s\nDue: %(due)s\n\nOpen the platform console to acknowledge it and report the action taken."
+    ) % {
+        "platform": case.platform.name, "ref": case.reference, "category": case.get_category_display(),
+        "tier": case.get_tier_display(), "due": _fmt(case.due_at),
+    }
+    return queue(
+        kind=NotificationKind.CASE_SUBMITTED, key=f"submitted:{case.pk}:{case.submission_count}",
+        recipients=platform_recipients(case.platform), subject=subject, body=body, case=case, urgent=urgent,
+    )
+
+
+def queue_due_soon(case: Case) -> int:
+    subject = _("Deadline approaching for %(ref)s: due %(due)s") % {"ref": case.reference, "due": _fmt(case.due_at)}
+    body = _("Case %(ref)s on %(platform)s is due at %(due)s and no action has been reported yet.") % {
+        "ref": case.reference, "platform": case.platform.name, "due": _fmt(case.due_at),
+    }
+    return queue(
+        kind=NotificationKind.DUE_SOON, key=f"due_soon:{case.pk}:{case.submission_count}:{case.due_at:%Y%m%d%H%M}",
+        recipients=platform_recipients(case.platform), subject=subject, body=body, case=case,
+        urgent=case.tier == "urgent",
+    )
+
+
+def queue_overdue(case: Case) -> int:
+    subject = _("Overdue: %(ref)s on %(platform)s") % {"ref": case.reference, "platform": case.platform.name}
+    body = _(
+        "Case %(ref)s on %(platform)s passed its deadline (%(due)s) with no action reported. "
+        "The next sanction step has been proposed for your decision."
+    ) % {"ref": case.reference, "platform": case.platform.name, "due": _fmt(case.due_at)}
+    return queue(
+        kind=NotificationKind.OVERDUE, key=f"overdue:{case.pk}:{case.due_at:%Y%m%d%H%M}",
+        recipients=supervisor_recipients(), subject=subject, body=body, case=case, urgent=True,
+    )
+
+
+def deliver_pending(limit: int = 500) -> tuple[int, int]:
+    """Send unsent notices. Each row is claimed by compare-and-swap first, so two senders never both send it.
+
+    Returns (sent, failed).
+    """
+    now = clock.now()
+    stale = now - timezone.timedelta(minutes=STALE_CLAIM_MINUTES)
+    candidates = list(
+        Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+        .order_by("created_at", "id")
+        .values_list("id", "claimed_at")[:limit]
+    )
+    sent = failed = 0
+    for pk, claimed_at in candidates:
+        won = Notification.objects.filter(pk=pk, sent_at__isnull=True, claimed_at=claimed_at).update(
+            claimed_at=now, attempts=F("attempts") + 1
+        )
+        if not won:
+            continue
+        note = Notification.objects.get(pk=pk)
+        try:
+            send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.to_email])
+        except Exception as exc:  # noqa: BLE001 - any transport error is recorded and retried later
+            failed += 1
+            Notification.objects.filter(pk=pk).update(claimed_at=None, last_error=str(exc)[:1000])
+            log.warning("notification %s failed: %s", pk, type(exc).__name__)
+            continue
+        Notification.objects.filter(pk=pk).update(sent_at=clock.now(), last_error="")
+        sent += 1
+    return sent, failed
+

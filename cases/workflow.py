@@ -1,0 +1,339 @@
+"""The case lifecycle: one table of transitions and one function that applies them.
+
+Everything that changes a case's status (both consoles, the API, management commands, the demo) calls
+`transition()`. It locks the row, re-checks the from-state, the actor's role and platform, validates
+the data, stamps the timestamps and deadline, and writes exactly one event, all in one transaction.
+A refusal raises `TransitionError` and changes nothing.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from cases import clock
+from cases.choices import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    ActionTaken,
+    CaseStatus,
+    EventKind,
+    ObjectionReason,
+    Visibility,
+)
+from cases.models import Case
+from cases.roles import ADMINISTRATOR, ANALYST, LIAISON, ROLE_LABELS, SUPERVISOR, liaison_platform_ids, roles_of
+from cases.services.deadlines import deadline_window
+from cases.services.events import record_event
+
+# A platform's clock may run a little ahead of ours; a reported time this far "in the future" is accepted.
+CLOCK_SKEW = timedelta(minutes=2)
+
+S = CaseStatus
+MINISTRY_OPERATORS = frozenset({ANALYST, SUPERVISOR, ADMINISTRATOR})
+DECIDERS = frozenset({SUPERVISOR, ADMINISTRATOR})
+PLATFORM = frozenset({LIAISON})
+
+
+class TransitionError(Exception):
+    """A refused transition. `message` is for a person; `field_errors` maps a data field to its problem."""
+
+    def __init__(self, message, *, field_errors: dict | None = None, code: str = "refused"):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field_errors = {k: str(v) for k, v in (field_errors or {}).items()}
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    roles: frozenset[str]
+    event: str
+    label: object  # the button text
+    verb: object  # "it cannot be <verb>"
+    fields: tuple[str, ...] = ()  # data fields accepted besides `note`
+    note_required: bool = False
+    new_deadline: bool = False
+    # Runs after validation with (case, cleaned data, now); sets the action's own fields.
+    apply: Callable | None = field(default=None, compare=False)
+    validate: Callable | None = field(default=None, compare=False)
+
+
+# --- per-action validation and effects -------------------------------------------------------------
+
+
+def _parse_time(value) -> datetime | None:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and value.strip():
+        parsed = parse_datetime(value.strip())
+    else:
+        return None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _validate_report_action(case: Case, data: dict, now: datetime) -> dict:
+    errors = {}
+    action_taken = data.get("action_taken")
+    if action_taken not in ActionTaken.values:
+        errors["action_taken"] = _("Choose what the platform did: %(choices)s.") % {
+            "choices": ", ".join(ActionTaken.values)
+        }
+    raw_time = data.get("action_taken_at")
+    taken_at = _parse_time(raw_time)
+    if raw_time in (None, ""):
+        errors["action_taken_at"] = _("Say when the action was taken.")
+    elif taken_at is None:
+        errors["action_taken_at"] = _("Give the time as an ISO 8601 date and time, e.g. 2026-03-01T14:30+07:00.")
+    elif taken_at > now + CLOCK_SKEW:
+        errors["action_taken_at"] = _("The action time may not be in the future.")
+    elif case.submitted_at and taken_at < case.submitted_at:
+        errors["action_taken_at"] = _("The action time may not be before the case was submitted (%(at)s).") % {
+            "at": timezone.localtime(case.submitted_at).strftime("%Y-%m-%d %H:%M")
+        }
+    if errors:
+        raise TransitionError(_("The action report is incomplete or invalid."), field_errors=errors, code="invalid")
+    return {"action_taken": action_taken, "action_taken_at": taken_at}
+
+
+def _apply_report_action(case: Case, cleaned: dict, now: datetime) -> dict:
+    case.action_taken = cleaned["action_taken"]
+    case.action_taken_at = cleaned["action_taken_at"]
+    case.actioned_at = now
+    case.is_late = bool(case.due_at and now > case.due_at)
+    return {
+        "action_taken": cleaned["action_taken"],
+        "action_taken_at": cleaned["action_taken_at"].isoformat(),
+        "late": case.is_late,
+    }
+
+
+def _validate_object(case: Case, data: dict, now: datetime) -> dict:
+    errors = {}
+    reason = data.get("reason")
+    if reason not in ObjectionReason.values:
+        errors["reason"] = _("Choose a reason: %(choices)s.") % {"choices": ", ".join(ObjectionReason.values)}
+    text = (data.get("text") or "").strip()
+    if not text:
+        errors["text"] = _("Explain the objection.")
+    if errors:
+        raise TransitionError(_("The objection is incomplete."), field_errors=errors, code="invalid")
+    return {"reason": reason, "text": text}
+
+
+def _apply_object(case: Case, cleaned: dict, now: datetime) -> dict:
+    case.objected_at = now
+    case.objection_reason = cleaned["reason"]
+    case.objection_text = cleaned["text"]
+    return {"reason": cleaned["reason"], "text": cleaned["text"]}
+
+
+def _apply_acknowledge(case: Case, cleaned: dict, now: datetime) -> dict:
+    case.acknowledged_at = now
+    return {}
+
+
+def _apply_verify(case: Case, cleaned: dict, now: datetime) -> dict:
+    case.verified_at = now
+    case.closed_at = now
+    return {}
+
+
+def _apply_withdraw(case: Case, cleaned: dict, now: datetime) -> dict:
+    case.withdrawn_at = now
+    case.closed_at = now
+    return {}
+
+
+def _apply_reopen(case: Case, cleaned: dict, now: datetime) -> dict:
+    previous = {
+        "previous_action_taken": case.action_taken,
+        "previous_actioned_at": case.actioned_at.isoformat() if case.actioned_at else None,
+        "previous_late": case.is_late,
+    }
+    case.action_taken = ""
+    case.action_taken_at = None
+    case.actioned_at = None
+    case.acknowledged_at = None
+    return previous
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition(
+            action="submit", sources=(S.DRAFT,), target=S.SUBMITTED, roles=MINISTRY_OPERATORS,
+            event=EventKind.SUBMITTED, label=_("Submit to platform"), verb=_("submitted"), new_deadline=True,
+        ),
+        Transition(
+            action="acknowledge", sources=(S.SUBMITTED,), target=S.ACKNOWLEDGED, roles=PLATFORM,
+            event=EventKind.ACKNOWLEDGED, label=_("Acknowledge"), verb=_("acknowledged"), apply=_apply_acknowledge,
+        ),
+        Transition(
+            action="report_action", sources=(S.SUBMITTED, S.ACKNOWLEDGED), target=S.ACTIONED, roles=PLATFORM,
+            event=EventKind.ACTION_REPORTED, label=_("Report action taken"), verb=_("reported as actioned"),
+            fields=("action_taken", "action_taken_at"), validate=_validate_report_action,
+            apply=_apply_report_action,
+        ),
+        Transition(
+            action="object", sources=(S.SUBMITTED, S.ACKNOWLEDGED), target=S.OBJECTED, roles=PLATFORM,
+            event=EventKind.OBJECTED, label=_("Object"), verb=_("objected to"), fields=("reason", "text"),
+            validate=_validate_object, apply=_apply_object,
+        ),
+        Transition(
+            action="uphold_objection", sources=(S.OBJECTED,), target=S.WITHDRAWN, roles=DECIDERS,
+            event=EventKind.OBJECTION_UPHELD, label=_("Uphold objection (withdraw case)"),
+            verb=_("withdrawn on objection"), note_required=True, apply=_apply_withdraw,
+        ),
+        Transition(
+            action="reject_objection", sources=(S.OBJECTED,), target=S.ACKNOWLEDGED, roles=DECIDERS,
+            event=EventKind.OBJECTION_REJECTED, label=_("Reject objection (new deadline)"),
+            verb=_("returned to the platform"), note_required=True, new_deadline=True,
+        ),
+        Transition(
+            action="verify", sources=(S.ACTIONED,), target=S.VERIFIED, roles=MINISTRY_OPERATORS,
+            event=EventKind.VERIFIED, label=_("Verify and close"), verb=_("verified"), apply=_apply_verify,
+        ),
+        Transition(
+            action="reopen", sources=(S.ACTIONED,), target=S.SUBMITTED, roles=MINISTRY_OPERATORS,
+            event=EventKind.REOPENED, label=_("Reopen (content still up)"), verb=_("reopened"),
+            note_required=True, new_deadline=True, apply=_apply_reopen,
+        ),
+        Transition(
+            action="withdraw", sources=OPEN_STATUSES, target=S.WITHDRAWN, roles=DECIDERS,
+            event=EventKind.WITHDRAWN, label=_("Withdraw"), verb=_("withdrawn"), note_required=True,
+            apply=_apply_withdraw,
+        ),
+    )
+}
+
+
+# --- checks ---------------------------------------------------------------------------------------
+
+
+def _role_list(roles) -> str:
+    return ", ".join(str(ROLE_LABELS[r]).lower() for r in sorted(roles))
+
+
+def refusal(case: Case, spec: Transition, actor) -> TransitionError | None:
+    """Why `actor` may not apply `spec` to `case` now, or None if they may."""
+    if case.status not in spec.sources:
+        already = _("already ") if case.status in CLOSED_STATUSES or case.status == spec.target else ""
+        return TransitionError(
+            _("Case %(ref)s is %(already)s%(status)s; it cannot be %(verb)s.")
+            % {"ref": case.reference, "already": already, "status": case.get_status_display().lower(),
+               "verb": spec.verb},
+            code="state",
+        )
+    held = roles_of(actor) & spec.roles
+    if not held:
+        return TransitionError(
+            _("Only a %(roles)s may do this: case %(ref)s cannot be %(verb)s by you.")
+            % {"roles": _role_list(spec.roles), "ref": case.reference, "verb": spec.verb},
+            code="forbidden",
+        )
+    if held == {LIAISON} and case.platform_id not in liaison_platform_ids(actor):
+        return TransitionError(
+            _("You do not act for %(platform)s.") % {"platform": case.platform}, code="forbidden"
+        )
+    return None
+
+
+def available_actions(case: Case, actor) -> list[Transition]:
+    """The transitions this actor may apply to this case now, in table order (for buttons)."""
+    return [spec for spec in TRANSITIONS.values() if refusal(case, spec, actor) is None]
+
+
+# --- the service ----------------------------------------------------------------------------------
+
+
+def transition(case: Case, action: str, *, actor, note: str = "", **data) -> Case:
+    """Apply `action` to `case` as `actor`. Returns the updated case; raises TransitionError if refused."""
+    spec = TRANSITIONS.get(action)
+    if spec is None:
+        raise TransitionError(
+            _("Unknown action %(action)s. Known actions: %(known)s.")
+            % {"action": action, "known": ", ".join(TRANSITIONS)},
+            code="unknown",
+        )
+    unexpected = sorted(set(data) - set(spec.fields))
+    if unexpected:
+        raise TransitionError(
+            _("Unexpected data for %(action)s: %(fields)s.") % {"action": action, "fields": ", ".join(unexpected)},
+            field_errors={f: _("Not accepted for this action.") for f in unexpected},
+            code="invalid",
+        )
+    note = (note or "").strip()
+    with transaction.atomic():
+        # 1. Lock the row and re-read it: the caller's copy may be stale.
+        locked = Case.objects.select_for_update().select_related("platform").get(pk=case.pk)
+        # 2. Re-check state, role and platform against the locked row.
+        problem = refusal(locked, spec, actor)
+        if problem is not None:
+            raise problem
+        # 3. Validate the action's data.
+        now = clock.now()
+        if spec.note_required and not note:
+            raise TransitionError(
+                _("A note is required to %(label)s.") % {"label": str(spec.label).lower()},
+                field_errors={"note": _("This field is required.")}, code="invalid",
+            )
+        cleaned = spec.validate(locked, data, now) if spec.validate else {}
+        # 4. Stamp the timestamps and the action's own fields.
+        from_status = locked.status
+        event_data = spec.apply(locked, cleaned, now) if spec.apply else {}
+        if spec.new_deadline:
+            event_data.update(_start_clock(locked, now, first=(action == "submit"), actor=actor))
+        locked.status = spec.target
+        locked.updated_at = now
+        locked.version += 1
+        locked.save()
+        # 5. Exactly one event, in the same transaction.
+        record_event(
+            locked, spec.event, actor=actor, from_status=from_status, to_status=spec.target, note=note,
+            visibility=Visibility.SHARED, data=event_data,
+        )
+        # 6. Side effects that must not be lost travel through the outbox, in the same transaction.
+        if spec.target == S.SUBMITTED:
+            from cases.services.notifications import queue_case_submitted
+
+            queue_case_submitted(locked)
+    _copy_state(locked, case)
+    return case
+
+
+def _start_clock(case: Case, now: datetime, *, first: bool, actor) -> dict:
+    """Stamp a new deadline. Reopening and rejected objections start a fresh cycle."""
+    window = deadline_window(platform_id=case.platform_id, category=case.category, tier=case.tier)
+    previous = {
+        "previous_due_at": case.due_at.isoformat() if case.due_at else None,
+        "previous_overdue_at": case.overdue_at.isoformat() if case.overdue_at else None,
+    }
+    if first:
+        case.submitted_at = now
+        case.submitted_by = actor
+    if case.status != S.OBJECTED:
+        # A new submission cycle (first submit or reopen); a rejected objection keeps the submission.
+        case.submission_count += 1
+    case.deadline_hours = window.hours
+    case.due_at = window.due_from(now)
+    case.overdue_at = None
+    case.is_late = False
+    return {**previous, "due_at": case.due_at.isoformat(), "deadline_hours": window.hours,
+            "deadline_source": window.source}
+
+
+def _copy_state(source: Case, target: Case) -> None:
+    if source is target:
+        return
+    for f in Case._meta.concrete_fields:
+        setattr(target, f.attname, getattr(source, f.attname))

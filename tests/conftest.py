@@ -1,0 +1,117 @@
+"""Personas, set up once per test: an analyst, a supervisor, an administrator, an auditor, a liaison of
+platform A (Telegram), a liaison of platform B (Facebook), and the anonymous visitor.
+
+Data is created through the services, so the audit trail is exercised by every test that uses it.
+"""
+
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, Group
+from django.db import connection
+
+from cases import roles
+from cases.choices import Category
+from cases.models import Platform, PlatformMembership
+from cases.services.cases import create_case
+
+_counter = itertools.count(1)
+
+
+def make_user(username: str, role: str | None, *, platform: Platform | None = None, **extra):
+    User = get_user_model()
+    user = User.objects.create_user(
+        username=username, password="correct-horse-battery", email=f"{username}@example.org",
+        is_staff=role in roles.MINISTRY_ROLES, **extra,
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    if platform is not None:
+        PlatformMembership.objects.create(user=user, platform=platform)
+    return user
+
+
+@pytest.fixture
+def platform_a(db):
+    return Platform.objects.create(name="Telegram", slug="telegram", hosts="t.me telegram.org",
+                                   contact_email="abuse@telegram.example")
+
+
+@pytest.fixture
+def platform_b(db):
+    return Platform.objects.create(name="Facebook", slug="facebook", hosts="facebook.com",
+                                   contact_email="legal@facebook.example")
+
+
+@pytest.fixture
+def analyst(db):
+    return make_user("analyst", roles.ANALYST)
+
+
+@pytest.fixture
+def supervisor(db):
+    return make_user("supervisor", roles.SUPERVISOR)
+
+
+@pytest.fixture
+def administrator(db):
+    return make_user("administrator", roles.ADMINISTRATOR)
+
+
+@pytest.fixture
+def auditor(db):
+    return make_user("auditor", roles.AUDITOR)
+
+
+@pytest.fixture
+def liaison_a(platform_a):
+    return make_user("liaison_a", roles.LIAISON, platform=platform_a)
+
+
+@pytest.fixture
+def liaison_b(platform_b):
+    return make_user("liaison_b", roles.LIAISON, platform=platform_b)
+
+
+@pytest.fixture
+def anonymous():
+    return AnonymousUser()
+
+
+@pytest.fixture
+def make_case(analyst, platform_a):
+    """Create a case through the service. Defaults: a standard-tier hoax on platform A, as a draft."""
+
+    def _make(*, platform=None, actor=None, submit=False, url=None, category=Category.HOAX, **kwargs):
+        n = next(_counter)
+        return create_case(
+            actor=actor or analyst,
+            platform=platform or platform_a,
+            category=category,
+            location_url=url or f"https://t.me/example_channel_{n}/{n}",
+            legal_basis=kwargs.pop("legal_basis", "UU ITE Art. 28(1)"),
+            reasons=kwargs.pop("reasons", "Spreads a fabricated claim about a public health measure."),
+            submit=submit,
+            **kwargs,
+        )
+
+    return _make
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` are skipped on SQLite, with the reason shown."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" in engine:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
