@@ -1,0 +1,96 @@
+"""The deadline sweeper: marks overdue cases, proposes the next sanction, queues and sends notices.
+
+Meant to run every minute. Safe to run twice, or in two processes at once: each overdue case is claimed by
+a compare-and-swap UPDATE, and only the process whose UPDATE won writes the event, the proposal and the
+notice; notices are keyed in the outbox and claimed before sending.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from cases import clock
+from cases.choices import AWAITING_ACTION_STATUSES, EventKind, Visibility
+from cases.models import Case
+from cases.services import notifications
+from cases.services.events import record_event
+from cases.services.sanctions import propose_for_overdue_case
+
+BATCH = 500
+
+
+@dataclass
+class SweepReport:
+    overdue: list[str] = field(default_factory=list)
+    proposals: dict[str, int] = field(default_factory=dict)  # reference -> sanction id
+    due_soon_queued: int = 0
+    sent: int = 0
+    failed: int = 0
+    dry_run: bool = False
+    would_send: int = 0
+
+
+def _overdue_candidates(now):
+    return Case.objects.filter(status__in=AWAITING_ACTION_STATUSES, overdue_at__isnull=True, due_at__lte=now)
+
+
+def _due_soon_candidates(now):
+    horizon = now + timedelta(minutes=settings.PATUH["DUE_SOON_MINUTES"])
+    return Case.objects.filter(
+        status__in=AWAITING_ACTION_STATUSES, overdue_at__isnull=True, due_at__gt=now, due_at__lte=horizon
+    )
+
+
+def mark_overdue(case_id: int, now) -> Case | None:
+    """Claim one case as overdue. Returns the case if this call won, None if another sweeper (or an action) did."""
+    with transaction.atomic():
+        won = _overdue_candidates(now).filter(pk=case_id).update(overdue_at=F("due_at"))
+        if not won:
+            return None
+        case = Case.objects.select_related("platform").get(pk=case_id)
+        record_event(
+            case, EventKind.OVERDUE, actor=None, visibility=Visibility.SHARED,
+            note="", data={"due_at": case.due_at.isoformat(), "detected_at": now.isoformat()},
+        )
+        sanction = propose_for_overdue_case(case)
+        notifications.queue_overdue(case)
+        case._proposal_id = sanction.pk
+        return case
+
+
+def sweep(*, dry_run: bool = False, deliver: bool = True) -> SweepReport:
+    now = clock.now()
+    report = SweepReport(dry_run=dry_run)
+    if dry_run:
+        report.overdue = list(_overdue_candidates(now).values_list("reference", flat=True))
+        report.due_soon_queued = _due_soon_candidates(now).count()
+        from cases.models import Notification
+
+        report.would_send = Notification.objects.filter(sent_at__isnull=True).count()
+        return report
+
+    # 1. Overdue, in batches so a backlog never holds one long transaction.
+    while True:
+        ids = list(_overdue_candidates(now).order_by("due_at").values_list("pk", flat=True)[:BATCH])
+        if not ids:
+            break
+        for case_id in ids:
+            case = mark_overdue(case_id, now)
+            if case is not None:
+                report.overdue.append(case.reference)
+                report.proposals[case.reference] = case._proposal_id
+        if len(ids) < BATCH:
+            break
+
+    # 2. Deadline approaching: one notice per case and deadline (the outbox key makes repeats no-ops).
+    for case in _due_soon_candidates(now).select_related("platform").iterator(chunk_size=BATCH):
+        with transaction.atomic():
+            report.due_soon_queued += notifications.queue_due_soon(case)
+
+    # 3. Deliver whatever is waiting in the outbox.
+    if deliver:
+        report.sent, report.failed = notifications.deliver_pending()
+    return report
