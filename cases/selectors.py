@@ -30,15 +30,15 @@ def measure_commitment(
     """Measure from the cases, not from anyone's say-so. None for a commitment with no measurable target."""
     if not commitment.is_measured:
         return None
-    end = end or clock.now()
     now = clock.now()
     target = timedelta(hours=commitment.target_hours)
     qs = Case.objects.filter(
         platform_id=commitment.platform_id,
         category=commitment.measured_category,
         submitted_at__gte=start,
-        submitted_at__lt=end,
     ).exclude(status=CaseStatus.WITHDRAWN)
+    if end is not None:
+        qs = qs.filter(submitted_at__lt=end)
     met_q = Q(actioned_at__isnull=False, actioned_at__lte=F("submitted_at") + target)
     pending_q = Q(actioned_at__isnull=True, submitted_at__gt=now - target)
     figures = qs.aggregate(cases=Count("id"), met=Count("id", filter=met_q), pending=Count("id", filter=pending_q))

@@ -256,8 +256,12 @@ def available_actions(case: Case, actor) -> list[Transition]:
 # --- the service ----------------------------------------------------------------------------------
 
 
-def transition(case: Case, action: str, *, actor, note: str = "", **data) -> Case:
-    """Apply `action` to `case` as `actor`. Returns the updated case; raises TransitionError if refused."""
+def transition(case: Case, action: str, *, actor, note: str = "", expected_version: int | None = None, **data) -> Case:
+    """Apply `action` to `case` as `actor`. Returns the updated case; raises TransitionError if refused.
+
+    `expected_version` is the case version the actor was looking at (the console form, the API's If-Match).
+    When given, the action is refused if anyone changed the case since, so nobody acts on a stale picture.
+    """
     spec = TRANSITIONS.get(action)
     if spec is None:
         raise TransitionError(
@@ -280,6 +284,13 @@ def transition(case: Case, action: str, *, actor, note: str = "", **data) -> Cas
         problem = refusal(locked, spec, actor)
         if problem is not None:
             raise problem
+        if expected_version is not None and locked.version != expected_version:
+            raise TransitionError(
+                _("Case %(ref)s was changed by someone else since you opened it (it is now %(status)s). "
+                  "Reload it and decide again.")
+                % {"ref": locked.reference, "status": locked.get_status_display().lower()},
+                code="stale",
+            )
         # 3. Validate the action's data.
         now = clock.now()
         if spec.note_required and not note:

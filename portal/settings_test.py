@@ -9,5 +9,5 @@ os.environ.setdefault("PATUH_VAR_DIR", tempfile.mkdtemp(prefix="patuh-test-"))
 from portal.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 LANGUAGE_CODE = "en"

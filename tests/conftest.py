@@ -26,6 +26,8 @@ def make_user(username: str, role: str | None, *, platform: Platform | None = No
         is_staff=role in roles.MINISTRY_ROLES, **extra,
     )
     if role:
+        if not Group.objects.filter(name=role).exists():
+            roles.sync_role_groups()  # a transactional test flushed the migration's groups
         user.groups.add(Group.objects.get(name=role))
     if platform is not None:
         PlatformMembership.objects.create(user=user, platform=platform)
