@@ -142,3 +142,43 @@ PATUH = {
     # Issued sanctions older than this no longer count on the escalation ladder.
     "LADDER_LOOKBACK_DAYS": int(os.environ.get("PATUH_LADDER_LOOKBACK_DAYS", "365")),
 }
+
+# --- Evidence ------------------------------------------------------------------------------------
+# Evidence files (screenshots of terrorist propaganda, of child abuse, ...) are handled only by
+# cases.services.evidence and served only by the download view. See docs/evidence.md.
+
+# Largest accepted upload, in MB (1 MB = 1024 * 1024 bytes).
+EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("PATUH_EVIDENCE_MAX_UPLOAD_MB", "100")) * 1024 * 1024
+
+# Where files are stored. Default: the private local directory EVIDENCE_ROOT (above). Set
+# PATUH_EVIDENCE_S3_BUCKET to use S3-compatible object storage instead (AWS, MinIO, Ceph, ...).
+# Credentials are never put here: boto3 reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or an
+# instance role) from the environment. EVIDENCE_ROOT is still used as scratch space for uploads.
+EVIDENCE_STORAGE = {"BACKEND": "cases.storage.PrivateFileSystemStorage", "OPTIONS": {}}
+if os.environ.get("PATUH_EVIDENCE_S3_BUCKET"):
+    EVIDENCE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["PATUH_EVIDENCE_S3_BUCKET"],
+            "endpoint_url": os.environ.get("PATUH_EVIDENCE_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("PATUH_EVIDENCE_S3_REGION") or None,
+            "addressing_style": os.environ.get("PATUH_EVIDENCE_S3_ADDRESSING_STYLE") or None,  # "path" for MinIO
+            "location": os.environ.get("PATUH_EVIDENCE_S3_PREFIX", "evidence"),
+            "default_acl": "private",  # never public-read, whatever the bucket's default
+            "file_overwrite": False,  # a stored file is never replaced; a clash gets a new name
+            "querystring_auth": True,  # any URL django-storages builds is signed (Patuh never hands one out)
+            "object_parameters": (
+                {"ServerSideEncryption": os.environ["PATUH_EVIDENCE_S3_SSE"]}
+                if os.environ.get("PATUH_EVIDENCE_S3_SSE") else {}
+            ),
+        },
+    }
+
+# nginx X-Accel-Redirect: when set (e.g. "/protected-evidence/"), the download view still checks scope,
+# verifies the hash and writes custody, then lets nginx send the bytes from an `internal` location
+# aliased to EVIDENCE_ROOT. Local storage only. Empty: Django streams the file itself.
+EVIDENCE_X_ACCEL_PREFIX = os.environ.get("PATUH_EVIDENCE_X_ACCEL", "")
+
+# How many reverse proxies in front of Django append to X-Forwarded-For. 0: the custody trail records
+# REMOTE_ADDR. Set it to 1 behind a single nginx so the recorded IP is the client's, not nginx's.
+EVIDENCE_TRUSTED_PROXY_COUNT = int(os.environ.get("PATUH_TRUSTED_PROXY_COUNT", "0"))

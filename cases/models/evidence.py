@@ -1,12 +1,22 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases.choices import CustodyKind, EvidenceKind, Visibility
+from cases.filetypes import split_extension
 from cases.scoping import scope
 from cases.storage import evidence_storage
+
+# What makes an evidence record evidence: the stored bytes, where they came from and who brought them.
+# `Evidence.save()` refuses to change any of these on an existing row.
+IMMUTABLE_FIELDS = (
+    "case_id", "file", "sha256", "size", "content_type", "original_name", "uploaded_by_id", "uploaded_at",
+    "first_copy_id",
+)
 
 
 class EvidenceQuerySet(models.QuerySet):
@@ -131,9 +141,49 @@ class Evidence(models.Model):
         indexes = [
             models.Index(fields=["case", "-uploaded_at"], name="evidence_case_recent"),
         ]
+        constraints = [
+            # One stored copy per content: every later upload of the same bytes links to this row
+            # (also when two identical uploads race; the loser links to the winner).
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(first_copy__isnull=True),
+                name="evidence_one_first_copy_per_sha256",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.sha256[:12]}"
+
+    def save(self, *args, **kwargs):
+        """Refuse any change to the stored file, its hash or its provenance once the row exists."""
+        update_fields = kwargs.get("update_fields")
+        if self.pk is not None and not self._state.adding:
+            checked = [f for f in IMMUTABLE_FIELDS
+                       if update_fields is None or f in update_fields or f.removesuffix("_id") in update_fields]
+            stored = type(self)._base_manager.filter(pk=self.pk).values(*checked).first() if checked else None
+            if stored is not None:
+                changed = [f.removesuffix("_id") for f in checked if _value(self, f) != stored[f]]
+                if changed:
+                    raise ValidationError(
+                        gettext("Evidence cannot be changed once stored (attempted: %(fields)s). Withdraw it "
+                                "and upload a new file instead.") % {"fields": ", ".join(changed)},
+                        code="immutable",
+                    )
+        super().save(*args, **kwargs)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def download_name(self) -> str:
+        """The name a download is saved under: the case and the item, never the uploader's file name."""
+        return f"{self.case.reference}-evidence-{self.pk}.{split_extension(self.file.name)}"
+
+
+def _value(evidence: Evidence, field: str):
+    value = getattr(evidence, field)
+    return value.name if field == "file" else value
 
 
 class CustodyEventQuerySet(models.QuerySet):

@@ -1,0 +1,91 @@
+"""What every Patuh ModelAdmin shares: each queryset goes through the one scoping rule.
+
+Django scopes the changelist, change, delete and history views and actions through `get_queryset()`,
+but not foreign-key dropdowns or list-filter choices; those are scoped here too.
+"""
+
+from django.contrib import admin
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+
+def scoped(model, request):
+    manager = model._default_manager
+    qs = manager.all()
+    return qs.visible_to(request.user) if hasattr(qs, "visible_to") else qs
+
+
+class ScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A related-field filter whose choices are only the related objects this user may see."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin) or ()
+        return [(obj.pk, str(obj)) for obj in scoped(field.related_model, request).order_by(*ordering)]
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Rows, dropdowns and filter choices all come from `Model.objects.visible_to(user)`."""
+
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs.visible_to(request.user) if hasattr(qs, "visible_to") else qs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            kwargs["queryset"] = scoped(db_field.related_model, request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Missing and not-yours look the same: 404, not a redirect that confirms the id was tried.
+        raise Http404
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            kwargs["queryset"] = scoped(db_field.related_model, request)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        # Any plain relation filter becomes a scoped one.
+        out = []
+        for item in super().get_list_filter(request):
+            if isinstance(item, str) and self._is_relation(item):
+                out.append((item, ScopedRelatedFilter))
+            else:
+                out.append(item)
+        return out
+
+    def _is_relation(self, name: str) -> bool:
+        try:
+            field = self.model._meta.get_field(name)
+        except Exception:  # noqa: BLE001 - a lookup path such as "case__platform"
+            return "__" in name
+        return field.is_relation
+
+
+class ScopedInline:
+    """Inline rows and their dropdowns go through the scoping rule too."""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs.visible_to(request.user) if hasattr(qs, "visible_to") else qs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            kwargs["queryset"] = scoped(db_field.related_model, request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+NO_DELETE_HELP = _("Records are never deleted: cases are withdrawn, evidence is withdrawn, sanctions are lifted.")
