@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,9 @@ class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Takedown cases")
     default_auto_field = "django.db.models.BigAutoField"
+
+
+class PatuhAdminConfig(AdminConfig):
+    """The default admin site is the ministry console (`cases.sites.MinistrySite`)."""
+
+    default_site = "cases.sites.MinistrySite"

@@ -96,7 +96,8 @@ def _validate_report_action(case: Case, data: dict, now: datetime) -> dict:
         errors["action_taken_at"] = _("Give the time as an ISO 8601 date and time, e.g. 2026-03-01T14:30+07:00.")
     elif taken_at > now + CLOCK_SKEW:
         errors["action_taken_at"] = _("The action time may not be in the future.")
-    elif case.submitted_at and taken_at < case.submitted_at:
+    elif case.submitted_at and taken_at < case.submitted_at.replace(second=0, microsecond=0):
+        # Compared to the minute: forms give minutes, and "now" may round to before a submission this minute.
         errors["action_taken_at"] = _("The action time may not be before the case was submitted (%(at)s).") % {
             "at": timezone.localtime(case.submitted_at).strftime("%Y-%m-%d %H:%M")
         }

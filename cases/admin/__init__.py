@@ -1,4 +1,6 @@
-"""The ministry console. A plain registration for now, so the demo can be explored; the full consoles
-(ministry and platform) are built on the same services and scoping rule."""
+"""The two consoles: the ministry's (`admin.site`, a `MinistrySite`) and the platforms' (`platform_site`)."""
 
-from cases.admin import evidence, registry  # noqa: F401 - registers the ModelAdmins
+from cases.admin import evidence, ministry, platform  # noqa: F401 - registers the ModelAdmins
+from cases.sites import platform_site
+
+__all__ = ["platform_site"]

@@ -5,6 +5,7 @@ but not foreign-key dropdowns or list-filter choices; those are scoped here too.
 """
 
 from django.contrib import admin
+from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,7 @@ class ScopedAdmin(admin.ModelAdmin):
     """Rows, dropdowns and filter choices all come from `Model.objects.visible_to(user)`."""
 
     show_full_result_count = False
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

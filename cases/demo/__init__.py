@@ -41,6 +41,7 @@ from cases.demo.content import (
     PLATFORMS,
     TELEGRAM_HISTORY,
 )
+from cases.demo_evidence import attach_demo_evidence
 from cases.models import (
     Case,
     Commitment,
@@ -371,6 +372,9 @@ def _recent_cases(platforms, users, *, n_cases: int, rng: random.Random) -> int:
                 assigned_to=analyst if rng.random() < 0.5 else supervisor,
             )
         created += 1
+        if created % 5 != 1:  # four cases in five carry evidence (screenshots, archives, documents)
+            with _at(start + timedelta(minutes=2)):
+                attach_demo_evidence(case, actor=analyst, index=created)
         if outcome == CaseStatus.DRAFT:
             continue
         _play(case, outcome, start=start, now=now, rng=rng, diligence=diligence,

@@ -1,0 +1,506 @@
+"""The case list and case page, for the ministry console and the platform console.
+
+Both pages share `CasePageMixin`: the timeline, the evidence list, the transition buttons (only what this
+user may do now) and their small forms, and the comment form. Every write goes through a service.
+"""
+
+import re
+from datetime import datetime, time
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from cases import clock
+from cases.admin.base import ScopedAdmin, ScopedRelatedFilter
+from cases.choices import AWAITING_ACTION_STATUSES, CaseStatus, EvidenceKind, Tier, Visibility
+from cases.forms import CommentForm, ReasonForm, TransitionForm
+from cases.models import Case, CaseEvent, Evidence
+from cases.reports import DeadlineState, deadline_state_q, humanize_delta
+from cases.roles import MINISTRY_WRITERS, has_role
+from cases.services.cases import StaleEdit, add_comment, assign_case, create_case, update_case
+from cases.services.evidence import upload_evidence
+from cases.views.evidence import custody_meta
+from cases.workflow import TRANSITIONS, TransitionError, available_actions, refusal, transition
+
+REFERENCE_RE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6}$")
+STATUS_COLOURS = {
+    CaseStatus.DRAFT: "#7f8c8d", CaseStatus.SUBMITTED: "#2e86c1", CaseStatus.ACKNOWLEDGED: "#8e44ad",
+    CaseStatus.ACTIONED: "#16a085", CaseStatus.OBJECTED: "#d35400", CaseStatus.VERIFIED: "#27ae60",
+    CaseStatus.WITHDRAWN: "#95a5a6",
+}
+
+
+# --- list filters ---------------------------------------------------------------------------------------
+
+
+class DeadlineStateFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [
+            (DeadlineState.ON_TIME, _("on time")),
+            (DeadlineState.DUE_SOON, _("due within 1 h")),
+            (DeadlineState.OVERDUE, _("overdue")),
+            (DeadlineState.LATE, _("late")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() in dict(DeadlineState.CHOICES):
+            return queryset.filter(deadline_state_q(self.value()))
+        return queryset
+
+
+class AssignedToMeFilter(admin.SimpleListFilter):
+    title = _("assignment")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("assigned to me")), ("0", _("unassigned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "0":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset
+
+
+class SubmittedRangeFilter(admin.FieldListFilter):
+    """Submitted between two dates (Jakarta days, inclusive), typed as YYYY-MM-DD."""
+
+    template = "patuh/date_range_filter.html"
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.lookup_from, self.lookup_to = f"{field_path}__from", f"{field_path}__to"
+        self._params = request.GET
+        super().__init__(field, request, params, model, model_admin, field_path)
+        for key in (self.lookup_from, self.lookup_to):
+            value = params.pop(key, None)
+            if isinstance(value, list):
+                value = value[-1]
+            if value:
+                self.used_parameters[key] = value
+
+    def expected_parameters(self):
+        return [self.lookup_from, self.lookup_to]
+
+    def value_from(self):
+        return self.used_parameters.get(self.lookup_from, "")
+
+    def value_to(self):
+        return self.used_parameters.get(self.lookup_to, "")
+
+    def request_params_without_range(self):
+        """The other filters in force, kept as hidden fields so the range form does not drop them."""
+        return [(k, v) for k, values in self._params.lists() if k not in self.expected_parameters() and k != "p"
+                for v in values]
+
+    def has_output(self):
+        return True
+
+    def choices(self, changelist):
+        return []
+
+    def queryset(self, request, queryset):
+        tz = timezone.get_current_timezone()
+        try:
+            if start := self.used_parameters.get(self.lookup_from):
+                day = datetime.strptime(start, "%Y-%m-%d").date()
+                queryset = queryset.filter(**{f"{self.field_path}__gte": datetime.combine(day, time.min, tz)})
+            if end := self.used_parameters.get(self.lookup_to):
+                day = datetime.strptime(end, "%Y-%m-%d").date()
+                queryset = queryset.filter(**{f"{self.field_path}__lte": datetime.combine(day, time.max, tz)})
+        except ValueError as err:
+            raise admin.options.IncorrectLookupParameters(gettext("Dates are written YYYY-MM-DD.")) from err
+        return queryset
+
+
+class AwaitingFilter(admin.SimpleListFilter):
+    """The platform inbox: by default, what waits on the platform."""
+
+    title = _("show")
+    parameter_name = "show"
+
+    def lookups(self, request, model_admin):
+        return [("all", _("all cases"))]
+
+    def choices(self, changelist):
+        yield {"selected": self.value() is None,
+               "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+               "display": _("awaiting you")}
+        yield {"selected": self.value() == "all", "query_string": changelist.get_query_string({"show": "all"}),
+               "display": _("all cases")}
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(status__in=AWAITING_ACTION_STATUSES)
+
+
+# --- columns --------------------------------------------------------------------------------------------
+
+
+def badge(text, colour: str, *, title: str = ""):
+    return format_html('<span class="patuh-badge" style="background:{}" title="{}">{}</span>', colour, title, text)
+
+
+def deadline_cell(case: Case):
+    """Time left, or overdue by; the state people scan the list for."""
+    now = clock.now()
+    if case.status in AWAITING_ACTION_STATUSES and case.due_at:
+        left = case.due_at - now
+        if left.total_seconds() <= 0:
+            return badge(gettext("overdue by %(t)s") % {"t": humanize_delta(left)}, "#c0392b")
+        colour = "#e67e22" if left.total_seconds() <= 3600 else "#2e86c1"
+        return badge(gettext("%(t)s left") % {"t": humanize_delta(left)}, colour)
+    if case.is_late:
+        return badge(gettext("late"), "#a04000")
+    if case.status == CaseStatus.OBJECTED:
+        return badge(gettext("clock stopped"), "#7f8c8d")
+    return "—"
+
+
+# --- the case page, shared by both consoles -----------------------------------------------------------
+
+
+class CasePageMixin:
+    change_form_template = "patuh/case_change_form.html"
+    list_per_page = 50
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj):
+        return badge(obj.get_status_display(), STATUS_COLOURS.get(obj.status, "#7f8c8d"))
+
+    @admin.display(description=_("tier"), ordering="tier")
+    def tier_badge(self, obj):
+        if obj.tier == Tier.URGENT:
+            return badge(obj.get_tier_display(), "#c0392b")
+        return obj.get_tier_display()
+
+    @admin.display(description=_("deadline"), ordering="due_at")
+    def deadline(self, obj):
+        return deadline_cell(obj)
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("<path:object_id>/act/<str:action>/", self.admin_site.admin_view(self.transition_view),
+                 name=f"{prefix}_transition"),
+            path("<path:object_id>/comment/", self.admin_site.admin_view(self.comment_view),
+                 name=f"{prefix}_comment"),
+            *super().get_urls(),
+        ]
+
+    def _case_or_404(self, request, object_id) -> Case:
+        case = self.get_object(request, unquote(object_id))
+        if case is None:
+            raise Http404
+        return case
+
+    def _change_url(self, case):
+        return reverse(f"{self.admin_site.name}:cases_case_change", args=[case.pk])
+
+    def transition_view(self, request, object_id, action):
+        case = self._case_or_404(request, object_id)
+        spec = TRANSITIONS.get(action)
+        if spec is None:
+            raise Http404
+        problem = refusal(case, spec, request.user)
+        if problem is not None:
+            self.message_user(request, problem.message, messages.ERROR)
+            return HttpResponseRedirect(self._change_url(case))
+        form = self.transition_form(request, spec, case)
+        if request.method == "POST" and form.is_valid() and self.save_transition(request, form):
+            self.message_user(request, gettext("%(ref)s: %(label)s done.") % {
+                "ref": case.reference, "label": spec.label}, messages.SUCCESS)
+            return HttpResponseRedirect(self._change_url(case))
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "case": case, "form": form, "spec": spec,
+            "title": f"{spec.label}: {case.reference}", "change_url": self._change_url(case),
+        }
+        return TemplateResponse(request, "patuh/transition_form.html", context)
+
+    def transition_form(self, request, spec, case):
+        return TransitionForm(request.POST or None, request.FILES or None, spec=spec, case=case, actor=request.user)
+
+    def save_transition(self, request, form) -> bool:
+        return form.save() is not None
+
+    def comment_view(self, request, object_id):
+        case = self._case_or_404(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._change_url(case))
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            try:
+                add_comment(case, actor=request.user, text=form.cleaned_data["text"],
+                            visibility=form.cleaned_data["visibility"])
+                self.message_user(request, gettext("Comment added."), messages.SUCCESS)
+            except (ValidationError, PermissionDenied) as err:
+                self.message_user(request, "; ".join(getattr(err, "messages", [str(err)])), messages.ERROR)
+        else:
+            self.message_user(request, gettext("Write a comment first."), messages.ERROR)
+        return HttpResponseRedirect(self._change_url(case))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(
+                case=obj,
+                timeline=CaseEvent.objects.visible_to(request.user).filter(case=obj).order_by("-created_at", "-id"),
+                evidence_items=Evidence.objects.visible_to(request.user).filter(case=obj).select_related("uploaded_by"),
+                available=available_actions(obj, request.user),
+                comment_form=CommentForm(),
+                can_comment=self.can_comment(request, obj),
+                deadline_display=deadline_cell(obj),
+                evidence_upload_url=self.evidence_upload_url(request, obj),
+                site_name=self.admin_site.name,
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def can_comment(self, request, obj) -> bool:
+        return has_role(request.user, *MINISTRY_WRITERS)
+
+    def evidence_upload_url(self, request, obj) -> str:
+        if self.admin_site.name == "admin" and has_role(request.user, *MINISTRY_WRITERS):
+            return reverse("admin:cases_evidence_add") + f"?case={obj.pk}"
+        return ""
+
+
+# --- the ministry console ----------------------------------------------------------------------------------
+
+CASE_FIELDS = [
+    "platform", "category", "tier", "location_url", "handle", "native_id", "legal_basis", "reasons",
+    "requested_action", "source", "source_detail", "assigned_to",
+]
+LIFECYCLE_FIELDS = [
+    "reference", "status", "issuing_authority", "redress", "submitted_by", "created_by", "created_at",
+    "submitted_at", "deadline_hours", "due_at", "overdue_at", "acknowledged_at", "actioned_at", "action_taken",
+    "action_taken_at", "is_late", "objected_at", "objection_reason", "objection_text", "verified_at",
+    "withdrawn_at", "normalized_location",
+]
+
+
+class MinistryCaseForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Case
+        fields = CASE_FIELDS
+
+    location_url = forms.URLField(label=_("URL"), max_length=2048, required=False, assume_scheme="https")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        if "tier" in self.fields:
+            self.fields["tier"].required = False
+            self.fields["tier"].help_text = _("Empty: the category's default tier.")
+
+
+class MinistryCaseAdmin(CasePageMixin, ScopedAdmin):
+    form = MinistryCaseForm
+    list_display = ["reference", "platform", "category", "tier_badge", "status_badge", "deadline", "assigned_to"]
+    list_display_links = ["reference"]
+    list_select_related = ["platform", "assigned_to"]
+    list_filter = [
+        ("platform", ScopedRelatedFilter), "status", "category", "tier", DeadlineStateFilter, AssignedToMeFilter,
+        "source", ("submitted_at", SubmittedRangeFilter),
+    ]
+    search_fields = ["=reference", "location_url", "handle", "native_id"]
+    search_help_text = _("An exact reference (PTH-2026-000123), or part of a URL or handle.")
+    actions = ["submit_selected", "verify_selected", "reopen_selected", "withdraw_selected", "assign_to_me"]
+    autocomplete_fields = ["platform", "assigned_to"]
+    readonly_fields = LIFECYCLE_FIELDS
+
+    def get_fieldsets(self, request, obj=None):
+        order = [("", {"fields": CASE_FIELDS})]
+        if obj is not None:
+            order.append((_("Lifecycle and deadline"), {"fields": LIFECYCLE_FIELDS}))
+        return order
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != CaseStatus.DRAFT:
+            return CASE_FIELDS + LIFECYCLE_FIELDS  # the order as sent is fixed; withdraw and reopen instead
+        return LIFECYCLE_FIELDS
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if REFERENCE_RE.match(term.upper()):
+            return queryset.filter(reference=term.upper()), False
+        return super().get_search_results(request, queryset, term)
+
+    # Permissions: analysts, supervisors and administrators write; auditors read.
+    def has_add_permission(self, request):
+        return has_role(request.user, *MINISTRY_WRITERS)
+
+    def has_change_permission(self, request, obj=None):
+        return has_role(request.user, *MINISTRY_WRITERS) and (obj is None or obj.status == CaseStatus.DRAFT)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_transition_permission(self, request):
+        return has_role(request.user, *MINISTRY_WRITERS)
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data.get(f) for f in CASE_FIELDS if f in form.cleaned_data}
+        try:
+            if change:
+                saved = update_case(obj, actor=request.user, expected_version=form.cleaned_data.get("version")
+                                    or obj.version, **data)
+            else:
+                saved = create_case(actor=request.user, **{k: v or "" for k, v in data.items()
+                                                           if k not in ("platform", "assigned_to")},
+                                    platform=data["platform"], assigned_to=data.get("assigned_to"))
+        except (StaleEdit, ValidationError) as err:
+            # The form already validated; this is a race (someone edited it, or opened the same location).
+            raise PermissionDenied("; ".join(err.messages)) from err
+        obj.pk, obj.reference, obj.version = saved.pk, saved.reference, saved.version
+
+    def save_related(self, request, form, formsets, change):
+        pass  # no m2m on cases; the service wrote everything
+
+    def log_addition(self, request, obj, message):
+        pass  # the case timeline is the audit trail; admin LogEntry would duplicate it
+
+    log_change = log_addition
+
+    # Bulk actions: each case goes through the transition service; refusals are reported, not hidden.
+    def _bulk(self, request, queryset, action, **data):
+        done, refused = [], []
+        for case in queryset.select_related("platform"):
+            try:
+                transition(case, action, actor=request.user, **data)
+                done.append(case.reference)
+            except TransitionError as err:
+                refused.append(err.message)
+        if done:
+            self.message_user(request, gettext("%(label)s: %(n)d case(s): %(refs)s") % {
+                "label": TRANSITIONS[action].label, "n": len(done), "refs": ", ".join(done[:20])}, messages.SUCCESS)
+        for message in refused[:20]:
+            self.message_user(request, message, messages.WARNING)
+
+    def _bulk_with_note(self, request, queryset, action):
+        if "apply" in request.POST:
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                self._bulk(request, queryset, action, note=form.cleaned_data["note"])
+                return None
+        else:
+            form = ReasonForm()
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "queryset": queryset, "form": form,
+            "action": f"{action}_selected", "title": TRANSITIONS[action].label,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "patuh/bulk_note.html", context)
+
+    @admin.action(description=_("Submit selected drafts to their platforms"), permissions=["transition"])
+    def submit_selected(self, request, queryset):
+        self._bulk(request, queryset, "submit")
+
+    @admin.action(description=_("Verify selected (content gone)"), permissions=["transition"])
+    def verify_selected(self, request, queryset):
+        self._bulk(request, queryset, "verify")
+
+    @admin.action(description=_("Reopen selected (content still up)…"), permissions=["transition"])
+    def reopen_selected(self, request, queryset):
+        return self._bulk_with_note(request, queryset, "reopen")
+
+    @admin.action(description=_("Withdraw selected…"), permissions=["transition"])
+    def withdraw_selected(self, request, queryset):
+        return self._bulk_with_note(request, queryset, "withdraw")
+
+    @admin.action(description=_("Assign selected to me"), permissions=["transition"])
+    def assign_to_me(self, request, queryset):
+        for case in queryset:
+            assign_case(case, actor=request.user, assignee=request.user)
+        self.message_user(request, gettext("Assigned to you."), messages.SUCCESS)
+
+
+# --- the platform console ----------------------------------------------------------------------------------
+
+PLATFORM_FIELDS = [
+    "reference", "status", "category", "tier", "location_url", "handle", "native_id", "requested_action",
+    "legal_basis", "reasons", "issuing_authority", "submitted_by", "redress", "submitted_at", "due_at",
+    "overdue_at", "acknowledged_at", "action_taken", "action_taken_at", "actioned_at", "is_late",
+    "objection_reason", "objection_text", "verified_at", "withdrawn_at",
+]
+
+
+class PlatformCaseAdmin(CasePageMixin, ScopedAdmin):
+    list_display = ["reference", "category", "tier_badge", "status_badge", "deadline", "location"]
+    list_filter = [AwaitingFilter, DeadlineStateFilter, "status", "category", "tier"]
+    search_fields = ["=reference", "location_url", "handle"]
+    search_help_text = _("An exact reference, or part of a URL or handle.")
+    ordering = ["due_at", "id"]
+    fields = PLATFORM_FIELDS
+    readonly_fields = PLATFORM_FIELDS
+    actions = None
+
+    @admin.display(description=_("location"))
+    def location(self, obj):
+        return obj.location_display[:80]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if REFERENCE_RE.match(term.upper()):
+            return queryset.filter(reference=term.upper()), False
+        return super().get_search_results(request, queryset, term)
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.has_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def can_comment(self, request, obj) -> bool:
+        return True  # scoping already decided the liaison may see this case; comments are shared
+
+    def transition_form(self, request, spec, case):
+        form = super().transition_form(request, spec, case)
+        if spec.action in RESPONSE_EVIDENCE_ACTIONS:
+            form.fields["response_evidence"] = forms.FileField(
+                label=_("Response evidence"), required=False,
+                help_text=_("Optional: a screenshot or document showing what you did. Shared with the ministry."),
+            )
+        return form
+
+    def save_transition(self, request, form) -> bool:
+        """The transition and its response evidence stand or fall together."""
+        upload = form.cleaned_data.pop("response_evidence", None)
+        with transaction.atomic():
+            case = form.save()
+            if case is None or upload is None:
+                return case is not None
+            try:
+                upload_evidence(case=case, actor=request.user, file=upload, kind=EvidenceKind.PLATFORM_RESPONSE,
+                                visibility=Visibility.SHARED, request_meta=custody_meta(request))
+                return True
+            except (ValidationError, PermissionDenied) as err:
+                refusal_text = "; ".join(getattr(err, "messages", [str(err)]))
+                transaction.set_rollback(True)
+        form.case.refresh_from_db()  # the transition was rolled back with the upload
+        form.add_error("response_evidence", refusal_text)
+        return False
+
+
+RESPONSE_EVIDENCE_ACTIONS = ("report_action", "object")

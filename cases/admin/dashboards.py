@@ -1,0 +1,85 @@
+"""The index pages of both consoles, and the platform scorecard. Same figures, scoped by the same rule."""
+
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from cases import charts, clock, reports
+from cases.charts import Segment
+from cases.choices import CaseStatus, SanctionStatus
+from cases.models import Case, Sanction
+from cases.reports import DeadlineState, deadline_state_q
+
+
+def _headline(cases) -> dict:
+    now = clock.now()
+    return cases.aggregate(
+        open=Count("id", filter=~Q(status__in=[CaseStatus.VERIFIED, CaseStatus.WITHDRAWN, CaseStatus.DRAFT])),
+        overdue=Count("id", filter=deadline_state_q(DeadlineState.OVERDUE, now)),
+        due_soon=Count("id", filter=deadline_state_q(DeadlineState.DUE_SOON, now)),
+        objected=Count("id", filter=Q(status=CaseStatus.OBJECTED)),
+        to_verify=Count("id", filter=Q(status=CaseStatus.ACTIONED)),
+    )
+
+
+def _charts(cases, *, days: int = 90) -> dict:
+    now = clock.now()
+    open_rows = reports.open_by_platform(cases)
+    open_chart = charts.stacked_bars(
+        [(r.platform, [Segment("overdue", _("overdue"), r.overdue),
+                       Segment("due_soon", _("due within 1 h"), r.due_soon),
+                       Segment("on_time", _("on time"), r.on_time),
+                       Segment("with_ministry", _("with the ministry"), r.with_ministry)]) for r in open_rows],
+        title=_("Open cases by platform and deadline state"),
+    )
+    compliance = reports.compliance_by_platform(cases, since=now - timedelta(days=30))
+    share_chart = charts.percent_bars(
+        [(c.platform, c.on_time_share, f"{c.on_time}/{c.decided}") for c in compliance],
+        title=_("Actioned within the deadline, last 30 days"),
+    )
+    series = reports.daily_series(cases, days=days)
+    daily_chart = charts.line_chart(
+        [d.day.strftime("%d %b") for d in series],
+        [("received", _("received"), [d.received for d in series]),
+         ("actioned", _("actioned"), [d.actioned for d in series]),
+         ("overdue", _("became overdue"), [d.overdue for d in series])],
+        title=_("Daily: received, actioned and overdue, last %(days)s days") % {"days": days},
+    )
+    return {
+        "open_chart": open_chart, "share_chart": share_chart, "daily_chart": daily_chart,
+        "compliance": compliance, "overdue_cases": reports.overdue_list(cases), "now": now,
+    }
+
+
+def ministry_dashboard(request) -> dict:
+    cases = Case.objects.visible_to(request.user)
+    return {
+        "headline": _headline(cases),
+        "pending_sanctions": Sanction.objects.visible_to(request.user).filter(status=SanctionStatus.PROPOSED).count(),
+        **_charts(cases),
+    }
+
+
+def platform_dashboard(request) -> dict:
+    cases = Case.objects.visible_to(request.user)
+    return {"headline": _headline(cases), **_charts(cases)}
+
+
+def scorecard(cases) -> list[dict]:
+    now = clock.now()
+    out = []
+    for days in (30, 90):
+        rows = reports.compliance_by_platform(cases, since=now - timedelta(days=days))
+        out.append({"days": days, "rows": rows})
+    return out
+
+
+def scorecard_view(site):
+    def view(request):
+        cases = Case.objects.visible_to(request.user)
+        context = {**site.each_context(request), "title": _("Compliance scorecard"), "periods": scorecard(cases)}
+        return TemplateResponse(request, "patuh/scorecard.html", context)
+
+    return view

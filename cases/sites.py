@@ -1,0 +1,98 @@
+"""The two consoles: the ministry's at /admin/, the platforms' at /platform/.
+
+A liaison who is not ministry staff gets 404 anywhere under /admin/ (the console does not exist for them),
+and ministry staff without a platform membership cannot enter /platform/.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from cases.roles import is_ministry, liaison_platform_ids
+
+
+class MinistrySite(admin.AdminSite):
+    site_header = _("Patuh · ministry console")
+    site_title = _("Patuh")
+    index_title = _("Takedown orders, deadlines and compliance")
+    index_template = "patuh/ministry_index.html"
+
+    def has_permission(self, request):
+        user = request.user
+        return user.is_active and user.is_staff and is_ministry(user)
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request, *args, **kwargs):
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise Http404
+            return inner(request, *args, **kwargs)
+
+        guarded.__wrapped__ = inner
+        for attr in ("csrf_exempt", "login_url"):
+            if hasattr(inner, attr):
+                setattr(guarded, attr, getattr(inner, attr))
+        return guarded
+
+    def index(self, request, extra_context=None):
+        from cases.admin.dashboards import ministry_dashboard
+
+        return super().index(request, extra_context={**ministry_dashboard(request), **(extra_context or {})})
+
+
+class LiaisonAuthenticationForm(AdminAuthenticationForm):
+    """Liaisons are not Django staff; they may log in here if they hold an active platform membership."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": _("Please enter the correct username and password for a platform liaison account."),
+    }
+
+    def confirm_login_allowed(self, user):
+        if not user.is_active or not liaison_platform_ids(user):
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                        params={"username": self.username_field.verbose_name})
+
+
+class PlatformSite(admin.AdminSite):
+    site_header = _("Patuh · platform console")
+    site_title = _("Patuh for platforms")
+    index_title = _("Your takedown orders")
+    index_template = "patuh/platform_index.html"
+    login_form = LiaisonAuthenticationForm
+    enable_nav_sidebar = False
+
+    def has_permission(self, request):
+        return request.user.is_active and bool(liaison_platform_ids(request.user))
+
+    def admin_view(self, view, cacheable=False):
+        """Anything a liaison may not do answers 404, like anything they may not see."""
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request, *args, **kwargs):
+            try:
+                return inner(request, *args, **kwargs)
+            except PermissionDenied as err:
+                raise Http404 from err
+
+        guarded.__wrapped__ = inner
+        return guarded
+
+    def get_urls(self):
+        from django.urls import path
+
+        from cases.admin.dashboards import scorecard_view
+
+        return [path("scorecard/", self.admin_view(scorecard_view(self)), name="scorecard"), *super().get_urls()]
+
+    def index(self, request, extra_context=None):
+        from cases.admin.dashboards import platform_dashboard
+
+        return super().index(request, extra_context={**platform_dashboard(request), **(extra_context or {})})
+
+
+platform_site = PlatformSite(name="platform")
