@@ -19,6 +19,7 @@ class MinistrySite(admin.AdminSite):
     site_title = _("Patuh")
     index_title = _("Takedown orders, deadlines and compliance")
     index_template = "patuh/ministry_index.html"
+    site_url = None  # no public site behind the console
 
     def has_permission(self, request):
         user = request.user
@@ -63,6 +64,7 @@ class PlatformSite(admin.AdminSite):
     site_title = _("Patuh for platforms")
     index_title = _("Your takedown orders")
     index_template = "patuh/platform_index.html"
+    site_url = None
     login_form = LiaisonAuthenticationForm
     enable_nav_sidebar = False
 

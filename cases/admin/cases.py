@@ -22,7 +22,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases.admin.base import ScopedAdmin, ScopedRelatedFilter
-from cases.choices import AWAITING_ACTION_STATUSES, CaseStatus, EvidenceKind, Tier, Visibility
+from cases.choices import (
+    AWAITING_ACTION_STATUSES,
+    PLATFORM_VISIBLE_STATUSES,
+    CaseStatus,
+    EvidenceKind,
+    Tier,
+    Visibility,
+)
 from cases.forms import CommentForm, ReasonForm, TransitionForm
 from cases.models import Case, CaseEvent, Evidence
 from cases.reports import DeadlineState, deadline_state_q, humanize_delta
@@ -124,6 +131,19 @@ class SubmittedRangeFilter(admin.FieldListFilter):
         except ValueError as err:
             raise admin.options.IncorrectLookupParameters(gettext("Dates are written YYYY-MM-DD.")) from err
         return queryset
+
+
+class PlatformStatusFilter(admin.SimpleListFilter):
+    """Status choices without "draft": a liaison never sees one."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [(s.value, s.label) for s in CaseStatus if s in PLATFORM_VISIBLE_STATUSES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
 
 
 class AwaitingFilter(admin.SimpleListFilter):
@@ -442,7 +462,7 @@ PLATFORM_FIELDS = [
 
 class PlatformCaseAdmin(CasePageMixin, ScopedAdmin):
     list_display = ["reference", "category", "tier_badge", "status_badge", "deadline", "location"]
-    list_filter = [AwaitingFilter, DeadlineStateFilter, "status", "category", "tier"]
+    list_filter = [AwaitingFilter, DeadlineStateFilter, PlatformStatusFilter, "category", "tier"]
     search_fields = ["=reference", "location_url", "handle"]
     search_help_text = _("An exact reference, or part of a URL or handle.")
     ordering = ["due_at", "id"]

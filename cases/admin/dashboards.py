@@ -46,6 +46,7 @@ def _charts(cases, *, days: int = 90) -> dict:
          ("actioned", _("actioned"), [d.actioned for d in series]),
          ("overdue", _("became overdue"), [d.overdue for d in series])],
         title=_("Daily: received, actioned and overdue, last %(days)s days") % {"days": days},
+        width=1200, height=240,
     )
     return {
         "open_chart": open_chart, "share_chart": share_chart, "daily_chart": daily_chart,
