@@ -39,7 +39,7 @@ from cases.services.evidence import upload_evidence
 from cases.views.evidence import custody_meta
 from cases.workflow import TRANSITIONS, TransitionError, available_actions, refusal, transition
 
-REFERENCE_RE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6}$")
+REFERENCE_RE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6,}$")
 STATUS_COLOURS = {
     CaseStatus.DRAFT: "#7f8c8d", CaseStatus.SUBMITTED: "#2e86c1", CaseStatus.ACKNOWLEDGED: "#8e44ad",
     CaseStatus.ACTIONED: "#16a085", CaseStatus.OBJECTED: "#d35400", CaseStatus.VERIFIED: "#27ae60",
