@@ -364,3 +364,18 @@ def test_a_report_with_response_evidence_stands_or_falls_together(client, world,
     assert case.status == CaseStatus.ACTIONED
     response_item = case.evidence.get(kind="platform_response")
     assert response_item.visibility == Visibility.SHARED and response_item.uploaded_by == liaison_a
+
+
+def test_long_lists_are_counted_only_up_to_a_cap(client, analyst, make_case, monkeypatch):
+    from cases.admin.base import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 5)
+    for i in range(8):
+        make_case(url=f"https://t.me/cap/{i}")
+    client.force_login(analyst)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("admin:cases_case_changelist"))
+    assert response.status_code == 200
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all("LIMIT 6" in sql for sql in counts)  # never an unbounded COUNT(*)
+    assert response.context["cl"].result_count >= 6
