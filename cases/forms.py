@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ActionTaken, ObjectionReason, Visibility
-from cases.workflow import TRANSITIONS, Transition, TransitionError, transition
+from cases.workflow import Transition, TransitionError, transition
 
 
 class TransitionForm(forms.Form):
@@ -45,13 +45,13 @@ class TransitionForm(forms.Form):
             return None
 
 
-def transition_spec(action: str) -> Transition | None:
-    return TRANSITIONS.get(action)
-
-
 class CommentForm(forms.Form):
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
-    visibility = forms.ChoiceField(label=_("Visible to"), choices=Visibility.choices, initial=Visibility.INTERNAL)
+    visibility = forms.ChoiceField(label=_("Visible to"), choices=Visibility.choices, initial=Visibility.INTERNAL,
+                                   required=False, help_text=_("A platform liaison's comments are always shared."))
+
+    def clean_visibility(self):
+        return self.cleaned_data.get("visibility") or Visibility.INTERNAL
 
 
 class ReasonForm(forms.Form):

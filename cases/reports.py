@@ -1,20 +1,22 @@
-"""Figures for dashboards, scorecards and (later) the reporting API.
+"""Figures for dashboards, scorecards and the reporting API.
 
 Every function takes an already scoped queryset (`Case.objects.visible_to(user)`), so who-sees-what is
 decided once, by the caller, through the one scoping rule. Each runs a fixed number of queries whatever
 the data size.
 """
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db import connection
+from django.db.models import Aggregate, CharField, Count, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models import Case as CaseWhen
-from django.db.models import CharField, Count, Q, QuerySet, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from cases import clock
-from cases.choices import AWAITING_ACTION_STATUSES, CaseStatus
+from cases.choices import AWAITING_ACTION_STATUSES, CLOSED_STATUSES, CaseStatus
 
 DUE_SOON = timedelta(hours=1)
 
@@ -33,15 +35,20 @@ class DeadlineState:
 
 
 def deadline_state_q(state: str, now: datetime | None = None) -> Q:
-    """The filter for one deadline state; the list filter and the dashboards share it."""
+    """The filter for one deadline state; the list filter, the dashboards and the API share it.
+
+    Overdue is the stored fact the sweeper wrote (`overdue_at`), not a fresh guess from `due_at`: every
+    screen then agrees with the events and the sanction proposals. A deadline that passed in the last
+    minute, before the sweeper ran, counts as "due within 1 h".
+    """
     now = now or clock.now()
     awaiting = Q(status__in=AWAITING_ACTION_STATUSES)
     if state == DeadlineState.OVERDUE:
-        return awaiting & Q(due_at__lte=now)
+        return awaiting & Q(overdue_at__isnull=False)
     if state == DeadlineState.DUE_SOON:
-        return awaiting & Q(due_at__gt=now, due_at__lte=now + DUE_SOON)
+        return awaiting & Q(overdue_at__isnull=True, due_at__lte=now + DUE_SOON)
     if state == DeadlineState.ON_TIME:
-        return awaiting & Q(due_at__gt=now + DUE_SOON)
+        return awaiting & Q(overdue_at__isnull=True, due_at__gt=now + DUE_SOON)
     if state == DeadlineState.LATE:
         return Q(is_late=True)
     raise ValueError(state)
@@ -108,21 +115,27 @@ class Compliance:
         return round(self.on_time / self.decided, 4) if self.decided else None
 
 
+def compliance_counts(now: datetime) -> dict:
+    """The counts behind every compliance figure, as aggregates: the dashboards and the API share them."""
+    return {
+        "received": Count("id"),
+        "acknowledged": Count("id", filter=Q(acknowledged_at__isnull=False)),
+        "actioned": Count("id", filter=Q(actioned_at__isnull=False)),
+        "on_time": Count("id", filter=Q(actioned_at__isnull=False, is_late=False)),
+        "overdue_now": Count("id", filter=deadline_state_q(DeadlineState.OVERDUE, now)),
+        "objected": Count("id", filter=Q(objected_at__isnull=False)),
+        "withdrawn": Count("id", filter=Q(status=CaseStatus.WITHDRAWN)),
+        "open": Count("id", filter=~Q(status__in=CLOSED_STATUSES)),
+    }
+
+
 def compliance_by_platform(cases: QuerySet, *, since: datetime) -> list[Compliance]:
     """Per platform, for cases submitted since `since`: what happened, and how much of it within the deadline."""
     now = clock.now()
     rows = (
         cases.filter(submitted_at__gte=since)
         .values("platform__name")
-        .annotate(
-            received=Count("id"),
-            acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
-            actioned=Count("id", filter=Q(actioned_at__isnull=False)),
-            on_time=Count("id", filter=Q(actioned_at__isnull=False, is_late=False)),
-            overdue_now=Count("id", filter=deadline_state_q(DeadlineState.OVERDUE, now)),
-            objected=Count("id", filter=Q(objected_at__isnull=False)),
-            withdrawn=Count("id", filter=Q(status=CaseStatus.WITHDRAWN)),
-        )
+        .annotate(**compliance_counts(now))
         .order_by("platform__name")
     )
     return [Compliance(r["platform__name"], r["received"], r["acknowledged"], r["actioned"], r["on_time"],
@@ -179,3 +192,241 @@ def humanize_delta(delta: timedelta) -> str:
     if h:
         return f"{h} h {m} min"
     return f"{m} min"
+
+
+# --- the reporting API ------------------------------------------------------------------------------------
+# Percentiles are computed by the database where it can: PostgreSQL's percentile_cont. SQLite has no
+# ordered-set aggregates, so there the durations of each group are fetched and the same interpolation is
+# done in Python (`percentile_cont`), giving the same figures.
+
+PERCENTILES = {"median": 0.5, "p90": 0.9}
+# (start, end) of each measured duration; both are fixed points kept on the case.
+DURATIONS = {
+    "ack": ("submitted_at", "acknowledged_at"),  # time to acknowledge
+    "action": ("submitted_at", "actioned_at"),  # time to action (when the action was reported)
+}
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's `percentile_cont(f) WITHIN GROUP (ORDER BY expr)`; NULLs are ignored."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float, **extra):
+        fraction = float(fraction)
+        if not 0 <= fraction <= 1:
+            raise ValueError(fraction)
+        super().__init__(expression, fraction=repr(fraction), **extra)
+
+
+class EpochSeconds(Func):
+    """An interval in seconds, as double precision (PostgreSQL)."""
+
+    template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS double precision)"
+    output_field = FloatField()
+
+
+def percentile_cont(values, fraction: float) -> float | None:
+    """percentile_cont in Python, step for step as PostgreSQL computes it (linear interpolation)."""
+    ordered = sorted(v for v in values if v is not None)
+    if not ordered:
+        return None
+    position = fraction * (len(ordered) - 1)
+    first, second = math.floor(position), math.ceil(position)
+    if first == second:
+        return ordered[first]
+    return ordered[first] + (ordered[second] - ordered[first]) * (position - first)
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 4)
+
+
+def duration_percentiles(cases: QuerySet, groupings: list[tuple[str, ...]]) -> list[dict[tuple, dict]]:
+    """For each grouping (a tuple of field names; () for the whole set): {group values: {figure: hours}}.
+
+    Figures are `<duration>_<percentile>_hours`, e.g. `ack_median_hours`, `action_p90_hours`.
+    """
+    if connection.vendor == "postgresql":
+        out = []
+        aggregates = {
+            f"{name}_{label}": PercentileCont(EpochSeconds(F(end) - F(start)), fraction)
+            for name, (start, end) in DURATIONS.items() for label, fraction in PERCENTILES.items()
+        }
+        for group in groupings:
+            if group:
+                rows = cases.values(*group).annotate(**aggregates).order_by()
+                out.append({tuple(r[g] for g in group): _as_hours(r) for r in rows})
+            else:
+                out.append({(): _as_hours(cases.aggregate(**aggregates))})
+        return out
+    # SQLite (and anything else): one fetch, grouped and interpolated in Python.
+    fields = sorted({g for group in groupings for g in group})
+    stamps = sorted({f for pair in DURATIONS.values() for f in pair})
+    seconds: list[dict[tuple, dict[str, list[float]]]] = [{} for _g in groupings]
+    rows = cases.filter(Q(acknowledged_at__isnull=False) | Q(actioned_at__isnull=False)).values(*fields, *stamps)
+    for row in rows.order_by().iterator(chunk_size=5000):
+        for i, group in enumerate(groupings):
+            bucket = seconds[i].setdefault(tuple(row[g] for g in group), {n: [] for n in DURATIONS})
+            for name, (start, end) in DURATIONS.items():
+                if row[start] is not None and row[end] is not None:
+                    bucket[name].append((row[end] - row[start]).total_seconds())
+    return [
+        {key: _as_hours({f"{name}_{label}": percentile_cont(values[name], fraction)
+                         for name in DURATIONS for label, fraction in PERCENTILES.items()})
+         for key, values in per_group.items()}
+        for per_group in seconds
+    ]
+
+
+def _as_hours(row: dict) -> dict:
+    return {f"{name}_{label}_hours": _hours(row.get(f"{name}_{label}"))
+            for name in DURATIONS for label in PERCENTILES}
+
+
+EMPTY_DURATIONS = _as_hours({})
+
+
+def _share(on_time: int, actioned: int, overdue_now: int) -> float | None:
+    decided = actioned + overdue_now
+    return round(on_time / decided, 4) if decided else None
+
+
+def _figures(counts: dict, durations: dict) -> dict:
+    figures = {k: counts.get(k, 0) for k in compliance_counts(clock.now())}
+    figures["on_time_share"] = _share(figures["on_time"], figures["actioned"], figures["overdue_now"])
+    return {**figures, **(durations or EMPTY_DURATIONS)}
+
+
+def compliance_report(cases: QuerySet, *, start: datetime | None = None, end: datetime | None = None) -> dict:
+    """Per platform (and in total), for cases submitted in [start, end): received, acknowledged, actioned,
+    objected, withdrawn, still open, overdue now, the share actioned within the deadline, and the median
+    and p90 of the hours to acknowledge and to action; with a breakdown by category.
+
+    `cases` is already scoped (`Case.objects.visible_to(user)`). Four grouped queries whatever the size.
+    """
+    now = clock.now()
+    cohort = cases.filter(submitted_at__isnull=False)
+    if start is not None:
+        cohort = cohort.filter(submitted_at__gte=start)
+    if end is not None:
+        cohort = cohort.filter(submitted_at__lt=end)
+    keys = ("platform__slug", "platform__name", "category")
+    counted = list(cohort.values(*keys).annotate(**compliance_counts(now)).order_by(*keys))
+    by_platform, by_category, overall = duration_percentiles(
+        cohort, [("platform__slug",), ("platform__slug", "category"), ()])
+    count_fields = list(compliance_counts(now))
+    platforms: dict[str, dict] = {}
+    totals = dict.fromkeys(count_fields, 0)
+    for row in counted:
+        slug = row["platform__slug"]
+        entry = platforms.setdefault(slug, {"platform": slug, "platform_name": row["platform__name"],
+                                            "counts": dict.fromkeys(count_fields, 0), "categories": []})
+        for f in count_fields:
+            entry["counts"][f] += row[f]
+            totals[f] += row[f]
+        entry["categories"].append(
+            {"category": row["category"], **_figures(row, by_category.get((slug, row["category"])))})
+    return {
+        "platforms": [
+            {"platform": e["platform"], "platform_name": e["platform_name"],
+             **_figures(e["counts"], by_platform.get((e["platform"],))), "categories": e["categories"]}
+            for e in platforms.values()
+        ],
+        "total": _figures(totals, overall.get(()) if counted else None),
+    }
+
+
+def daily_by_platform(cases: QuerySet, *, first: date, last: date) -> list[dict]:
+    """Per platform per Jakarta day in [first, last]: received, actioned, became overdue, actioned late.
+
+    Dense over the days for every platform with any activity in the period. Three grouped queries.
+    """
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()), tz)
+    end = timezone.make_aware(datetime.combine(last + timedelta(days=1), datetime.min.time()), tz)
+
+    def per_day(field: str, **extra) -> dict[tuple[str, date], dict]:
+        rows = (
+            cases.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+            .annotate(d=TruncDate(field, tzinfo=tz))
+            .values("platform__slug", "d")
+            .annotate(n=Count("id"), **extra)
+            .order_by()
+        )
+        return {(r["platform__slug"], r["d"]): r for r in rows}
+
+    received = per_day("submitted_at")
+    actioned = per_day("actioned_at", late=Count("id", filter=Q(is_late=True)))
+    overdue = per_day("overdue_at")
+    slugs = sorted({slug for slug, _d in (*received, *actioned, *overdue)})
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [
+        {
+            "day": d, "platform": slug,
+            "received": received.get((slug, d), {}).get("n", 0),
+            "actioned": actioned.get((slug, d), {}).get("n", 0),
+            "overdue": overdue.get((slug, d), {}).get("n", 0),
+            "late": actioned.get((slug, d), {}).get("late", 0),
+        }
+        for slug in slugs for d in days
+    ]
+
+
+def sanction_counts(sanctions: QuerySet) -> list[dict]:
+    """Sanctions by platform, level and status (`sanctions` already scoped)."""
+    rows = (
+        sanctions.values("platform__slug", "level", "status")
+        .annotate(count=Count("id"))
+        .order_by("platform__slug", "level", "status")
+    )
+    return [{"platform": r["platform__slug"], "level": r["level"], "status": r["status"], "count": r["count"]}
+            for r in rows]
+
+
+def commitment_figures(commitments: QuerySet, *, start: datetime, end: datetime | None = None) -> list[dict]:
+    """Every commitment given (already scoped), its status, and its measure from the cases where measurable."""
+    from cases.selectors import measure_commitment
+
+    out = []
+    for c in commitments.select_related("platform", "meeting").order_by("platform__slug", "id"):
+        m = measure_commitment(c, start=start, end=end)
+        out.append({
+            "id": c.pk, "platform": c.platform.slug, "meeting": c.meeting.title if c.meeting else "",
+            "kind": c.kind, "text": c.text, "text_en": c.text_en, "status": c.status, "due_on": c.due_on,
+            "measured": m is not None,
+            "measured_category": c.measured_category or None, "target_hours": c.target_hours,
+            "cases": m.cases if m else None, "decided": m.decided if m else None, "met": m.met if m else None,
+            "pending": m.pending if m else None, "share": m.share if m else None,
+        })
+    return out
+
+
+def transparency_counts(cases: QuerySet, *, start: datetime | None = None, end: datetime | None = None) -> list[dict]:
+    """The public report: per platform, category and Jakarta month, counts only. No URL, handle, reference
+    or evidence ever leaves through here; drafts are not counted."""
+    tz = timezone.get_current_timezone()
+    qs = cases.filter(submitted_at__isnull=False)
+    if start is not None:
+        qs = qs.filter(submitted_at__gte=start)
+    if end is not None:
+        qs = qs.filter(submitted_at__lt=end)
+    rows = (
+        qs.annotate(month=TruncMonth("submitted_at", tzinfo=tz))
+        .values("platform__name", "category", "month")
+        .annotate(
+            received=Count("id"),
+            actioned=Count("id", filter=Q(actioned_at__isnull=False)),
+            actioned_on_time=Count("id", filter=Q(actioned_at__isnull=False, is_late=False)),
+            objected=Count("id", filter=Q(objected_at__isnull=False)),
+            withdrawn=Count("id", filter=Q(status=CaseStatus.WITHDRAWN)),
+        )
+        .order_by("month", "platform__name", "category")
+    )
+    return [
+        {"month": f"{r['month']:%Y-%m}", "platform": r["platform__name"], "category": r["category"],
+         **{k: r[k] for k in ("received", "actioned", "actioned_on_time", "objected", "withdrawn")}}
+        for r in rows
+    ]

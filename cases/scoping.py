@@ -1,13 +1,14 @@
 """Who sees what: the one rule, used by both consoles, the API, downloads and reports.
 
 Ministry roles see every operational row. A liaison sees rows of the platforms they hold an active
-membership for, never a draft case, and only what was shared (evidence, timeline entries). Anyone
-else sees nothing. Out-of-scope rows are simply absent, so lookups through these querysets answer 404.
+membership for, never a case that was not submitted to them, and only what was shared (evidence,
+timeline entries). Anyone else sees nothing. Out-of-scope rows are simply absent, so lookups through
+these querysets answer 404.
 """
 
 from django.db.models import Q, QuerySet
 
-from cases.choices import CaseStatus, Visibility
+from cases.choices import Visibility
 from cases.roles import is_ministry, liaison_platform_ids
 
 
@@ -23,7 +24,7 @@ def scope(
     """Filter `qs` to what `user` may see.
 
     platform: lookup path from the model to the platform id (e.g. "platform", "case__platform").
-    case: lookup path to the case, if the row belongs to one (drafts are hidden from liaisons).
+    case: lookup path to the case, if the row belongs to one (cases never submitted are hidden from liaisons).
     visibility: lookup path to a visibility field (only shared rows reach liaisons).
     extra: any further condition liaisons must meet (e.g. issued sanctions only).
     """
@@ -34,8 +35,9 @@ def scope(
         return qs.none()
     condition = Q(**{f"{platform}__in": platform_ids})
     if case is not None:
+        # Never submitted means never sent: a draft, or a draft withdrawn before it went out.
         prefix = f"{case}__" if case else ""
-        condition &= ~Q(**{f"{prefix}status": CaseStatus.DRAFT})
+        condition &= Q(**{f"{prefix}submitted_at__isnull": False})
     if visibility is not None:
         condition &= Q(**{visibility: Visibility.SHARED})
     if extra is not None:

@@ -110,9 +110,15 @@ def test_liaison_b_gets_404_or_nothing_on_every_admin_url_for_platform_a(client,
                 assert a_case.reference not in body and "a_secret_channel" not in body, changelist
                 if obj is not None and model is not Platform:
                     assert f"/{obj.pk}/change/" not in body or model not in world, changelist
+            # An add page may exist for what a liaison owns (their API tokens), but shows nothing of A's,
+            # and an empty post creates nothing.
             add = reverse(f"{site.name}:{opts.app_label}_{opts.model_name}_add")
-            assert client.get(add).status_code == 404, add
-            assert client.post(add, {}).status_code == 404, add
+            before = model._default_manager.count()
+            for response in (client.get(add), client.post(add, {})):
+                assert response.status_code in (200, 404), add
+                assert a_case.reference not in response.content.decode(), add
+                assert response.status_code == 404 or site is platform_site, add
+            assert model._default_manager.count() == before, add
             probed += 2
             if obj is None:
                 continue
@@ -280,11 +286,18 @@ def test_only_supervisors_issue_sanctions_in_the_console(client, analyst, superv
     assert proposal.status == "issued" and proposal.issued_by == supervisor
 
 
-def test_platform_filter_choices_and_dropdowns_are_scoped(client, liaison_a, world, platform_b):
-    client.force_login(liaison_a)
-    body = client.get(reverse("platform:cases_commitment_changelist")).content.decode()
-    assert "Janji A" in body
-    assert platform_b.name not in body
+def test_filter_choices_and_dropdowns_are_scoped(rf, liaison_a, analyst, world, platform_a, platform_b):
+    from cases.admin.base import ScopedAdmin, ScopedRelatedFilter
+
+    field = Case._meta.get_field("platform")
+    model_admin = ScopedAdmin(Case, platform_site)
+    for user, expected in ((liaison_a, {platform_a.pk}), (analyst, {platform_a.pk, platform_b.pk})):
+        request = rf.get("/")
+        request.user = user
+        choices = ScopedRelatedFilter(field, request, {}, Case, model_admin, "platform").lookup_choices
+        assert {pk for pk, _label in choices} == expected
+        dropdown = model_admin.formfield_for_foreignkey(field, request)
+        assert set(dropdown.queryset.values_list("pk", flat=True)) == expected
 
 
 def test_a_liaison_posts_commitment_progress(client, liaison_a, world):
@@ -295,14 +308,9 @@ def test_a_liaison_posts_commitment_progress(client, liaison_a, world):
     assert commitment.updates.filter(note="Moderators hired", progress_percent=60).exists()
 
 
-@pytest.mark.parametrize("count", [5, 40])
 def test_the_changelists_and_dashboards_run_a_fixed_number_of_queries(
-    client, count, make_case, analyst, liaison_a, django_assert_max_num_queries, platform_a
+    client, make_case, analyst, liaison_a, django_assert_max_num_queries, platform_a
 ):
-    for i in range(count):
-        case = make_case(submit=True, url=f"https://t.me/q/{i}", assigned_to=analyst)
-        if i % 3 == 0:
-            transition(case, "acknowledge", actor=liaison_a)
     pages = [
         (analyst, reverse("admin:cases_case_changelist")),
         (analyst, reverse("admin:cases_case_changelist") + "?deadline=on_time&status__exact=submitted"),
@@ -310,17 +318,25 @@ def test_the_changelists_and_dashboards_run_a_fixed_number_of_queries(
         (liaison_a, reverse("platform:cases_case_changelist")),
         (liaison_a, reverse("platform:index")),
     ]
-    counts = []
-    for user, url in pages:
-        client.force_login(user)
-        with django_assert_max_num_queries(25), CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        counts.append(len(ctx))
+    def measure():
+        counts = []
+        for user, url in pages:
+            client.force_login(user)
+            with django_assert_max_num_queries(25), CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            counts.append(len(ctx))
+        return counts
+
+    made, by_size = 0, {}
+    for size in (5, 40):
+        for i in range(made, size):
+            case = make_case(submit=True, url=f"https://t.me/q/{i}", assigned_to=analyst)
+            if i % 3 == 0:
+                transition(case, "acknowledge", actor=liaison_a)
+        made = size
+        by_size[size] = measure()
     # The same number of queries for 5 cases or 40: nothing is fetched per row.
-    if count == 5:
-        pytest.query_counts_small = counts
-    else:
-        assert counts == pytest.query_counts_small
+    assert by_size[5] == by_size[40]
 
 
 def test_the_dashboard_counts_what_it_shows(client, analyst, make_case, liaison_a):
@@ -379,3 +395,39 @@ def test_long_lists_are_counted_only_up_to_a_cap(client, analyst, make_case, mon
     counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
     assert counts and all("LIMIT 6" in sql for sql in counts)  # never an unbounded COUNT(*)
     assert response.context["cl"].result_count >= 6
+
+
+def test_a_liaison_comments_in_the_console(client, world, liaison_a):
+    client.force_login(liaison_a)
+    url = reverse("platform:cases_case_comment", args=[world[Case].pk])
+    client.post(url, {"text": "Sedang kami tinjau."})
+    event = world[Case].events.get(kind=EventKind.COMMENT, note="Sedang kami tinjau.")
+    assert event.visibility == Visibility.SHARED and event.actor == liaison_a
+
+
+def test_an_analyst_edits_a_draft_including_its_assignee(client, analyst, supervisor, make_case, platform_a):
+    case = make_case()
+    client.force_login(analyst)
+    data = {"platform": platform_a.pk, "category": case.category, "tier": case.tier, "location_url": case.location_url,
+            "handle": "", "native_id": "", "legal_basis": "UU ITE Pasal 28 ayat (1)", "reasons": "Sharper reasons.",
+            "requested_action": "remove", "source": "ministry", "source_detail": "", "assigned_to": supervisor.pk,
+            "version": case.version}
+    response = client.post(reverse("admin:cases_case_change", args=[case.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:1500]
+    case.refresh_from_db()
+    assert (case.reasons, case.assigned_to) == ("Sharper reasons.", supervisor)
+    assert set(case.events.values_list("kind", flat=True)) >= {"edited", "assigned"}
+    # The same form again is now stale: refused with a message, nothing changed.
+    response = client.post(reverse("admin:cases_case_change", args=[case.pk]), {**data, "reasons": "Old text"})
+    assert response.status_code == 200 and "changed by someone else" in response.content.decode()
+    case.refresh_from_db()
+    assert case.reasons == "Sharper reasons."
+
+
+def test_proposing_a_second_sanction_shows_why_it_is_refused(client, supervisor, platform_a):
+    sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="overdue")
+    client.force_login(supervisor)
+    response = client.post(reverse("admin:cases_sanction_add"), {"platform": platform_a.pk, "level": 2, "reason": "x"})
+    assert response.status_code == 200
+    assert "already has a sanction awaiting a decision" in response.content.decode()
+    assert Sanction.objects.filter(platform=platform_a).count() == 1

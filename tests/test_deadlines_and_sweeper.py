@@ -344,3 +344,22 @@ def test_a_measured_commitment_is_computed_from_the_cases(traveller, make_case, 
     assert (measure.cases, measure.met, measure.pending, measure.decided) == (4, 1, 1, 3)
     assert measure.share == round(1 / 3, 4)
     assert fresh and pending and other
+
+
+def test_objecting_after_the_deadline_does_not_wash_the_case_clean(traveller, make_case, liaison_a, supervisor):
+    case = make_case(category=Category.TERRORISM, submit=True)
+    traveller.shift(timedelta(hours=5))
+    sweep()
+    transition(case, "object", actor=liaison_a, reason="lawful", text="Stalling")
+    transition(case, "reject_objection", actor=supervisor, note="No.")
+    assert case.overdue_at == T0 + timedelta(hours=4)  # the missed deadline stays a fact
+    traveller.shift(timedelta(hours=1))  # well inside the new window
+    transition(case, "report_action", actor=liaison_a, action_taken="removed", action_taken_at=clock_now())
+    assert case.is_late is True
+    assert sweep().overdue == []  # and no second overdue event or proposal for the same miss
+
+
+def clock_now():
+    from cases import clock
+
+    return clock.now()

@@ -94,3 +94,42 @@ def test_a_liaison_posts_progress_on_their_own_commitments_only(world, liaison_a
     assert own.status == "fulfilled"
     assert CommitmentUpdate.objects.visible_to(liaison_b).count() == 0
     assert CommitmentUpdate.objects.visible_to(liaison_a).count() == 2
+
+
+def test_a_draft_withdrawn_before_submission_never_reaches_the_platform(
+    world, supervisor, liaison_a, analyst, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.models import Evidence
+    from cases.services.evidence import upload_evidence
+    from cases.workflow import transition
+
+    settings.EVIDENCE_ROOT = tmp_path
+    draft = world["draft_a"]
+    text = b"Catatan internal: tidak untuk platform."
+    upload_evidence(case=draft, actor=analyst, file=SimpleUploadedFile("n.txt", text, "text/plain"),
+                    kind="document", visibility=Visibility.SHARED)
+    transition(draft, "withdraw", actor=supervisor, note="Internal: not worth sending.")
+    assert not Case.objects.visible_to(liaison_a).filter(pk=draft.pk).exists()
+    assert not CaseEvent.objects.visible_to(liaison_a).filter(case=draft).exists()
+    assert not Evidence.objects.visible_to(liaison_a).filter(case=draft).exists()
+    with pytest.raises(Exception, match="cannot comment"):
+        add_comment(draft, actor=liaison_a, text="peek")
+
+
+def test_a_liaison_cannot_overturn_the_ministrys_verdict_on_a_commitment(world, liaison_a, supervisor):
+    commitment = Commitment.objects.get(text="A's promise")
+    post_update(commitment, actor=supervisor, note="Missed the agreed date.", status="overdue")
+    with pytest.raises(Exception, match="Only the ministry"):
+        post_update(commitment, actor=liaison_a, note="We are on it", status="in_progress")
+    commitment.refresh_from_db()
+    assert commitment.status == "overdue"
+    post_update(commitment, actor=liaison_a, note="Progress without changing the status")
+
+
+def test_a_liaison_does_not_see_joint_meetings(world, platform_a, platform_b, liaison_a, analyst):
+    joint = Meeting.objects.create(title="Rapat bersama", held_on="2017-08-02")
+    joint.platforms.set([platform_a, platform_b])
+    assert joint not in Meeting.objects.visible_to(liaison_a)
+    assert joint in Meeting.objects.visible_to(analyst)

@@ -178,10 +178,12 @@ def badge(text, colour: str, *, title: str = ""):
 def deadline_cell(case: Case):
     """Time left, or overdue by; the state people scan the list for."""
     now = clock.now()
+    if case.status in AWAITING_ACTION_STATUSES and case.overdue_at:
+        return badge(gettext("overdue by %(t)s") % {"t": humanize_delta(now - case.overdue_at)}, "#c0392b")
     if case.status in AWAITING_ACTION_STATUSES and case.due_at:
         left = case.due_at - now
         if left.total_seconds() <= 0:
-            return badge(gettext("overdue by %(t)s") % {"t": humanize_delta(left)}, "#c0392b")
+            return badge(gettext("due now"), "#e67e22")
         colour = "#e67e22" if left.total_seconds() <= 3600 else "#2e86c1"
         return badge(gettext("%(t)s left") % {"t": humanize_delta(left)}, colour)
     if case.is_late:
@@ -299,6 +301,16 @@ class CasePageMixin:
 
 # --- the ministry console ----------------------------------------------------------------------------------
 
+
+def ministry_staff():
+    """Cases are assigned to ministry officers only."""
+    from django.contrib.auth import get_user_model
+
+    from cases.roles import MINISTRY_ROLES
+
+    return get_user_model().objects.filter(is_active=True, groups__name__in=MINISTRY_ROLES).distinct().order_by(
+        "username")
+
 CASE_FIELDS = [
     "platform", "category", "tier", "location_url", "handle", "native_id", "legal_basis", "reasons",
     "requested_action", "source", "source_detail", "assigned_to",
@@ -324,9 +336,22 @@ class MinistryCaseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+        if "assigned_to" in self.fields:
+            self.fields["assigned_to"].queryset = ministry_staff()
         if "tier" in self.fields:
             self.fields["tier"].required = False
             self.fields["tier"].help_text = _("Empty: the category's default tier.")
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("version")
+        if self.instance.pk and seen is not None:
+            current = Case.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if current != seen:
+                raise forms.ValidationError(
+                    _("This case was changed by someone else since you opened it. Reload it and make your edit again.")
+                )
+        return cleaned
 
 
 class MinistryCaseAdmin(CasePageMixin, ScopedAdmin):
@@ -341,7 +366,7 @@ class MinistryCaseAdmin(CasePageMixin, ScopedAdmin):
     search_fields = ["=reference", "location_url", "handle", "native_id"]
     search_help_text = _("An exact reference (PTH-2026-000123), or part of a URL or handle.")
     actions = ["submit_selected", "verify_selected", "reopen_selected", "withdraw_selected", "assign_to_me"]
-    autocomplete_fields = ["platform", "assigned_to"]
+    autocomplete_fields = ["platform"]
     readonly_fields = LIFECYCLE_FIELDS
 
     def get_fieldsets(self, request, obj=None):
@@ -378,8 +403,11 @@ class MinistryCaseAdmin(CasePageMixin, ScopedAdmin):
         data = {f: form.cleaned_data.get(f) for f in CASE_FIELDS if f in form.cleaned_data}
         try:
             if change:
+                assignee = data.pop("assigned_to", obj.assigned_to)
                 saved = update_case(obj, actor=request.user, expected_version=form.cleaned_data.get("version")
                                     or obj.version, **data)
+                if assignee != saved.assigned_to:
+                    saved = assign_case(saved, actor=request.user, assignee=assignee)
             else:
                 saved = create_case(actor=request.user, **{k: v or "" for k, v in data.items()
                                                            if k not in ("platform", "assigned_to")},

@@ -218,6 +218,19 @@ class ProposeForm(forms.ModelForm):
         model = models.Sanction
         fields = ["platform", "level", "reason"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        platform = cleaned.get("platform")
+        if platform and models.Sanction.objects.filter(platform=platform, status=SanctionStatus.PROPOSED).exists():
+            raise forms.ValidationError(
+                _("%(platform)s already has a sanction awaiting a decision; decide that one first.")
+                % {"platform": platform})
+        return cleaned
+
 
 class IssueForm(forms.Form):
     letter_reference = forms.CharField(label=_("Letter reference"), max_length=100)

@@ -9,7 +9,15 @@ from cases.scoping import scope
 
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return scope(self, user, platform="platforms").distinct()
+        from cases.models import Platform
+        from cases.roles import is_ministry, liaison_platform_ids
+
+        qs = scope(self, user, platform="platforms").distinct()
+        if not is_ministry(user):
+            # A joint meeting's minutes and attendees speak for other platforms too: ministry only.
+            others = Platform.objects.exclude(pk__in=liaison_platform_ids(user))
+            qs = qs.exclude(platforms__in=others)
+        return qs
 
 
 class Meeting(models.Model):

@@ -1,16 +1,21 @@
 """Creating and editing cases. Status changes are not here: they belong to `cases.workflow`."""
 
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from cases import clock
 from cases.choices import CaseStatus, EventKind, RequestedAction, Source, Visibility
-from cases.models import Case, Platform
+from cases.models import Case, CaseEvent, Platform
 from cases.models.cases import duplicate_message
-from cases.roles import MINISTRY_WRITERS, has_role, is_ministry, liaison_platform_ids, roles_of
+from cases.roles import MINISTRY_WRITERS, has_role, is_ministry, roles_of
 from cases.services.deadlines import default_tier
-from cases.services.events import record_event
+from cases.services.events import actor_name, record_event
 from cases.services.references import allocate_references
 
 # Fields the ministry may edit while a case is still a draft.
@@ -27,6 +32,49 @@ class StaleEdit(ValidationError):
 def require_ministry_writer(actor) -> None:
     if not has_role(actor, *MINISTRY_WRITERS):
         raise PermissionDenied(_("Only ministry analysts, supervisors and administrators may do this."))
+
+
+def build_case(
+    *,
+    actor,
+    now,
+    platform: Platform,
+    category: str,
+    legal_basis: str,
+    reasons: str,
+    location_url: str = "",
+    handle: str = "",
+    native_id: str = "",
+    tier: str = "",
+    requested_action: str = RequestedAction.REMOVE,
+    source: str = Source.MINISTRY,
+    source_detail: str = "",
+    assigned_to=None,
+    tier_for: Callable[[str], str] = default_tier,
+) -> Case:
+    """An unsaved draft with the caller's text tidied: the one recipe for single and bulk creation.
+
+    `tier_for` gives the category's default tier; bulk intake passes a cached one (one query per category).
+    """
+    return Case(
+        platform=platform, category=category, tier=tier or tier_for(category),
+        location_url=(location_url or "").strip(), handle=(handle or "").strip(), native_id=(native_id or "").strip(),
+        legal_basis=(legal_basis or "").strip(), reasons=(reasons or "").strip(),
+        requested_action=requested_action, source=source, source_detail=source_detail or "",
+        assigned_to=assigned_to, created_by=actor, created_at=now, updated_at=now,
+    )
+
+
+def clean_new_case(case: Case, *, in_bulk: bool = False) -> None:
+    """The validation every new case passes (fields, choices, a location; no open duplicate).
+
+    In bulk, the related rows were resolved once for the batch and duplicates are checked in one query
+    for the batch (`create_cases_bulk`), so the per-row lookups are skipped; every other rule is the same.
+    """
+    if in_bulk:
+        case.full_clean(exclude=["reference", "platform", "created_by", "assigned_to"], validate_constraints=False)
+    else:
+        case.full_clean(exclude=["reference"])
 
 
 @transaction.atomic
@@ -50,15 +98,15 @@ def create_case(
 ) -> Case:
     """Open a case (a draft, or submitted at once). Raises ValidationError naming an open duplicate."""
     require_ministry_writer(actor)
+    if assigned_to is not None and not is_ministry(assigned_to):
+        raise ValidationError({"assigned_to": _("Cases can only be assigned to ministry staff.")})
     now = clock.now()
-    case = Case(
-        platform=platform, category=category, tier=tier or default_tier(category),
-        location_url=(location_url or "").strip(), handle=(handle or "").strip(), native_id=(native_id or "").strip(),
-        legal_basis=(legal_basis or "").strip(), reasons=(reasons or "").strip(),
-        requested_action=requested_action, source=source, source_detail=source_detail or "",
-        assigned_to=assigned_to, created_by=actor, created_at=now, updated_at=now,
+    case = build_case(
+        actor=actor, now=now, platform=platform, category=category, legal_basis=legal_basis, reasons=reasons,
+        location_url=location_url, handle=handle, native_id=native_id, tier=tier,
+        requested_action=requested_action, source=source, source_detail=source_detail, assigned_to=assigned_to,
     )
-    case.full_clean(exclude=["reference"])
+    clean_new_case(case)
     case.reference = allocate_references(1)[0]
     try:
         with transaction.atomic():
@@ -76,6 +124,209 @@ def create_case(
 
         transition(case, "submit", actor=actor, note=note)
     return case
+
+
+# --- bulk intake ----------------------------------------------------------------------------------------
+
+MAX_BULK_ITEMS = 1000
+# What an item may carry: `build_case`'s fields (the batch supplies the actor, the time and the tier lookup).
+BULK_ITEM_FIELDS = frozenset(inspect.signature(build_case).parameters) - {"actor", "now", "tier_for"}
+BULK_REQUIRED_FIELDS = frozenset(
+    n for n, p in inspect.signature(build_case).parameters.items()
+    if p.default is inspect.Parameter.empty and n in BULK_ITEM_FIELDS
+)
+
+
+class BulkOutcome:
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    INVALID = "invalid"
+
+
+@dataclass
+class BulkItemResult:
+    """What became of one item of a batch, in the batch's order."""
+
+    index: int
+    outcome: str
+    case: Case | None = None  # the created case
+    reference: str = ""  # the created case, or the open case it duplicates
+    duplicate_of_index: int | None = None  # a duplicate of an earlier item of the same batch
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+@transaction.atomic
+def create_cases_bulk(*, actor, items: Sequence[dict], submit: bool = False, note: str = "") -> list[BulkItemResult]:
+    """Open many cases at once, each item judged on its own: created, duplicate or invalid.
+
+    Each item takes `create_case`'s keyword arguments (`platform` a Platform). The rules are the same:
+    every item goes through `build_case` and `clean_new_case`, and submitting goes through
+    `cases.workflow.submit_new_cases`, the bulk form of `transition(case, "submit")`.
+
+    Why a bulk path: the crawler sends thousands of items a day. Here references come in one block,
+    duplicates (against open cases and within the batch) are found in one query, and cases and their
+    events are inserted with `bulk_create`. If a concurrent writer opens the same location first (the
+    partial unique index refuses our insert), the batch falls back to one insert per item, so the
+    collision becomes a `duplicate` result, not an error.
+    """
+    require_ministry_writer(actor)
+    if len(items) > MAX_BULK_ITEMS:
+        raise ValidationError(
+            _("A batch holds at most %(max)d items; this one has %(n)d. Split it.") % {"max": MAX_BULK_ITEMS,
+                                                                                       "n": len(items)},
+            code="too_many_items",
+        )
+    now = clock.now()
+    tier_for = functools.cache(default_tier)
+    results: list[BulkItemResult] = []
+    candidates: list[tuple[BulkItemResult, Case]] = []
+    # 1. Build and validate each item on its own.
+    for index, item in enumerate(items):
+        result = BulkItemResult(index=index, outcome=BulkOutcome.INVALID)
+        results.append(result)
+        fields = {k: v for k, v in item.items() if k not in ("submit", "note")}
+        unknown = sorted(set(fields) - BULK_ITEM_FIELDS)
+        missing = sorted(BULK_REQUIRED_FIELDS - set(fields))
+        if unknown or missing:
+            result.errors = {**{f: [_("Unknown field.")] for f in unknown},
+                             **{f: [_("This field is required.")] for f in missing}}
+            continue
+        try:
+            if not isinstance(fields.get("platform"), Platform):
+                raise ValidationError({"platform": [_("Choose a platform.")]})
+            case = build_case(actor=actor, now=now, tier_for=tier_for, **fields)
+            clean_new_case(case, in_bulk=True)
+        except ValidationError as err:
+            result.errors = _error_dict(err)
+            continue
+        candidates.append((result, case))
+    # 2. Duplicates within the batch (the first occurrence wins) and against open cases, in one query.
+    first_seen: dict[tuple[int, str], BulkItemResult] = {}
+    unique: list[tuple[BulkItemResult, Case]] = []
+    for result, case in candidates:
+        key = (case.platform_id, case.normalized_location)
+        if key in first_seen:
+            result.outcome, result.duplicate_of_index = BulkOutcome.DUPLICATE, first_seen[key].index
+            continue
+        first_seen[key] = result
+        unique.append((result, case))
+    existing = {
+        (pid, loc): ref
+        for pid, loc, ref in Case.objects.open()
+        .filter(platform_id__in={c.platform_id for _r, c in unique},
+                normalized_location__in={c.normalized_location for _r, c in unique})
+        .values_list("platform_id", "normalized_location", "reference")
+    } if unique else {}
+    fresh: list[tuple[BulkItemResult, Case]] = []
+    for result, case in unique:
+        ref = existing.get((case.platform_id, case.normalized_location))
+        if ref is not None:
+            result.outcome, result.reference = BulkOutcome.DUPLICATE, ref
+        else:
+            fresh.append((result, case))
+    # 3. References in one block, then the rows.
+    for (_result, case), reference in zip(fresh, allocate_references(len(fresh)), strict=True):
+        case.reference = reference
+    created = _insert_cases(fresh)
+    for result, case in fresh:
+        if result.outcome == BulkOutcome.CREATED:
+            result.reference, result.case = case.reference, case
+    # 4. Within-batch duplicates point at the case their first occurrence became.
+    for result in results:
+        if result.duplicate_of_index is not None:
+            result.reference = results[result.duplicate_of_index].reference
+    # 5. The CREATED events, and the submission if asked for.
+    name = actor_name(actor)
+    insert_many(CaseEvent, [
+        {"case_id": case.pk, "kind": EventKind.CREATED, "actor_id": actor.pk, "actor_name": name,
+         "from_status": "", "to_status": CaseStatus.DRAFT, "note": "", "visibility": Visibility.INTERNAL,
+         "created_at": now, "data": {"source": case.source}}
+        for case in created
+    ])
+    if submit and created:
+        from cases.workflow import submit_new_cases
+
+        submit_new_cases(created, actor=actor, note=note)
+    return results
+
+
+def _insert_cases(fresh: list[tuple[BulkItemResult, Case]]) -> list[Case]:
+    """Insert the batch in one statement; on a concurrent duplicate, one by one. Sets each result's outcome."""
+    cases = [case for _result, case in fresh]
+    try:
+        with transaction.atomic():
+            insert_many(Case, cases, with_ids=True)
+    except IntegrityError:
+        for case in cases:
+            case.pk = None
+            case._state.adding = True
+    else:
+        for result, _case in fresh:
+            result.outcome = BulkOutcome.CREATED
+        return cases
+    created = []
+    for result, case in fresh:
+        try:
+            with transaction.atomic():
+                case.save(force_insert=True)
+        except IntegrityError:
+            duplicate = case.open_duplicate()
+            if duplicate is None:
+                raise
+            case.pk = None
+            result.outcome, result.reference = BulkOutcome.DUPLICATE, duplicate.reference
+            continue
+        result.outcome = BulkOutcome.CREATED
+        created.append(case)
+    return created
+
+
+def insert_many(model, objs: Sequence, *, with_ids: bool = False) -> None:
+    """Insert new rows at bulk-intake volume: COPY on PostgreSQL, `bulk_create` elsewhere.
+
+    Why: building one multi-row INSERT with client-side parameter binding costs more than the database's
+    own work; COPY streams the same values in bulk. `objs` are unsaved instances or dicts of attribute
+    values (dicts skip building model instances nobody reads). With `with_ids`, instances get their ids
+    first (from the table's sequence), as `bulk_create` would set them. The rows must be new: COPY cannot
+    skip a conflict; a unique violation raises IntegrityError like an INSERT.
+    """
+    if not objs:
+        return
+    meta = model._meta
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([o if isinstance(o, model) else model(**o) for o in objs], batch_size=1000)
+        return
+    fields = [f for f in meta.concrete_fields if with_ids or not f.primary_key]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if with_ids:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [meta.db_table, meta.pk.column, len(objs)])
+            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                obj.pk = pk
+        # JSON needs its adapter; psycopg adapts every other value (str, int, bool, Decimal, datetime, None).
+        prep = [(f.attname, f.get_default(),
+                 (lambda v, f=f: f.get_db_prep_save(v, connection)) if f.get_internal_type() == "JSONField" else None)
+                for f in fields]
+        sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for obj in objs:
+                values = obj if isinstance(obj, dict) else obj.__dict__
+                row = []
+                for attname, default, adapt in prep:
+                    value = values.get(attname, default)
+                    row.append(adapt(value) if adapt is not None else value)
+                copy.write_row(row)
+    if with_ids:
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = "default"
+
+
+def _error_dict(err: ValidationError) -> dict[str, list[str]]:
+    if hasattr(err, "error_dict"):
+        return {k: [str(m) for m in v] for k, v in err.message_dict.items()}
+    return {NON_FIELD_ERRORS: [str(m) for m in err.messages]}
 
 
 @transaction.atomic
@@ -139,8 +390,8 @@ def add_comment(case: Case, *, actor, text: str, visibility: str = Visibility.IN
     if is_ministry(actor):
         if not roles & MINISTRY_WRITERS:
             raise PermissionDenied(_("Auditors read; they do not comment."))
-    elif case.platform_id in liaison_platform_ids(actor) and case.status != CaseStatus.DRAFT:
-        visibility = Visibility.SHARED
+    elif Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+        visibility = Visibility.SHARED  # a liaison's comment always reaches the ministry and the platform
     else:
         raise PermissionDenied(_("You cannot comment on this case."))
     if visibility not in Visibility.values:

@@ -26,20 +26,22 @@ def post_update(
     ministry = has_role(actor, *MINISTRY_WRITERS)
     if not ministry and commitment.platform_id not in liaison_platform_ids(actor):
         raise PermissionDenied(_("You cannot update this commitment."))
+    # Decide on the current row, not the caller's copy: the ministry may have just changed its status.
+    commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     note = (note or "").strip()
     errors = {}
     if not note:
         errors["note"] = _("Describe the progress.")
     if status and status not in CommitmentStatus.values:
         errors["status"] = _("Unknown status.")
-    elif status and not ministry and status not in LIAISON_STATUSES:
-        errors["status"] = _("Only the ministry can mark a commitment %(status)s.") % {
-            "status": CommitmentStatus(status).label.lower()}
+    elif status and not ministry and (status not in LIAISON_STATUSES or commitment.status not in LIAISON_STATUSES):
+        errors["status"] = _("Only the ministry can set this commitment's status now (it is %(current)s).") % {
+            "current": CommitmentStatus(commitment.status).label.lower()}
     if progress_percent is not None and not 0 <= progress_percent <= 100:
         errors["progress_percent"] = _("Give a percentage between 0 and 100.")
     if errors:
         raise ValidationError(errors)
-    locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    locked = commitment
     now = clock.now()
     update = CommitmentUpdate(commitment=locked, author=actor, note=note, status=status or "",
                               progress_percent=progress_percent, evidence_url=evidence_url or "", created_at=now)

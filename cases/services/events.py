@@ -1,7 +1,5 @@
 """The one writer of case timeline entries."""
 
-from django.utils.translation import gettext as _
-
 from cases import clock
 from cases.choices import Visibility
 from cases.models import Case, CaseEvent
@@ -40,6 +38,3 @@ def record_event(
         data=data or {},
     )
 
-
-def system_label() -> str:
-    return _("Patuh (system)")

@@ -22,9 +22,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cases import clock, filetypes
-from cases.choices import CaseStatus, CustodyKind, EventKind, EvidenceKind, Visibility
+from cases.choices import CustodyKind, EventKind, EvidenceKind, Visibility
 from cases.models import Case, CustodyEvent, Evidence
-from cases.roles import MINISTRY_WRITERS, has_role, liaison_platform_ids
+from cases.roles import MINISTRY_WRITERS, has_role, is_ministry
 from cases.services.cases import require_ministry_writer
 from cases.services.events import actor_name, record_event
 from cases.storage import SpooledFile, evidence_storage, new_spool_file, stored_name
@@ -173,7 +173,7 @@ def _upload_terms(actor, case: Case, kind: str, visibility: str) -> tuple[str, s
     """The kind and visibility the upload gets, or PermissionDenied."""
     if has_role(actor, *MINISTRY_WRITERS):
         return kind, visibility
-    if case.platform_id in liaison_platform_ids(actor) and case.status != CaseStatus.DRAFT:
+    if not is_ministry(actor) and Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         # A platform's upload is its response, and the ministry must see it shared with the platform.
         return EvidenceKind.PLATFORM_RESPONSE, Visibility.SHARED
     raise PermissionDenied(_("You may not add evidence to this case."))

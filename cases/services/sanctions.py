@@ -76,7 +76,8 @@ def propose_for_overdue_case(case: Case) -> Sanction:
 
 
 def _pending_or_new(platform: Platform, case: Case) -> Sanction:
-    pending = Sanction.objects.filter(platform=platform, status=ST.PROPOSED).first()
+    # Locked: a supervisor issuing it at this moment makes us wait, then it no longer matches.
+    pending = Sanction.objects.select_for_update().filter(platform=platform, status=ST.PROPOSED).first()
     if pending is not None:
         return pending
     level = next_level(platform)
@@ -99,11 +100,16 @@ def propose_sanction(*, platform: Platform, level: int, actor, reason: str) -> S
         raise ValidationError({"reason": _("Give the reason for the proposal.")})
     if level not in SanctionLevel.values:
         raise ValidationError({"level": _("Choose a level of the ladder.")})
+    busy = ValidationError(_("%(platform)s already has a sanction awaiting a decision; decide that one first.")
+                           % {"platform": platform})
     if Sanction.objects.filter(platform=platform, status=ST.PROPOSED).exists():
-        raise ValidationError(_("%(platform)s already has a sanction awaiting a decision; decide that one first.")
-                              % {"platform": platform})
-    return Sanction.objects.create(platform=platform, level=level, status=ST.PROPOSED, proposed_by=actor,
-                                   proposed_at=clock.now(), reason=reason.strip())
+        raise busy
+    try:
+        with transaction.atomic():
+            return Sanction.objects.create(platform=platform, level=level, status=ST.PROPOSED, proposed_by=actor,
+                                           proposed_at=clock.now(), reason=reason.strip())
+    except IntegrityError:
+        raise busy from None  # the sweeper opened one in the meantime
 
 
 def _locked(sanction: Sanction, allowed: tuple[str, ...], verb: str) -> Sanction:
