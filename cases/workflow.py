@@ -24,15 +24,15 @@ from cases.choices import (
     ActionTaken,
     CaseStatus,
     EventKind,
-    NotificationKind,
     ObjectionReason,
     Visibility,
 )
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, DeadlineOverride
 from cases.roles import ADMINISTRATOR, ANALYST, LIAISON, ROLE_LABELS, SUPERVISOR, liaison_platform_ids, roles_of
 from cases.services.cases import insert_many
 from cases.services.deadlines import Window, deadline_window
 from cases.services.events import actor_name, record_event
+from cases.services.notifications import queue_case_submitted, queue_cases_submitted
 
 # A platform's clock may run a little ahead of ours; a reported time this far "in the future" is accepted.
 CLOCK_SKEW = timedelta(minutes=2)
@@ -321,8 +321,6 @@ def transition(case: Case, action: str, *, actor, note: str = "", expected_versi
         )
         # 6. Side effects that must not be lost travel through the outbox, in the same transaction.
         if spec.target == S.SUBMITTED:
-            from cases.services.notifications import queue_case_submitted
-
             queue_case_submitted(locked)
     _copy_state(locked, case)
     return case
@@ -371,26 +369,71 @@ def submit_new_cases(cases: Sequence[Case], *, actor, note: str = "") -> None:
     Same table row (`TRANSITIONS["submit"]`), same refusals (`refusal`), same deadline (`_start_clock`,
     with `deadline_window` looked up once per platform, category and tier), one SUBMITTED event per case,
     and the liaisons' notices queued in the same transaction. What differs is only how it is written:
-    one UPDATE per deadline group and `bulk_create` for events and notices, so a batch of a thousand
-    takes a handful of statements. No row locks are taken: the drafts were created in this transaction
-    and nobody else can see them yet; the UPDATE still only moves rows that are drafts.
+    one UPDATE per deadline group and bulk inserts for events and notices, so a batch of a thousand takes
+    a handful of statements. No row locks are taken: the drafts were created in this transaction and
+    nobody else can see them yet; the UPDATE still only moves rows that are drafts.
     """
     if not cases:
         return
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("submit_new_cases() must run in the transaction that created the cases")
+    submission = prepare_submission(cases, actor=actor, note=note)
+    spec = TRANSITIONS["submit"]
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for case in cases:
+        groups[(case.deadline_hours, case.due_at, case.overdue_at, case.is_late)].append(case.pk)
+    for (hours, due_at, overdue_at, is_late), ids in groups.items():
+        # The values `_start_clock` stamped on the in-memory cases, written for the whole group at once.
+        moved = Case.objects.filter(pk__in=ids, status=S.DRAFT).update(
+            status=spec.target, submitted_at=submission.now, submitted_by=actor,
+            submission_count=F("submission_count") + 1, deadline_hours=hours, due_at=due_at, overdue_at=overdue_at,
+            is_late=is_late, updated_at=submission.now, version=F("version") + 1,
+        )
+        if moved != len(ids):
+            raise TransitionError(_("Some of these cases are no longer drafts; none was submitted."), code="state")
+    submission.record()
+
+
+@dataclass
+class BulkSubmission:
+    """Drafts stamped as submitted in memory (`prepare_submission`), waiting for their records."""
+
+    cases: Sequence[Case]
+    events: list[dict]  # one SUBMITTED event per case, without its case id until the case is saved
+    now: datetime
+
+    def record(self, *, before: Sequence[dict] = ()) -> None:
+        """Write the SUBMITTED events (after `before`, e.g. the CREATED events) and queue the notices.
+
+        Cases that were not saved (pk None: a concurrent duplicate) are skipped.
+        """
+        saved = [(case, event) for case, event in zip(self.cases, self.events, strict=True) if case.pk is not None]
+        insert_many(CaseEvent, [*before, *({**event, "case_id": case.pk} for case, event in saved)])
+        queue_cases_submitted([case for case, _event in saved])
+
+
+def prepare_submission(cases: Sequence[Case], *, actor, note: str = "") -> BulkSubmission:
+    """Steps 2-4 of `transition(case, "submit")` for new drafts, in memory: the refusal check against the
+    table row, the deadline (`_start_clock`), the status, time and version. Bulk intake calls it before
+    inserting the cases, so they are written once, already submitted, in the transaction that creates
+    them; `submit_new_cases` calls it for drafts already saved. `.record()` then writes the events and
+    queues the notices (step 5 and 6).
+    """
     spec = TRANSITIONS["submit"]
     note = (note or "").strip()
     now = clock.now()
-    windows: dict[tuple[int, str, str], Window] = {}
-    groups: dict[tuple, list[int]] = defaultdict(list)
+    windows: dict[tuple[int | None, str, str], Window] = {}
+    # Only a platform's own overrides make its window differ from the category's; platforms without any
+    # share one lookup per (category, tier).
+    overridden = set(DeadlineOverride.objects.filter(
+        platform_id__in={c.platform_id for c in cases}, is_active=True).values_list("platform_id", flat=True))
     events = []
     name = actor_name(actor)
     for case in cases:
         problem = refusal(case, spec, actor)
         if problem is not None:
             raise problem
-        key = (case.platform_id, case.category, case.tier)
+        key = (case.platform_id if case.platform_id in overridden else None, case.category, case.tier)
         if key not in windows:
             windows[key] = deadline_window(platform_id=case.platform_id, category=case.category, tier=case.tier)
         from_status = case.status
@@ -398,92 +441,9 @@ def submit_new_cases(cases: Sequence[Case], *, actor, note: str = "") -> None:
         case.status = spec.target
         case.updated_at = now
         case.version += 1
-        groups[(case.deadline_hours, case.due_at, case.overdue_at, case.is_late)].append(case.pk)
         events.append({  # a CaseEvent, as record_event writes it
-            "case_id": case.pk, "kind": spec.event, "actor_id": actor.pk, "actor_name": name,
-            "from_status": from_status, "to_status": spec.target, "note": note, "visibility": Visibility.SHARED,
-            "created_at": now, "data": event_data,
+            "kind": spec.event, "actor_id": actor.pk, "actor_name": name, "from_status": from_status,
+            "to_status": spec.target, "note": note, "visibility": Visibility.SHARED, "created_at": now,
+            "data": event_data,
         })
-    for (hours, due_at, overdue_at, is_late), ids in groups.items():
-        # The values `_start_clock` stamped on the in-memory cases, written for the whole group at once.
-        moved = Case.objects.filter(pk__in=ids, status=S.DRAFT).update(
-            status=spec.target, submitted_at=now, submitted_by=actor, submission_count=F("submission_count") + 1,
-            deadline_hours=hours, due_at=due_at, overdue_at=overdue_at, is_late=is_late, updated_at=now,
-            version=F("version") + 1,
-        )
-        if moved != len(ids):
-            raise TransitionError(_("Some of these cases are no longer drafts; none was submitted."), code="state")
-    insert_many(CaseEvent, events)
-    _queue_submitted_notices(cases)
-
-
-def _queue_submitted_notices(cases: Sequence[Case]) -> None:
-    """`queue_case_submitted` for many cases: recipients looked up once per platform, rows inserted at once.
-
-    Keys, subjects and bodies are those of `queue_case_submitted` (a test holds the two together), so the
-    outbox treats a bulk submission like any other. The texts are translated once per batch, not per case.
-    """
-    from cases.models import Notification
-    from cases.services.notifications import platform_recipients
-
-    rows = []
-    recipients: dict[int, list] = {}
-    text = NoticeText()
-    for case in cases:
-        if case.platform_id not in recipients:
-            recipients[case.platform_id] = platform_recipients(case.platform)
-        people = recipients[case.platform_id]
-        if not people:
-            continue
-        subject, body = text.submitted(case)
-        urgent = case.tier == "urgent"
-        rows.extend(
-            {  # a Notification, as `queue` writes it
-                "key": f"submitted:{case.pk}:{case.submission_count}:{r.key}"[:200],
-                "kind": NotificationKind.CASE_SUBMITTED, "recipient_id": r.user_id, "to_email": r.email,
-                "subject": subject[:300], "body": body, "case_id": case.pk, "urgent": urgent,
-                "created_at": case.updated_at,
-            }
-            for r in people
-        )
-    insert_many(Notification, rows)  # new cases: their notice keys cannot exist yet
-
-
-class NoticeText:
-    """The subject and body of the new-order notice, as `queue_case_submitted` writes them.
-
-    Translations and labels are looked up once per batch and reused (they do not vary per case).
-    """
-
-    def __init__(self):
-        from django.utils.translation import gettext
-
-        self.urgent_prefix = gettext("[URGENT] ")
-        self.subject = gettext("New takedown order %(ref)s: due %(due)s")
-        self.body = gettext(
-            "A takedown order was submitted to %(platform)s.\n\nReference: %(ref)s\nCategory: %(category)s\n"
-            "Tier: %(tier)s\nDue: %(due)s\n\nOpen the platform console to acknowledge it and report the action "
-            "taken."
-        )
-        self._labels: dict[tuple[str, str], str] = {}
-        self._due: dict[datetime | None, str] = {}
-
-    def _label(self, case: Case, name: str) -> str:
-        key = (name, getattr(case, name))
-        if key not in self._labels:
-            self._labels[key] = str(getattr(case, f"get_{name}_display")())
-        return self._labels[key]
-
-    def submitted(self, case: Case) -> tuple[str, str]:
-        from cases.services.notifications import _fmt
-
-        if case.due_at not in self._due:
-            self._due[case.due_at] = _fmt(case.due_at)
-        due = self._due[case.due_at]
-        prefix = self.urgent_prefix if case.tier == "urgent" else ""
-        subject = prefix + self.subject % {"ref": case.reference, "due": due}
-        body = self.body % {
-            "platform": case.platform.name, "ref": case.reference, "category": self._label(case, "category"),
-            "tier": self._label(case, "tier"), "due": due,
-        }
-        return subject, body
+    return BulkSubmission(cases=cases, events=events, now=now)

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "cases.apps.CasesConfig",
 ]
@@ -143,6 +145,8 @@ PATUH = {
     "DUE_SOON_MINUTES": int(os.environ.get("PATUH_DUE_SOON_MINUTES", "60")),
     # Issued sanctions older than this no longer count on the escalation ladder.
     "LADDER_LOOKBACK_DAYS": int(os.environ.get("PATUH_LADDER_LOOKBACK_DAYS", "365")),
+    # API idempotency keys are kept this long; a retry later than this is treated as a new request.
+    "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("PATUH_IDEMPOTENCY_TTL_HOURS", "24")),
 }
 
 # --- Evidence ------------------------------------------------------------------------------------
@@ -184,3 +188,64 @@ EVIDENCE_X_ACCEL_PREFIX = os.environ.get("PATUH_EVIDENCE_X_ACCEL", "")
 # How many reverse proxies in front of Django append to X-Forwarded-For. 0: the custody trail records
 # REMOTE_ADDR. Set it to 1 behind a single nginx so the recorded IP is the client's, not nginx's.
 EVIDENCE_TRUSTED_PROXY_COUNT = int(os.environ.get("PATUH_TRUSTED_PROXY_COUNT", "0"))
+
+
+# --- API -----------------------------------------------------------------------------------------
+# The REST API (docs/api.md): sessions for browsers (with CSRF), bearer tokens for machines.
+# Rate limits are "<n>/<second|minute|hour|day>" and apply per user, per client IP, and to bulk intake.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "cases.api.authentication.BearerTokenAuthentication",  # first: requests without credentials get 401
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "cases.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cases.api.throttling.UserThrottle",
+        "cases.api.throttling.AnonThrottle",
+        "cases.api.throttling.IPThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("PATUH_API_RATE_USER", "1200/minute"),
+        "anon": os.environ.get("PATUH_API_RATE_ANON", "60/minute"),
+        "ip": os.environ.get("PATUH_API_RATE_IP", "3000/minute"),
+        "bulk": os.environ.get("PATUH_API_RATE_BULK", "120/minute"),
+    },
+    # Client IPs for the per-IP limits: REMOTE_ADDR, or the address the trusted proxies saw.
+    "NUM_PROXIES": EVIDENCE_TRUSTED_PROXY_COUNT,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Patuh API",
+    "DESCRIPTION": "Takedown orders, deadlines, evidence, commitments, sanctions and compliance figures. "
+    "See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our own static files, never a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.choices.CaseStatus",
+        "CategoryEnum": "cases.choices.Category",
+        "TierEnum": "cases.choices.Tier",
+        "CommitmentStatusEnum": "cases.choices.CommitmentStatus",
+        "SanctionStatusEnum": "cases.choices.SanctionStatus",
+        "SanctionLevelEnum": "cases.choices.SanctionLevel",
+        "EvidenceKindEnum": "cases.choices.EvidenceKind",
+        "VisibilityEnum": "cases.choices.Visibility",
+        "EventKindEnum": "cases.choices.EventKind",
+        "TransitionActionEnum": "cases.workflow.TRANSITIONS",
+    },
+}
+# The public transparency report (/api/v1/public/transparency/): counts only, off unless published.
+PATUH_PUBLIC_TRANSPARENCY = env_bool("PATUH_PUBLIC_TRANSPARENCY", False)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("platform/", platform_site.urls),
+    path("api/", include("cases.api.urls")),
     path("", include("cases.urls")),
 ]

@@ -363,3 +363,14 @@ def clock_now():
     from cases import clock
 
     return clock.now()
+
+
+def test_the_sweeper_forgets_idempotency_keys_after_their_lifetime(traveller, analyst):
+    from cases.models import IdempotencyKey
+
+    IdempotencyKey.objects.create(user=analyst, key="old", request_hash="a" * 64, response_status=200)
+    traveller.shift(timedelta(hours=23))
+    IdempotencyKey.objects.create(user=analyst, key="recent", request_hash="b" * 64, response_status=200)
+    traveller.shift(timedelta(hours=2))
+    assert sweep().expired_keys == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["recent"]

@@ -1,6 +1,11 @@
 """The two consoles: the ministry's (`admin.site`, a `MinistrySite`) and the platforms' (`platform_site`)."""
 
-from cases.admin import evidence, ministry, platform  # noqa: F401 - registers the ModelAdmins
+from cases.admin import (  # noqa: F401 - registers the ModelAdmins
+    evidence,
+    ministry,
+    platform,
+    tokens,  # noqa: F401 - API tokens in both consoles
+)
 from cases.sites import platform_site
 
 __all__ = ["platform_site"]

@@ -1,3 +1,4 @@
+from cases.models.api import ApiToken, IdempotencyKey
 from cases.models.cases import Case, CaseQuerySet, ReferenceCounter
 from cases.models.events import CaseEvent
 from cases.models.evidence import CustodyEvent, Evidence
@@ -8,6 +9,7 @@ from cases.models.policies import DeadlineOverride, DeadlinePolicy, FineFactorVa
 from cases.models.sanctions import Sanction, SanctionCase
 
 __all__ = [
+    "ApiToken",
     "Case",
     "CaseEvent",
     "CaseQuerySet",
@@ -19,6 +21,7 @@ __all__ = [
     "Evidence",
     "FineFactorValue",
     "FinePolicy",
+    "IdempotencyKey",
     "Meeting",
     "Notification",
     "Platform",

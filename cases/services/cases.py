@@ -65,14 +65,22 @@ def build_case(
     )
 
 
+# Not re-validated per item in bulk: related rows resolved once per batch, and the fields this module sets.
+BULK_UNCHECKED_FIELDS = ["reference", "platform", "created_by", "assigned_to"] + [
+    f.name for f in Case._meta.concrete_fields
+    if not f.editable and f.name not in ("reference", "normalized_location", "created_by")
+]
+
+
 def clean_new_case(case: Case, *, in_bulk: bool = False) -> None:
     """The validation every new case passes (fields, choices, a location; no open duplicate).
 
     In bulk, the related rows were resolved once for the batch and duplicates are checked in one query
-    for the batch (`create_cases_bulk`), so the per-row lookups are skipped; every other rule is the same.
+    for the batch (`create_cases_bulk`), so the per-row lookups are skipped, and so are the fields this
+    service sets itself (status, timestamps, counters); every field the caller gives is judged the same.
     """
     if in_bulk:
-        case.full_clean(exclude=["reference", "platform", "created_by", "assigned_to"], validate_constraints=False)
+        case.full_clean(exclude=BULK_UNCHECKED_FIELDS, validate_constraints=False)
     else:
         case.full_clean(exclude=["reference"])
 
@@ -161,7 +169,8 @@ def create_cases_bulk(*, actor, items: Sequence[dict], submit: bool = False, not
 
     Each item takes `create_case`'s keyword arguments (`platform` a Platform). The rules are the same:
     every item goes through `build_case` and `clean_new_case`, and submitting goes through
-    `cases.workflow.submit_new_cases`, the bulk form of `transition(case, "submit")`.
+    `cases.workflow.prepare_submission`, the bulk form of `transition(case, "submit")` (which
+    `submit_new_cases` also uses), before the rows are written, so each is written once.
 
     Why a bulk path: the crawler sends thousands of items a day. Here references come in one block,
     duplicates (against open cases and within the batch) are found in one query, and cases and their
@@ -187,13 +196,13 @@ def create_cases_bulk(*, actor, items: Sequence[dict], submit: bool = False, not
         fields = {k: v for k, v in item.items() if k not in ("submit", "note")}
         unknown = sorted(set(fields) - BULK_ITEM_FIELDS)
         missing = sorted(BULK_REQUIRED_FIELDS - set(fields))
-        if unknown or missing:
+        if unknown or missing or not isinstance(fields.get("platform"), Platform):
             result.errors = {**{f: [_("Unknown field.")] for f in unknown},
                              **{f: [_("This field is required.")] for f in missing}}
+            if "platform" in fields and not isinstance(fields["platform"], Platform):
+                result.errors["platform"] = [_("Choose a platform.")]
             continue
         try:
-            if not isinstance(fields.get("platform"), Platform):
-                raise ValidationError({"platform": [_("Choose a platform.")]})
             case = build_case(actor=actor, now=now, tier_for=tier_for, **fields)
             clean_new_case(case, in_bulk=True)
         except ValidationError as err:
@@ -224,9 +233,15 @@ def create_cases_bulk(*, actor, items: Sequence[dict], submit: bool = False, not
             result.outcome, result.reference = BulkOutcome.DUPLICATE, ref
         else:
             fresh.append((result, case))
-    # 3. References in one block, then the rows.
+    # 3. References in one block; if submitting, the submission stamped in memory (the rules of the submit
+    #    transition, `cases.workflow.prepare_submission`), so each row is written once; then the rows.
     for (_result, case), reference in zip(fresh, allocate_references(len(fresh)), strict=True):
         case.reference = reference
+    submission = None
+    if submit and fresh:
+        from cases.workflow import prepare_submission
+
+        submission = prepare_submission([case for _result, case in fresh], actor=actor, note=note)
     created = _insert_cases(fresh)
     for result, case in fresh:
         if result.outcome == BulkOutcome.CREATED:
@@ -235,18 +250,18 @@ def create_cases_bulk(*, actor, items: Sequence[dict], submit: bool = False, not
     for result in results:
         if result.duplicate_of_index is not None:
             result.reference = results[result.duplicate_of_index].reference
-    # 5. The CREATED events, and the submission if asked for.
+    # 5. The CREATED events; with a submission, its SUBMITTED events and notices too.
     name = actor_name(actor)
-    insert_many(CaseEvent, [
+    created_events = [
         {"case_id": case.pk, "kind": EventKind.CREATED, "actor_id": actor.pk, "actor_name": name,
          "from_status": "", "to_status": CaseStatus.DRAFT, "note": "", "visibility": Visibility.INTERNAL,
          "created_at": now, "data": {"source": case.source}}
         for case in created
-    ])
-    if submit and created:
-        from cases.workflow import submit_new_cases
-
-        submit_new_cases(created, actor=actor, note=note)
+    ]
+    if submission is not None:
+        submission.record(before=created_events)
+    else:
+        insert_many(CaseEvent, created_events)
     return results
 
 
@@ -309,7 +324,7 @@ def insert_many(model, objs: Sequence, *, with_ids: bool = False) -> None:
                  (lambda v, f=f: f.get_db_prep_save(v, connection)) if f.get_internal_type() == "JSONField" else None)
                 for f in fields]
         sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:  # psycopg errors → Django's
             for obj in objs:
                 values = obj if isinstance(obj, dict) else obj.__dict__
                 row = []

@@ -82,21 +82,60 @@ def queue(*, kind: str, key: str, recipients: list[Recipient], subject: str, bod
     return Notification.objects.filter(key__in=[n.key for n in rows]).count() - before
 
 
+class SubmittedNotice:
+    """The new-order notice to a platform's liaisons. Texts and labels are translated once and reused."""
+
+    def __init__(self):
+        self.urgent_prefix = _("[URGENT] ")
+        self.subject = _("New takedown order %(ref)s: due %(due)s")
+        self.body = _(
+            "A takedown order was submitted to %(platform)s.\n\nReference: %(ref)s\nCategory: %(category)s\n"
+            "Tier: %(tier)s\nDue: %(due)s\n\nOpen the platform console to acknowledge it and report the action taken."
+        )
+        self._labels: dict[tuple[str, str], str] = {}
+        self._recipients: dict[int, list[Recipient]] = {}
+
+    def _label(self, case: Case, name: str) -> str:
+        key = (name, getattr(case, name))
+        if key not in self._labels:
+            self._labels[key] = str(getattr(case, f"get_{name}_display")())
+        return self._labels[key]
+
+    def rows(self, case: Case) -> list[dict]:
+        """One outbox row per recipient (recipients looked up once per platform)."""
+        if case.platform_id not in self._recipients:
+            self._recipients[case.platform_id] = platform_recipients(case.platform)
+        due = _fmt(case.due_at)
+        urgent = case.tier == "urgent"
+        subject = (self.urgent_prefix if urgent else "") + self.subject % {"ref": case.reference, "due": due}
+        body = self.body % {"platform": case.platform.name, "ref": case.reference, "due": due,
+                            "category": self._label(case, "category"), "tier": self._label(case, "tier")}
+        return [
+            {"key": f"submitted:{case.pk}:{case.submission_count}:{r.key}"[:200],
+             "kind": NotificationKind.CASE_SUBMITTED, "recipient_id": r.user_id, "to_email": r.email,
+             "subject": subject[:300], "body": body, "case_id": case.pk, "urgent": urgent,
+             "created_at": clock.now()}
+            for r in self._recipients[case.platform_id]
+        ]
+
+
 def queue_case_submitted(case: Case) -> int:
-    urgent = case.tier == "urgent"
-    prefix = _("[URGENT] ") if urgent else ""
-    subject = prefix + _("New takedown order %(ref)s: due %(due)s") % {"ref": case.reference, "due": _fmt(case.due_at)}
-    body = _(
-        "A takedown order was submitted to %(platform)s.\n\nReference: %(ref)s\nCategory: %(category)s\n"
-        "Tier: %(tier)s\nDue: %(due)s\n\nOpen the platform console to acknowledge it and report the action taken."
-    ) % {
-        "platform": case.platform.name, "ref": case.reference, "category": case.get_category_display(),
-        "tier": case.get_tier_display(), "due": _fmt(case.due_at),
-    }
-    return queue(
-        kind=NotificationKind.CASE_SUBMITTED, key=f"submitted:{case.pk}:{case.submission_count}",
-        recipients=platform_recipients(case.platform), subject=subject, body=body, case=case, urgent=urgent,
-    )
+    """Queue the new-order notice for one case; returns how many rows this call added."""
+    rows = [Notification(**row) for row in SubmittedNotice().rows(case)]
+    if not rows:
+        return 0
+    keys = [n.key for n in rows]
+    before = Notification.objects.filter(key__in=keys).count()
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return Notification.objects.filter(key__in=keys).count() - before
+
+
+def queue_cases_submitted(cases) -> None:
+    """The same notices for a batch of newly created cases (their keys cannot exist yet), written at once."""
+    from cases.services.cases import insert_many
+
+    notice = SubmittedNotice()
+    insert_many(Notification, [row for case in cases for row in notice.rows(case)])
 
 
 def queue_due_soon(case: Case) -> int:

@@ -29,6 +29,7 @@ class SweepReport:
     due_soon_queued: int = 0
     sent: int = 0
     failed: int = 0
+    expired_keys: int = 0
     dry_run: bool = False
     would_send: int = 0
 
@@ -93,4 +94,10 @@ def sweep(*, dry_run: bool = False, deliver: bool = True) -> SweepReport:
     # 3. Deliver whatever is waiting in the outbox.
     if deliver:
         report.sent, report.failed = notifications.deliver_pending()
+
+    # 4. Forget API idempotency keys past their lifetime.
+    from cases.models import IdempotencyKey
+
+    ttl = timedelta(hours=settings.PATUH["IDEMPOTENCY_TTL_HOURS"])
+    report.expired_keys, _ = IdempotencyKey.objects.filter(created_at__lt=now - ttl).delete()
     return report

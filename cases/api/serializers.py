@@ -1,0 +1,397 @@
+"""Input and output shapes. Inputs are small and say what a service takes; outputs say what a reader sees.
+
+Nothing here writes: the views pass validated input to a service (`cases.services`, `cases.workflow`).
+Fields only the ministry sees (assignment, source detail) are dropped for liaisons.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases.choices import (
+    ActionTaken,
+    Category,
+    CommitmentStatus,
+    EvidenceKind,
+    ObjectionReason,
+    RequestedAction,
+    SanctionLevel,
+    Source,
+    Tier,
+    Virality,
+    Visibility,
+)
+from cases.models import Case, CaseEvent, Commitment, CommitmentUpdate, Evidence, Meeting, Platform, Sanction
+from cases.reports import DeadlineState
+from cases.roles import is_ministry
+from cases.services.cases import MAX_BULK_ITEMS
+from cases.workflow import TRANSITIONS, available_actions
+
+
+def _user(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class MinistryOnlyFields:
+    """Drops `ministry_only_fields` from the output for anyone who is not ministry staff."""
+
+    ministry_only_fields: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not is_ministry(_user(self)):
+            for name in self.ministry_only_fields:
+                data.pop(name, None)
+        return data
+
+
+# --- errors (documentation of the one error shape) --------------------------------------------------------
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Stable, machine-readable: invalid, not_found, state, stale, ..."))
+    message = serializers.CharField(help_text=_("A sentence for a person."))
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text=_("Input field → its problems, when individual inputs were wrong."),
+    )
+    existing_reference = serializers.CharField(required=False, help_text=_("The open case a duplicate points to."))
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+# --- platforms ----------------------------------------------------------------------------------------
+
+
+class PlatformSerializer(serializers.ModelSerializer):
+    standing = serializers.SerializerMethodField(help_text=_("From issued sanctions: active, warned, sanctioned, "
+                                                             "blocked."))
+
+    class Meta:
+        model = Platform
+        fields = ["slug", "name", "kind", "business_scale", "website", "hosts", "standing"]
+
+    def get_standing(self, obj) -> str:
+        return self.context.get("standings", {}).get(obj.pk, "active")
+
+
+# --- cases --------------------------------------------------------------------------------------------
+
+
+class CaseSerializer(MinistryOnlyFields, serializers.ModelSerializer):
+    ministry_only_fields = ("source", "source_detail", "assigned_to", "created_by", "created_at")
+
+    url = serializers.SerializerMethodField()
+    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    deadline_state = serializers.SerializerMethodField(
+        help_text=_("on_time, due_soon, overdue, late, or empty (not awaiting action and not late)."))
+    available_actions = serializers.SerializerMethodField(
+        help_text=_("The transitions you may apply now (POST .../transitions/)."))
+
+    class Meta:
+        model = Case
+        fields = [
+            "reference", "url", "platform", "category", "tier", "status", "deadline_state", "location_url", "handle",
+            "native_id", "legal_basis", "reasons", "requested_action", "source", "source_detail",
+            "issuing_authority", "redress", "assigned_to", "created_by", "submitted_by", "created_at", "updated_at",
+            "submitted_at", "submission_count", "deadline_hours", "due_at", "overdue_at", "acknowledged_at",
+            "actioned_at", "action_taken", "action_taken_at", "is_late", "objected_at", "objection_reason",
+            "objection_text", "verified_at", "withdrawn_at", "closed_at", "version", "available_actions",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return reverse("api:case-detail", kwargs={"reference": obj.reference})
+
+    @extend_schema_field(serializers.ChoiceField(choices=[("", "")] + list(DeadlineState.CHOICES)))
+    def get_deadline_state(self, obj) -> str:
+        return getattr(obj, "deadline_state", "") or ""
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(TRANSITIONS))))
+    def get_available_actions(self, obj):
+        user = _user(self)
+        return [spec.action for spec in available_actions(obj, user)] if user else []
+
+
+class CaseInputSerializer(serializers.Serializer):
+    """One order. The same fields make a bulk item (without `submit` and `note`, which the batch gives)."""
+
+    platform = serializers.SlugField(help_text=_("The platform's slug, e.g. telegram."))
+    category = serializers.ChoiceField(choices=Category.choices)
+    tier = serializers.ChoiceField(choices=Tier.choices, required=False, allow_blank=True,
+                                   help_text=_("Empty: the category's default tier (urgent: 4 h, standard: 24 h)."))
+    location_url = serializers.CharField(required=False, allow_blank=True, max_length=2048)
+    handle = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    native_id = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    legal_basis = serializers.CharField(max_length=300)
+    reasons = serializers.CharField()
+    requested_action = serializers.ChoiceField(choices=RequestedAction.choices, required=False)
+    source = serializers.ChoiceField(choices=Source.choices, required=False)
+    source_detail = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class CaseCreateSerializer(CaseInputSerializer):
+    submit = serializers.BooleanField(required=False, default=False,
+                                      help_text=_("Submit to the platform at once (starts the deadline)."))
+    note = serializers.CharField(required=False, allow_blank=True, help_text=_("Note on the submission."))
+
+
+class BulkRequestSerializer(serializers.Serializer):
+    items = serializers.ListField(child=CaseInputSerializer(), max_length=MAX_BULK_ITEMS,
+                                  help_text=_("Up to %(n)d orders; each is judged on its own.") % {"n": MAX_BULK_ITEMS})
+    submit = serializers.BooleanField(required=False, default=False,
+                                      help_text=_("Submit every created case to its platform at once."))
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class BulkItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text=_("Position of the item in `items`, from 0."))
+    result = serializers.ChoiceField(choices=["created", "duplicate", "invalid"])
+    reference = serializers.CharField(required=False, help_text=_("The created case, or the open case this item "
+                                                                  "duplicates."))
+    duplicate_of_index = serializers.IntegerField(required=False, help_text=_("The earlier item of this batch it "
+                                                                              "duplicates."))
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
+                                   help_text=_("For invalid items: field → problems."))
+
+
+class BulkCountsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicate = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+
+
+class BulkResponseSerializer(serializers.Serializer):
+    submitted = serializers.BooleanField()
+    counts = BulkCountsSerializer()
+    results = BulkItemResultSerializer(many=True)
+
+
+class TransitionSerializer(serializers.Serializer):
+    """`action` and `note`, plus the action's own data (see each action in the description)."""
+
+    action = serializers.ChoiceField(choices=list(TRANSITIONS))
+    note = serializers.CharField(required=False, allow_blank=True)
+    action_taken = serializers.ChoiceField(choices=ActionTaken.choices, required=False,
+                                           help_text=_("report_action: what the platform did."))
+    action_taken_at = serializers.CharField(required=False, help_text=_("report_action: when (ISO 8601)."))
+    reason = serializers.ChoiceField(choices=ObjectionReason.choices, required=False,
+                                     help_text=_("object: the reason."))
+    text = serializers.CharField(required=False, help_text=_("object: the explanation."))
+
+
+class CaseEventSerializer(MinistryOnlyFields, serializers.ModelSerializer):
+    ministry_only_fields = ("visibility",)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "kind", "actor_name", "from_status", "to_status", "note", "visibility", "created_at", "data"]
+        read_only_fields = fields
+
+
+# --- evidence -----------------------------------------------------------------------------------------
+
+
+class EvidenceSerializer(MinistryOnlyFields, serializers.ModelSerializer):
+    ministry_only_fields = ("withdrawn_at", "withdrawal_reason")
+
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    uploaded_by = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(
+        help_text=_("GET it with the same credentials; every download is written to the chain of custody."))
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "case", "kind", "visibility", "original_name", "content_type", "size", "sha256",
+                  "captured_at", "source_url", "description", "uploaded_by", "uploaded_at", "withdrawn_at",
+                  "withdrawal_reason", "download_url"]
+        read_only_fields = fields
+
+    def get_uploaded_by(self, obj) -> str:
+        user = obj.uploaded_by
+        return user.get_full_name() or user.get_username()
+
+    def get_download_url(self, obj) -> str:
+        return reverse("api:evidence-download", kwargs={"pk": obj.pk})
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("PNG, JPEG, GIF, WebP, PDF, MP4, WebM, HTML, MHTML, WARC or text."))
+    kind = serializers.ChoiceField(choices=EvidenceKind.choices, required=False, default=EvidenceKind.SCREENSHOT,
+                                   help_text=_("Ignored for liaisons: theirs is always a platform response."))
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False, default=Visibility.INTERNAL,
+                                         help_text=_("Ignored for liaisons: theirs is always shared."))
+    captured_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    source_url = serializers.URLField(required=False, allow_blank=True, max_length=2048, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- meetings, commitments, sanctions -----------------------------------------------------------------
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    platforms = serializers.SerializerMethodField(help_text=_("The platforms at the meeting that you may see."))
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "title", "title_en", "held_on", "ends_on", "place", "platforms", "ministry_attendees",
+                  "platform_attendees", "minutes", "minutes_en"]
+        read_only_fields = fields
+
+    def get_platforms(self, obj) -> list[str]:
+        visible = self.context.get("visible_platform_ids")
+        return sorted(p.slug for p in obj.platforms.all() if visible is None or p.pk in visible)
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Commitment
+        fields = ["id", "platform", "meeting", "kind", "text", "text_en", "owner", "owner_name", "due_on", "status",
+                  "measured_category", "target_hours", "source", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class CommitmentUpdateSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CommitmentUpdate
+        fields = ["id", "commitment", "author", "created_at", "note", "status", "progress_percent", "evidence_url"]
+        read_only_fields = fields
+
+    def get_author(self, obj) -> str:
+        return obj.author.get_full_name() or obj.author.get_username()
+
+
+class CommitmentUpdateInputSerializer(serializers.Serializer):
+    note = serializers.CharField()
+    status = serializers.ChoiceField(choices=CommitmentStatus.choices, required=False, allow_blank=True, default="",
+                                     help_text=_("Liaisons may set open or in_progress; the ministry any."))
+    progress_percent = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0,
+                                                max_value=100)
+    evidence_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=2048)
+
+
+class SanctionSerializer(MinistryOnlyFields, serializers.ModelSerializer):
+    ministry_only_fields = ("fine_inputs", "cited_cases")
+
+    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    level_label = serializers.CharField(source="get_level_display", read_only=True)
+    cited_cases = serializers.SlugRelatedField(source="cases", slug_field="reference", many=True, read_only=True)
+
+    class Meta:
+        model = Sanction
+        fields = ["id", "platform", "level", "level_label", "status", "reason", "letter_reference", "proposed_at",
+                  "issued_at", "complied_at", "lifted_at", "status_note", "amount", "fine_inputs", "cited_cases"]
+        read_only_fields = fields
+
+
+class SanctionProposeSerializer(serializers.Serializer):
+    platform = serializers.SlugField()
+    level = serializers.ChoiceField(choices=SanctionLevel.choices)
+    reason = serializers.CharField()
+
+
+class SanctionIssueSerializer(serializers.Serializer):
+    letter_reference = serializers.CharField(max_length=100)
+    virality = serializers.ChoiceField(choices=Virality.choices, required=False, default=Virality.LOW)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SanctionNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SanctionLiftSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+# --- reports ------------------------------------------------------------------------------------------
+
+
+class _Figures(serializers.Serializer):
+    received = serializers.IntegerField(help_text=_("Submitted in the period."))
+    acknowledged = serializers.IntegerField()
+    actioned = serializers.IntegerField(help_text=_("Action reported (and not since reopened)."))
+    on_time = serializers.IntegerField(help_text=_("Actioned within the deadline."))
+    overdue_now = serializers.IntegerField(help_text=_("Deadline passed, no action reported, as of now."))
+    objected = serializers.IntegerField()
+    withdrawn = serializers.IntegerField()
+    open = serializers.IntegerField(help_text=_("Not yet verified or withdrawn."))
+    on_time_share = serializers.FloatField(allow_null=True,
+                                           help_text=_("on_time / (actioned + overdue_now); null if neither."))
+    ack_median_hours = serializers.FloatField(allow_null=True)
+    ack_p90_hours = serializers.FloatField(allow_null=True)
+    action_median_hours = serializers.FloatField(allow_null=True)
+    action_p90_hours = serializers.FloatField(allow_null=True)
+
+
+class CategoryFiguresSerializer(_Figures):
+    category = serializers.ChoiceField(choices=Category.choices)
+
+
+class PlatformFiguresSerializer(_Figures):
+    platform = serializers.CharField()
+    platform_name = serializers.CharField()
+    categories = CategoryFiguresSerializer(many=True)
+
+
+class ComplianceReportSerializer(serializers.Serializer):
+    period = serializers.DictField(child=serializers.DateField())
+    platforms = PlatformFiguresSerializer(many=True)
+    total = _Figures()
+
+
+class DailyRowSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    platform = serializers.CharField()
+    received = serializers.IntegerField()
+    actioned = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text=_("Became overdue that day."))
+    late = serializers.IntegerField(help_text=_("Actioned that day, after the deadline."))
+
+
+class CommitmentFiguresSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    platform = serializers.CharField()
+    meeting = serializers.CharField()
+    kind = serializers.CharField()
+    text = serializers.CharField()
+    text_en = serializers.CharField()
+    status = serializers.ChoiceField(choices=CommitmentStatus.choices)
+    due_on = serializers.DateField(allow_null=True)
+    measured = serializers.BooleanField()
+    measured_category = serializers.CharField(allow_null=True)
+    target_hours = serializers.IntegerField(allow_null=True)
+    cases = serializers.IntegerField(allow_null=True)
+    decided = serializers.IntegerField(allow_null=True)
+    met = serializers.IntegerField(allow_null=True)
+    pending = serializers.IntegerField(allow_null=True)
+    share = serializers.FloatField(allow_null=True)
+
+
+class SanctionCountSerializer(serializers.Serializer):
+    platform = serializers.CharField()
+    level = serializers.IntegerField()
+    status = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class TransparencyRowSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text=_("YYYY-MM, Jakarta time."))
+    platform = serializers.CharField()
+    category = serializers.ChoiceField(choices=Category.choices)
+    received = serializers.IntegerField()
+    actioned = serializers.IntegerField()
+    actioned_on_time = serializers.IntegerField()
+    objected = serializers.IntegerField()
+    withdrawn = serializers.IntegerField()

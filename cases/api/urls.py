@@ -1,0 +1,36 @@
+"""/api/: v1 resources, the OpenAPI schema, and its interactive docs (assets served locally by the sidecar)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from cases.api.views import cases, evidence, reports, resources
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("cases", cases.CaseViewSet, basename="case")
+router.register(r"cases/(?P<reference>[A-Za-z0-9-]+)/events", cases.CaseEventViewSet, basename="case-event")
+router.register(r"cases/(?P<reference>[A-Za-z0-9-]+)/evidence", evidence.CaseEvidenceViewSet,
+                basename="case-evidence")
+router.register("evidence", evidence.EvidenceViewSet, basename="evidence")
+router.register("platforms", resources.PlatformViewSet, basename="platform")
+router.register("meetings", resources.MeetingViewSet, basename="meeting")
+router.register("commitments", resources.CommitmentViewSet, basename="commitment")
+router.register("sanctions", resources.SanctionViewSet, basename="sanction")
+
+v1 = [
+    path("cases/export.csv", cases.CaseExportView.as_view(), name="case-export"),
+    path("reports/compliance/", reports.ComplianceReportView.as_view(), name="report-compliance"),
+    path("reports/daily/", reports.DailyReportView.as_view(), name="report-daily"),
+    path("reports/commitments/", reports.CommitmentReportView.as_view(), name="report-commitments"),
+    path("reports/sanctions/", reports.SanctionReportView.as_view(), name="report-sanctions"),
+    path("public/transparency/", reports.PublicTransparencyView.as_view(), name="public-transparency"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

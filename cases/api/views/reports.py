@@ -1,0 +1,223 @@
+"""Every figure the dashboards show, for reporting clients; each also as CSV (`?format=csv`).
+
+The figures come from `cases.reports`, over `Case.objects.visible_to(user)`: the ministry sees every
+platform, a liaison only their own. The public transparency report is the one exception: counts only,
+over every submitted case, served only when PATUH_PUBLIC_TRANSPARENCY is on.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases import clock
+from cases.api.exceptions import invalid
+from cases.api.renderers import CSVRenderer
+from cases.api.schema import ERROR_DESCRIPTIONS, errors
+from cases.api.serializers import (
+    CommitmentFiguresSerializer,
+    ComplianceReportSerializer,
+    DailyRowSerializer,
+    ErrorSerializer,
+    SanctionCountSerializer,
+    TransparencyRowSerializer,
+)
+from cases.api.throttling import AnonThrottle, IPThrottle
+from cases.choices import CaseStatus, Category, CommitmentStatus, SanctionStatus, Tier
+from cases.filtersets import CaseFilterSet, CommitmentFilterSet, SanctionFilterSet, day_start
+from cases.models import Case, Commitment, Sanction
+from cases.reports import (
+    commitment_figures,
+    compliance_report,
+    daily_by_platform,
+    sanction_counts,
+    transparency_counts,
+)
+
+MAX_DAILY_DAYS = 366
+
+
+def _param(name, kind, description, **kw):
+    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, required=False, description=description, **kw)
+
+
+PERIOD_PARAMETERS = [
+    _param("from", OpenApiTypes.DATE, "First Jakarta day (YYYY-MM-DD), inclusive."),
+    _param("to", OpenApiTypes.DATE, "Last Jakarta day (YYYY-MM-DD), inclusive. Default: today."),
+]
+CASE_PARAMETERS = [
+    _param("platform", OpenApiTypes.STR, "Platform slug (repeatable)."),
+    _param("category", OpenApiTypes.STR, "Category (repeatable).", enum=Category.values),
+    _param("tier", OpenApiTypes.STR, "Urgency tier.", enum=Tier.values),
+]
+FORMAT_PARAMETER = _param("format", OpenApiTypes.STR, "csv for a CSV file; JSON otherwise.", enum=["json", "csv"])
+
+
+def period(request, *, default_days: int) -> tuple[date, date]:
+    today = timezone.localdate(clock.now())
+    values = {}
+    for name in ("from", "to"):
+        raw = request.query_params.get(name)
+        if raw in (None, ""):
+            continue
+        try:
+            values[name] = parse_date(raw)
+        except ValueError:
+            values[name] = None
+        if values[name] is None:
+            raise invalid(_("Give dates as YYYY-MM-DD."), fields={name: [_("Not a date.")]})
+    last = values.get("to") or today
+    first = values.get("from") or last - timedelta(days=default_days - 1)
+    if first > last:
+        raise invalid(_("“from” is after “to”."), fields={"from": [_("After “to”.")]})
+    return first, last
+
+
+def filtered(filterset_class, queryset, request, allowed: tuple[str, ...]):
+    """The shared FilterSet over `queryset`, with only the parameters this report accepts."""
+    data = QueryDict(mutable=True)
+    for key in allowed:
+        if key in request.query_params:
+            data.setlist(key, request.query_params.getlist(key))
+    fs = filterset_class(data, queryset=queryset, request=request)
+    if not fs.is_valid():
+        raise exceptions.ValidationError(fs.errors)
+    return fs.qs
+
+
+class ReportView(APIView):
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def wants_csv(self, request) -> bool:
+        return getattr(request.accepted_renderer, "format", "") == "csv"
+
+    def csv(self, rows, name: str) -> Response:
+        stamp = timezone.localtime(clock.now()).strftime("%Y%m%d")
+        return Response(rows, headers={"Content-Disposition": f'attachment; filename="patuh-{name}-{stamp}.csv"'})
+
+
+class ComplianceReportView(ReportView):
+    @extend_schema(
+        summary="Compliance per platform",
+        description="For cases submitted in the period (default: the last 30 days): received, acknowledged, "
+                    "actioned, on time, objected, withdrawn, still open, overdue now, the share actioned within "
+                    "the deadline (on_time / (actioned + overdue_now)), and the median and p90 hours to "
+                    "acknowledge and to action (from submission); per platform, per category, and in total.",
+        parameters=[*PERIOD_PARAMETERS, *CASE_PARAMETERS, FORMAT_PARAMETER],
+        responses={200: ComplianceReportSerializer, **errors(400)},
+    )
+    def get(self, request):
+        first, last = period(request, default_days=30)
+        cases = filtered(CaseFilterSet, Case.objects.visible_to(request.user), request,
+                         ("platform", "category", "tier"))
+        report = compliance_report(cases, start=day_start(first), end=day_start(last + timedelta(days=1)))
+        if self.wants_csv(request):
+            rows = []
+            for p in report["platforms"]:
+                figures = {k: v for k, v in p.items() if k not in ("categories", "platform_name")}
+                rows.append({**figures, "category": ""})
+                rows.extend({"platform": p["platform"], **c} for c in p["categories"])
+            rows.append({"platform": "", "category": "", **report["total"]})
+            order = ["platform", "category"]
+            return self.csv([{k: r.get(k) for k in [*order, *[k for k in report["total"]]]} for r in rows],
+                            "compliance")
+        return Response({"period": {"from": first, "to": last}, **report})
+
+
+class DailyReportView(ReportView):
+    @extend_schema(
+        summary="Daily series per platform",
+        description="Per platform per Jakarta day (default: the last 30 days, at most 366): cases received, "
+                    "actioned, that became overdue, and that were actioned late.",
+        parameters=[*PERIOD_PARAMETERS, *CASE_PARAMETERS, FORMAT_PARAMETER],
+        responses={200: DailyRowSerializer(many=True), **errors(400)},
+    )
+    def get(self, request):
+        first, last = period(request, default_days=30)
+        if (last - first).days + 1 > MAX_DAILY_DAYS:
+            raise invalid(_("Ask for at most %(n)d days at a time.") % {"n": MAX_DAILY_DAYS},
+                          fields={"from": [_("Period too long.")]})
+        cases = filtered(CaseFilterSet, Case.objects.visible_to(request.user), request,
+                         ("platform", "category", "tier"))
+        rows = daily_by_platform(cases, first=first, last=last)
+        return self.csv(rows, "daily") if self.wants_csv(request) else Response(rows)
+
+
+class CommitmentReportView(ReportView):
+    @extend_schema(
+        summary="Commitments and their measures",
+        description="Every commitment you may see, its status, and for measurable ones (a category and target "
+                    "hours) the measure from the cases submitted in the period (default: the last 90 days).",
+        parameters=[*PERIOD_PARAMETERS,
+                    _param("platform", OpenApiTypes.STR, "Platform slug (repeatable)."),
+                    _param("status", OpenApiTypes.STR, "Commitment status (repeatable).",
+                           enum=CommitmentStatus.values),
+                    FORMAT_PARAMETER],
+        responses={200: CommitmentFiguresSerializer(many=True), **errors(400)},
+    )
+    def get(self, request):
+        first, last = period(request, default_days=90)
+        commitments = filtered(CommitmentFilterSet, Commitment.objects.visible_to(request.user), request,
+                               ("platform", "status", "kind"))
+        rows = commitment_figures(commitments, start=day_start(first), end=day_start(last + timedelta(days=1)))
+        return self.csv(rows, "commitments") if self.wants_csv(request) else Response(rows)
+
+
+class SanctionReportView(ReportView):
+    @extend_schema(
+        summary="Sanctions by platform, level and status",
+        description="Counts. Liaisons see their platform's issued sanctions only.",
+        parameters=[_param("platform", OpenApiTypes.STR, "Platform slug (repeatable)."),
+                    _param("status", OpenApiTypes.STR, "Sanction status (repeatable).", enum=SanctionStatus.values),
+                    FORMAT_PARAMETER],
+        responses={200: SanctionCountSerializer(many=True), **errors(400)},
+    )
+    def get(self, request):
+        sanctions = filtered(SanctionFilterSet, Sanction.objects.visible_to(request.user), request,
+                             ("platform", "status", "level"))
+        rows = sanction_counts(sanctions)
+        return self.csv(rows, "sanctions") if self.wants_csv(request) else Response(rows)
+
+
+class PublicTransparencyView(ReportView):
+    """Anonymous, aggregate, and off unless the ministry publishes it."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonThrottle, IPThrottle]
+
+    @extend_schema(
+        summary="Public transparency report",
+        description="Counts per month (Jakarta), platform and category of the orders sent: received, actioned, "
+                    "actioned within the deadline, objected, withdrawn. No URL, handle, reference or evidence. "
+                    "Served only when the ministry publishes it (PATUH_PUBLIC_TRANSPARENCY=1); 404 otherwise.",
+        auth=[],
+        parameters=[_param("from", OpenApiTypes.DATE, "First Jakarta day (YYYY-MM-DD), inclusive."),
+                    _param("to", OpenApiTypes.DATE, "Last Jakarta day (YYYY-MM-DD), inclusive."),
+                    FORMAT_PARAMETER],
+        responses={
+            200: TransparencyRowSerializer(many=True),
+            **{code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in
+               (400, 404, 429)},
+        },
+    )
+    def get(self, request):
+        if not settings.PATUH_PUBLIC_TRANSPARENCY:
+            raise exceptions.NotFound()
+        start = end = None
+        if request.query_params.get("from") or request.query_params.get("to"):
+            first, last = period(request, default_days=3650)
+            start, end = day_start(first), day_start(last + timedelta(days=1))
+        # Every order sent (drafts were never sent), counted; nothing that identifies content leaves here.
+        rows = transparency_counts(Case.objects.exclude(status=CaseStatus.DRAFT), start=start, end=end)
+        return self.csv(rows, "transparency") if self.wants_csv(request) else Response(rows)

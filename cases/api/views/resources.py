@@ -1,0 +1,175 @@
+"""Platforms, meetings, commitments (with progress updates) and sanctions.
+
+Reads go through `visible_to`; writes through `cases.services.commitments` and `cases.services.sanctions`,
+which decide who may (a liaison posts progress on their own platform's commitments; supervisors decide
+sanctions).
+"""
+
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from cases.api.pagination import SmallPages
+from cases.api.schema import errors
+from cases.api.serializers import (
+    CommitmentSerializer,
+    CommitmentUpdateInputSerializer,
+    CommitmentUpdateSerializer,
+    MeetingSerializer,
+    PlatformSerializer,
+    SanctionIssueSerializer,
+    SanctionLiftSerializer,
+    SanctionNoteSerializer,
+    SanctionProposeSerializer,
+    SanctionSerializer,
+)
+from cases.filtersets import CommitmentFilterSet, MeetingFilterSet, PlatformFilterSet, SanctionFilterSet
+from cases.models import Commitment, CommitmentUpdate, Meeting, Platform, Sanction
+from cases.roles import is_ministry, liaison_platform_ids
+from cases.services import sanctions as sanction_services
+from cases.services.commitments import post_update
+
+
+class ReadOnlyScoped(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = SmallPages
+    model = None
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List platforms", description="Liaisons see their own platform(s).",
+                       responses={200: PlatformSerializer(many=True), **errors(400)}),
+    retrieve=extend_schema(summary="Read a platform", responses={200: PlatformSerializer, **errors(404)}),
+)
+class PlatformViewSet(ReadOnlyScoped):
+    model = Platform
+    queryset = Platform.objects.none()
+    serializer_class = PlatformSerializer
+    filterset_class = PlatformFilterSet
+    lookup_field = "slug"
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "standings": sanction_services.standings()}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List meetings", responses={200: MeetingSerializer(many=True), **errors(400)}),
+    retrieve=extend_schema(summary="Read a meeting", responses={200: MeetingSerializer, **errors(404)}),
+)
+class MeetingViewSet(ReadOnlyScoped):
+    model = Meeting
+    queryset = Meeting.objects.none()
+    serializer_class = MeetingSerializer
+    filterset_class = MeetingFilterSet
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("platforms").order_by("-held_on", "-id")
+
+    def get_serializer_context(self):
+        user = self.request.user
+        visible = None if is_ministry(user) else liaison_platform_ids(user)
+        return {**super().get_serializer_context(), "visible_platform_ids": visible}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List commitments", responses={200: CommitmentSerializer(many=True), **errors(400)}),
+    retrieve=extend_schema(summary="Read a commitment", responses={200: CommitmentSerializer, **errors(404)}),
+)
+class CommitmentViewSet(ReadOnlyScoped):
+    model = Commitment
+    queryset = Commitment.objects.none()
+    serializer_class = CommitmentSerializer
+    filterset_class = CommitmentFilterSet
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("platform")
+
+    def _commitment(self, pk) -> Commitment:
+        return get_object_or_404(Commitment.objects.visible_to(self.request.user), pk=pk)
+
+    @extend_schema(summary="A commitment's progress updates", filters=False,
+                   responses={200: CommitmentUpdateSerializer(many=True), **errors(404)})
+    @action(detail=True, methods=["get"], url_path="updates", pagination_class=None, filterset_class=None)
+    def updates(self, request, pk=None):
+        commitment = self._commitment(pk)
+        rows = (CommitmentUpdate.objects.visible_to(request.user).filter(commitment=commitment)
+                .select_related("author").order_by("created_at", "id"))
+        return Response(CommitmentUpdateSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Post a progress update",
+        description="A liaison on their own platform's commitments (status open or in_progress only); "
+                    "ministry writers on any.",
+        request=CommitmentUpdateInputSerializer, parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: CommitmentUpdateSerializer, **errors(400, 403, 404)},
+    )
+    @updates.mapping.post
+    @idempotent
+    def post_update(self, request, pk=None):
+        commitment = self._commitment(pk)
+        form = CommitmentUpdateInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        update = post_update(commitment, actor=request.user, **form.validated_data)
+        return Response(CommitmentUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
+
+
+def _sanction_step(name: str, serializer_class, service):
+    """A supervisor's decision on a sanction: validate, call the service, answer with the sanction."""
+
+    def step(self, request, pk=None):
+        sanction = get_object_or_404(Sanction.objects.visible_to(request.user), pk=pk)
+        form = serializer_class(data=request.data)
+        form.is_valid(raise_exception=True)
+        updated = service(sanction, actor=request.user, **form.validated_data)
+        return Response(SanctionSerializer(updated, context=self.get_serializer_context()).data)
+
+    step.__name__ = step.__qualname__ = name
+    return step
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List sanctions", description="Liaisons see their platform's issued sanctions.",
+                       responses={200: SanctionSerializer(many=True), **errors(400)}),
+    retrieve=extend_schema(summary="Read a sanction", responses={200: SanctionSerializer, **errors(404)}),
+    create=extend_schema(summary="Propose a sanction", description="Supervisors and administrators.",
+                         request=SanctionProposeSerializer, responses={201: SanctionSerializer, **errors(400, 403)}),
+)
+class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
+    model = Sanction
+    queryset = Sanction.objects.none()
+    serializer_class = SanctionSerializer
+    filterset_class = SanctionFilterSet
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("platform").prefetch_related("cases")
+
+    def create(self, request, *args, **kwargs):
+        form = SanctionProposeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        platform = get_object_or_404(Platform.objects.visible_to(request.user), slug=form.validated_data["platform"])
+        sanction = sanction_services.propose_sanction(platform=platform, level=form.validated_data["level"],
+                                                      actor=request.user, reason=form.validated_data["reason"])
+        return Response(SanctionSerializer(sanction, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    issue = extend_schema(summary="Issue a proposed sanction", request=SanctionIssueSerializer,
+                          responses={200: SanctionSerializer, **errors(400, 403, 404)})(
+        action(detail=True, methods=["post"], url_path="issue")(
+            _sanction_step("issue", SanctionIssueSerializer, sanction_services.issue_sanction)))
+    comply = extend_schema(summary="Mark an issued sanction complied / paid", request=SanctionNoteSerializer,
+                           responses={200: SanctionSerializer, **errors(400, 403, 404)})(
+        action(detail=True, methods=["post"], url_path="comply")(
+            _sanction_step("comply", SanctionNoteSerializer, sanction_services.mark_complied)))
+    lift = extend_schema(summary="Lift a sanction, or dismiss a proposal", request=SanctionLiftSerializer,
+                         responses={200: SanctionSerializer, **errors(400, 403, 404)})(
+        action(detail=True, methods=["post"], url_path="lift")(
+            _sanction_step("lift", SanctionLiftSerializer, sanction_services.lift_sanction)))
