@@ -363,7 +363,7 @@ class MinistryCaseAdmin(CasePageMixin, ScopedAdmin):
         ("platform", ScopedRelatedFilter), "status", "category", "tier", DeadlineStateFilter, AssignedToMeFilter,
         "source", ("submitted_at", SubmittedRangeFilter),
     ]
-    search_fields = ["=reference", "location_url", "handle", "native_id"]
+    search_fields = ["location_url", "handle", "native_id"]  # a reference is matched exactly, below
     search_help_text = _("An exact reference (PTH-2026-000123), or part of a URL or handle.")
     actions = ["submit_selected", "verify_selected", "reopen_selected", "withdraw_selected", "assign_to_me"]
     autocomplete_fields = ["platform"]
@@ -491,7 +491,7 @@ PLATFORM_FIELDS = [
 class PlatformCaseAdmin(CasePageMixin, ScopedAdmin):
     list_display = ["reference", "category", "tier_badge", "status_badge", "deadline", "location"]
     list_filter = [AwaitingFilter, DeadlineStateFilter, PlatformStatusFilter, "category", "tier"]
-    search_fields = ["=reference", "location_url", "handle"]
+    search_fields = ["location_url", "handle"]  # a reference is matched exactly, below
     search_help_text = _("An exact reference, or part of a URL or handle.")
     ordering = ["due_at", "id"]
     fields = PLATFORM_FIELDS

@@ -320,6 +320,10 @@ class Case(models.Model):
                 name="case_awaiting_due",
             ),
             models.Index(fields=["-submitted_at"], name="case_submitted_recent"),
+            # The default list order, and the daily series' ranges over action and overdue times.
+            models.Index(fields=["-created_at", "-id"], name="case_recent"),
+            models.Index(fields=["actioned_at"], condition=Q(actioned_at__isnull=False), name="case_actioned_at"),
+            models.Index(fields=["overdue_at"], condition=Q(overdue_at__isnull=False), name="case_overdue_at"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ class CaseEvent(models.Model):
         verbose_name=_("case"),
         on_delete=models.PROTECT,
         related_name="events",
+        db_index=False,  # covered by event_case_recent (case, -created_at)
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -79,6 +80,7 @@ class CaseEvent(models.Model):
         verbose_name_plural = _("case events")
         indexes = [
             models.Index(fields=["case", "-created_at"], name="event_case_recent"),
+            models.Index(fields=["-created_at", "-id"], name="event_recent"),
         ]
 
     def __str__(self) -> str:
