@@ -59,12 +59,11 @@ def planner_estimate(qs) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """Rows, dropdowns and filter choices all come from `Model.objects.visible_to(user)`."""
+class ScopedRows:
+    """Rows and their dropdowns (foreign keys and many-to-many) go through the scoping rule.
 
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    Shared by `ScopedAdmin` and the inlines (`ScopedInline`): Django scopes neither by default.
+    """
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -75,14 +74,22 @@ class ScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = scoped(db_field.related_model, request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Missing and not-yours look the same: 404, not a redirect that confirms the id was tried.
-        raise Http404
-
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:
             kwargs["queryset"] = scoped(db_field.related_model, request)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ScopedAdmin(ScopedRows, admin.ModelAdmin):
+    """Rows, dropdowns and filter choices all come from `Model.objects.visible_to(user)`."""
+
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Missing and not-yours look the same: 404, not a redirect that confirms the id was tried.
+        raise Http404
 
     def get_list_filter(self, request):
         # Any plain relation filter becomes a scoped one.
@@ -102,17 +109,8 @@ class ScopedAdmin(admin.ModelAdmin):
         return field.is_relation
 
 
-class ScopedInline:
+class ScopedInline(ScopedRows):
     """Inline rows and their dropdowns go through the scoping rule too."""
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs.visible_to(request.user) if hasattr(qs, "visible_to") else qs
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if "queryset" not in kwargs:
-            kwargs["queryset"] = scoped(db_field.related_model, request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ReadOnlyMixin:
