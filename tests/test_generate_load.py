@@ -27,7 +27,11 @@ def test_generated_cases_are_consistent_and_the_run_resumes(settings, tmp_path):
     generated = Case.objects.filter(source_detail__startswith="load:")
     assert generated.count() == 1200
     # Resuming to a larger total adds only the difference; asking again for the same total adds nothing.
-    call_command("generate_load", "--cases", "1500", "--batch", "500", "--no-progress", stdout=io.StringIO())
+    # This time the secondary indexes are dropped for the load and rebuilt: the same set must come back.
+    indexes_before = _index_names()
+    call_command("generate_load", "--cases", "1500", "--batch", "500", "--no-progress", "--rebuild-indexes", "yes",
+                 stdout=io.StringIO())
+    assert _index_names() == indexes_before
     call_command("generate_load", "--cases", "1500", "--no-progress", stdout=io.StringIO())
     assert generated.count() == 1500
     refs = list(Case.objects.values_list("reference", flat=True))
@@ -57,3 +61,10 @@ def test_generated_cases_are_consistent_and_the_run_resumes(settings, tmp_path):
     rows = Evidence.objects.filter(case__in=generated)
     assert rows.count() > 500
     assert set(rows.values_list("first_copy_id", flat=True)) == {Evidence.objects.get(first_copy__isnull=True).pk}
+
+
+def _index_names() -> set[str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT indexname FROM pg_indexes WHERE tablename IN ('cases_case', 'cases_caseevent', "
+                    "'cases_evidence')")
+        return {row[0] for row in cur.fetchall()}
