@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from cases.choices import CaseStatus, Category
 from cases.models import Case
@@ -40,6 +41,9 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+        # ORM calls made while Playwright's loop runs get their own connection (Django's connection store is
+        # context-local); close them here, or PostgreSQL refuses to drop the test database afterwards.
+        connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 

@@ -153,3 +153,17 @@ def test_the_demo_covers_every_category_status_and_platform_with_consistent_time
     closed = Case.objects.filter(status__in=[CaseStatus.VERIFIED, CaseStatus.WITHDRAWN]).count()
     assert closed / Case.objects.count() > 0.5
     assert Case.objects.values("platform").annotate(n=Count("id")).count() == 5
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_quickstart_says_how_to_pick_another_port_when_its_port_is_busy():
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(CommandError, match="already in use.*--addrport"):
+            call_command("quickstart", "--addrport", f"127.0.0.1:{port}")
+    assert not Platform.objects.exists()  # refused before loading anything

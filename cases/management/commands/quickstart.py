@@ -1,3 +1,5 @@
+import socket
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -19,6 +21,8 @@ class Command(BaseCommand):
                 "quickstart creates demo users with published passwords, so it only runs with DJANGO_DEBUG=1. "
                 "For production, run `manage.py migrate` and create users with `manage.py createsuperuser`."
             )
+        if not no_serve:
+            port_is_free(addrport)  # before minutes of loading, not after
         self.stdout.write("Migrating the database...")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Loading the demo (platforms, 2017 meetings and commitments, Telegram's history, cases)...")
@@ -38,3 +42,17 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Serving at http://{addrport}/ (Ctrl-C to stop)"))
         call_command("runserver", addrport, use_reloader=False)
+
+
+def port_is_free(addrport: str) -> None:
+    host, _, port = addrport.rpartition(":")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host or "127.0.0.1", int(port)))
+        except OSError:
+            raise CommandError(
+                f"{addrport} is already in use (another Patuh, or another server). Stop it, or pick another port: "
+                f"DJANGO_DEBUG=1 .venv/bin/python manage.py quickstart --addrport 127.0.0.1:8001"
+            ) from None
+        except ValueError:
+            raise CommandError(f"--addrport takes host:port, e.g. 127.0.0.1:8000, not {addrport!r}.") from None
