@@ -5,11 +5,11 @@ liaison cannot learn another platform's slug by filtering on it: an unknown slug
 answer "not a valid choice".
 """
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -27,7 +27,7 @@ from cases.choices import (
     Tier,
 )
 from cases.models import Case, CaseEvent, Commitment, Evidence, Meeting, Platform, Sanction
-from cases.reports import DeadlineState, deadline_state_q
+from cases.reports import DeadlineState, check_day, day_start, deadline_state_q
 
 
 def visible_platforms(request):
@@ -36,9 +36,23 @@ def visible_platforms(request):
     return Platform.objects.visible_to(request.user)
 
 
-def day_start(day) -> datetime:
-    """The first instant of a Jakarta calendar day."""
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+class DayField(forms.DateField):
+    """A Jakarta calendar day as YYYY-MM-DD, within the range reports and filters take (`check_day`).
+
+    The one parser of days for the FilterSets and the reports' `from`/`to`, so a day outside the range
+    answers 400 before any query is built (or any streamed response has started).
+    """
+
+    input_formats = ["%Y-%m-%d"]
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            check_day(value)
+
+
+class DayFilter(django_filters.DateFilter):
+    field_class = DayField
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -60,9 +74,9 @@ class CaseFilterSet(django_filters.FilterSet):
         choices=DeadlineState.CHOICES, method="filter_deadline_state",
         help_text=_("on_time, due_soon (within an hour), overdue (no action, deadline passed) or late."),
     )
-    submitted_from = django_filters.DateFilter(
+    submitted_from = DayFilter(
         method="filter_submitted_from", help_text=_("Submitted on or after this Jakarta day (YYYY-MM-DD)."))
-    submitted_to = django_filters.DateFilter(
+    submitted_to = DayFilter(
         method="filter_submitted_to", help_text=_("Submitted on or before this Jakarta day (YYYY-MM-DD)."))
     assigned_to_me = django_filters.BooleanFilter(
         method="filter_assigned_to_me", help_text=_("true: assigned to me; false: assigned to nobody."))
@@ -119,8 +133,8 @@ class PlatformFilterSet(django_filters.FilterSet):
 
 class MeetingFilterSet(django_filters.FilterSet):
     platform = PlatformSlugFilter(field_name="platforms__slug", distinct=True)
-    held_from = django_filters.DateFilter(field_name="held_on", lookup_expr="gte")
-    held_to = django_filters.DateFilter(field_name="held_on", lookup_expr="lte")
+    held_from = DayFilter(field_name="held_on", lookup_expr="gte")
+    held_to = DayFilter(field_name="held_on", lookup_expr="lte")
 
     class Meta:
         model = Meeting

@@ -7,18 +7,54 @@ the data size.
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Aggregate, CharField, Count, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models import Case as CaseWhen
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases.choices import AWAITING_ACTION_STATUSES, CLOSED_STATUSES, CaseStatus
 
 DUE_SOON = timedelta(hours=1)
+
+# --- periods: Jakarta calendar days -----------------------------------------------------------------
+# Every period a report, a filter or a dashboard takes is a run of whole Jakarta days. Days outside this
+# range are refused up front: nobody means them, and at the edges of the calendar the day's first instant
+# (or the next day) overflows.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
+def check_day(day: date) -> date:
+    """`day`, if reports and filters can take it; ValidationError otherwise (the one rule for both)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(
+            _("Give a day between %(first)s and %(last)s."),
+            code="out_of_range", params={"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+        )
+    return day
+
+
+def day_start(day: date) -> datetime:
+    """The first instant of a Jakarta calendar day."""
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """[start, end) of the Jakarta days `first` to `last`, both included."""
+    return day_start(first), day_start(last + timedelta(days=1))
+
+
+def last_days(days: int, *, last: date | None = None) -> tuple[date, date]:
+    """The `days` Jakarta days ending with `last` (default: today), today included: "the last 30 days"
+    of the reports and of the consoles alike."""
+    last = last or timezone.localdate(clock.now())
+    return last - timedelta(days=days - 1), last
 
 
 class DeadlineState:
@@ -94,27 +130,6 @@ def open_by_platform(cases: QuerySet) -> list[PlatformOpen]:
             for r in rows]
 
 
-@dataclass(frozen=True)
-class Compliance:
-    platform: str
-    received: int
-    acknowledged: int
-    actioned: int
-    on_time: int
-    overdue_now: int
-    objected: int
-    withdrawn: int
-
-    @property
-    def decided(self) -> int:
-        """Cases whose outcome against the deadline is known: actioned, or overdue without action."""
-        return self.actioned + self.overdue_now
-
-    @property
-    def on_time_share(self) -> float | None:
-        return round(self.on_time / self.decided, 4) if self.decided else None
-
-
 def compliance_counts(now: datetime) -> dict:
     """The counts behind every compliance figure, as aggregates: the dashboards and the API share them."""
     return {
@@ -129,19 +144,6 @@ def compliance_counts(now: datetime) -> dict:
     }
 
 
-def compliance_by_platform(cases: QuerySet, *, since: datetime) -> list[Compliance]:
-    """Per platform, for cases submitted since `since`: what happened, and how much of it within the deadline."""
-    now = clock.now()
-    rows = (
-        cases.filter(submitted_at__gte=since)
-        .values("platform__name")
-        .annotate(**compliance_counts(now))
-        .order_by("platform__name")
-    )
-    return [Compliance(r["platform__name"], r["received"], r["acknowledged"], r["actioned"], r["on_time"],
-                       r["overdue_now"], r["objected"], r["withdrawn"]) for r in rows]
-
-
 @dataclass(frozen=True)
 class Day:
     day: date
@@ -153,9 +155,8 @@ class Day:
 def daily_series(cases: QuerySet, *, days: int = 90) -> list[Day]:
     """Received, actioned and newly overdue per Jakarta calendar day: three grouped queries."""
     tz = timezone.get_current_timezone()
-    today = timezone.localdate(clock.now())
-    first = today - timedelta(days=days - 1)
-    start = timezone.make_aware(datetime.combine(first, datetime.min.time()), tz)
+    first, _last = last_days(days)
+    start = day_start(first)
 
     def per_day(field: str) -> dict[date, int]:
         return dict(
@@ -289,23 +290,32 @@ def _as_hours(row: dict) -> dict:
 EMPTY_DURATIONS = _as_hours({})
 
 
-def _share(on_time: int, actioned: int, overdue_now: int) -> float | None:
-    decided = actioned + overdue_now
-    return round(on_time / decided, 4) if decided else None
+def decided(figures: dict) -> int:
+    """Cases whose outcome against the deadline is known: actioned, or overdue without action."""
+    return figures["actioned"] + figures["overdue_now"]
 
 
-def _figures(counts: dict, durations: dict) -> dict:
+def on_time_share(figures: dict) -> float | None:
+    """on_time / (actioned + overdue_now), None when nothing is decided yet."""
+    n = decided(figures)
+    return round(figures["on_time"] / n, 4) if n else None
+
+
+def _figures(counts: dict, durations: dict | None, *, with_durations: bool = True) -> dict:
     figures = {k: counts.get(k, 0) for k in compliance_counts(clock.now())}
-    figures["on_time_share"] = _share(figures["on_time"], figures["actioned"], figures["overdue_now"])
-    return {**figures, **(durations or EMPTY_DURATIONS)}
+    figures["on_time_share"] = on_time_share(figures)
+    return {**figures, **(durations or EMPTY_DURATIONS)} if with_durations else figures
 
 
-def compliance_report(cases: QuerySet, *, start: datetime | None = None, end: datetime | None = None) -> dict:
+def compliance_report(cases: QuerySet, *, start: datetime | None = None, end: datetime | None = None,
+                      durations: bool = True) -> dict:
     """Per platform (and in total), for cases submitted in [start, end): received, acknowledged, actioned,
     objected, withdrawn, still open, overdue now, the share actioned within the deadline, and the median
     and p90 of the hours to acknowledge and to action; with a breakdown by category.
 
-    `cases` is already scoped (`Case.objects.visible_to(user)`). Four grouped queries whatever the size.
+    The API's report, the consoles' dashboards and the platform scorecard all read their figures here,
+    over periods from `day_bounds`. `cases` is already scoped (`Case.objects.visible_to(user)`). Four
+    grouped queries whatever the size; one with `durations=False` (no median or p90 hours).
     """
     now = clock.now()
     cohort = cases.filter(submitted_at__isnull=False)
@@ -315,8 +325,15 @@ def compliance_report(cases: QuerySet, *, start: datetime | None = None, end: da
         cohort = cohort.filter(submitted_at__lt=end)
     keys = ("platform__slug", "platform__name", "category")
     counted = list(cohort.values(*keys).annotate(**compliance_counts(now)).order_by(*keys))
-    by_platform, by_category, overall = duration_percentiles(
-        cohort, [("platform__slug",), ("platform__slug", "category"), ()])
+    if durations:
+        by_platform, by_category, overall = duration_percentiles(
+            cohort, [("platform__slug",), ("platform__slug", "category"), ()])
+    else:
+        by_platform = by_category = overall = {}
+
+    def figures(counts: dict, found: dict | None) -> dict:
+        return _figures(counts, found, with_durations=durations)
+
     count_fields = list(compliance_counts(now))
     platforms: dict[str, dict] = {}
     totals = dict.fromkeys(count_fields, 0)
@@ -328,14 +345,14 @@ def compliance_report(cases: QuerySet, *, start: datetime | None = None, end: da
             entry["counts"][f] += row[f]
             totals[f] += row[f]
         entry["categories"].append(
-            {"category": row["category"], **_figures(row, by_category.get((slug, row["category"])))})
+            {"category": row["category"], **figures(row, by_category.get((slug, row["category"])))})
     return {
         "platforms": [
             {"platform": e["platform"], "platform_name": e["platform_name"],
-             **_figures(e["counts"], by_platform.get((e["platform"],))), "categories": e["categories"]}
+             **figures(e["counts"], by_platform.get((e["platform"],))), "categories": e["categories"]}
             for e in platforms.values()
         ],
-        "total": _figures(totals, overall.get(()) if counted else None),
+        "total": figures(totals, overall.get(()) if counted else None),
     }
 
 
@@ -345,8 +362,7 @@ def daily_by_platform(cases: QuerySet, *, first: date, last: date) -> list[dict]
     Dense over the days for every platform with any activity in the period. Three grouped queries.
     """
     tz = timezone.get_current_timezone()
-    start = timezone.make_aware(datetime.combine(first, datetime.min.time()), tz)
-    end = timezone.make_aware(datetime.combine(last + timedelta(days=1), datetime.min.time()), tz)
+    start, end = day_bounds(first, last)
 
     def per_day(field: str, **extra) -> dict[tuple[str, date], dict]:
         rows = (

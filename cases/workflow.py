@@ -6,13 +6,11 @@ the data, stamps the timestamps and deadline, and writes exactly one event, all 
 A refusal raises `TransitionError` and changes nothing.
 """
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -74,10 +72,14 @@ class Transition:
 
 
 def _parse_time(value) -> datetime | None:
+    """An ISO 8601 date and time, or None if `value` is not one (also for impossible ones: 30 February)."""
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str) and value.strip():
-        parsed = parse_datetime(value.strip())
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:  # well formed, but no such date or time
+            return None
     else:
         return None
     if parsed is not None and timezone.is_naive(parsed):
@@ -128,9 +130,13 @@ def _validate_object(case: Case, data: dict, now: datetime) -> dict:
     reason = data.get("reason")
     if reason not in ObjectionReason.values:
         errors["reason"] = _("Choose a reason: %(choices)s.") % {"choices": ", ".join(ObjectionReason.values)}
-    text = (data.get("text") or "").strip()
-    if not text:
+    text = data.get("text")
+    if text is not None and not isinstance(text, str):
+        errors["text"] = _("Write the objection as text.")
+    elif not (text or "").strip():
         errors["text"] = _("Explain the objection.")
+    else:
+        text = text.strip()
     if errors:
         raise TransitionError(_("The objection is incomplete."), field_errors=errors, code="invalid")
     return {"reason": reason, "text": text}
@@ -261,6 +267,28 @@ def available_actions(case: Case, actor) -> list[Transition]:
 
 # --- the service ----------------------------------------------------------------------------------
 
+NUL = "\x00"
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul(fields: dict) -> None:
+    """No text the workflow stores may hold a NUL character (PostgreSQL refuses it in text and JSON)."""
+    bad = sorted(name for name, value in fields.items() if _has_nul(value))
+    if bad:
+        raise TransitionError(
+            _("Text may not contain NUL characters (\\x00)."),
+            field_errors={name: _("Remove the NUL character.") for name in bad}, code="invalid",
+        )
+
 
 def transition(case: Case, action: str, *, actor, note: str = "", expected_version: int | None = None, **data) -> Case:
     """Apply `action` to `case` as `actor`. Returns the updated case; raises TransitionError if refused.
@@ -282,6 +310,7 @@ def transition(case: Case, action: str, *, actor, note: str = "", expected_versi
             field_errors={f: _("Not accepted for this action.") for f in unexpected},
             code="invalid",
         )
+    refuse_nul({"note": note, **data})
     note = (note or "").strip()
     with transaction.atomic():
         # 1. Lock the row and re-read it: the caller's copy may be stale.
@@ -363,37 +392,6 @@ def _copy_state(source: Case, target: Case) -> None:
 # --- bulk submission (bulk intake) ----------------------------------------------------------------
 
 
-def submit_new_cases(cases: Sequence[Case], *, actor, note: str = "") -> None:
-    """Submit drafts created in the caller's transaction, by the rules of `transition(case, "submit")`.
-
-    Same table row (`TRANSITIONS["submit"]`), same refusals (`refusal`), same deadline (`_start_clock`,
-    with `deadline_window` looked up once per platform, category and tier), one SUBMITTED event per case,
-    and the liaisons' notices queued in the same transaction. What differs is only how it is written:
-    one UPDATE per deadline group and bulk inserts for events and notices, so a batch of a thousand takes
-    a handful of statements. No row locks are taken: the drafts were created in this transaction and
-    nobody else can see them yet; the UPDATE still only moves rows that are drafts.
-    """
-    if not cases:
-        return
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("submit_new_cases() must run in the transaction that created the cases")
-    submission = prepare_submission(cases, actor=actor, note=note)
-    spec = TRANSITIONS["submit"]
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for case in cases:
-        groups[(case.deadline_hours, case.due_at, case.overdue_at, case.is_late)].append(case.pk)
-    for (hours, due_at, overdue_at, is_late), ids in groups.items():
-        # The values `_start_clock` stamped on the in-memory cases, written for the whole group at once.
-        moved = Case.objects.filter(pk__in=ids, status=S.DRAFT).update(
-            status=spec.target, submitted_at=submission.now, submitted_by=actor,
-            submission_count=F("submission_count") + 1, deadline_hours=hours, due_at=due_at, overdue_at=overdue_at,
-            is_late=is_late, updated_at=submission.now, version=F("version") + 1,
-        )
-        if moved != len(ids):
-            raise TransitionError(_("Some of these cases are no longer drafts; none was submitted."), code="state")
-    submission.record()
-
-
 @dataclass
 class BulkSubmission:
     """Drafts stamped as submitted in memory (`prepare_submission`), waiting for their records."""
@@ -416,10 +414,10 @@ def prepare_submission(cases: Sequence[Case], *, actor, note: str = "") -> BulkS
     """Steps 2-4 of `transition(case, "submit")` for new drafts, in memory: the refusal check against the
     table row, the deadline (`_start_clock`), the status, time and version. Bulk intake calls it before
     inserting the cases, so they are written once, already submitted, in the transaction that creates
-    them; `submit_new_cases` calls it for drafts already saved. `.record()` then writes the events and
-    queues the notices (step 5 and 6).
+    them. `.record()` then writes the events and queues the notices (step 5 and 6).
     """
     spec = TRANSITIONS["submit"]
+    refuse_nul({"note": note})
     note = (note or "").strip()
     now = clock.now()
     windows: dict[tuple[int | None, str, str], Window] = {}

@@ -10,7 +10,6 @@ from cases.models import Case, CaseEvent, IdempotencyKey, Notification, Platform
 from cases.models.cases import CaseQuerySet
 from cases.services.cases import MAX_BULK_ITEMS, create_case, create_cases_bulk
 from cases.services.notifications import queue_case_submitted
-from cases.workflow import TransitionError, submit_new_cases, transition
 from tests.conftest import make_user
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 
@@ -110,19 +109,6 @@ def test_bulk_notices_are_the_notices_of_the_one_by_one_path(analyst, liaison_a,
         single_rows = list(Notification.objects.filter(case=case).values("key", "kind", "to_email", "subject",
                                                                          "body", "urgent", "recipient_id"))
         assert bulk_rows == single_rows
-
-
-def test_submit_new_cases_refuses_what_the_transition_refuses(analyst, auditor, make_case):
-    from django.db import transaction
-
-    draft = make_case()
-    with pytest.raises(TransitionError) as err, transaction.atomic():
-        submit_new_cases([draft], actor=auditor)
-    assert err.value.code == "forbidden"
-    transition(draft, "submit", actor=analyst)
-    with pytest.raises(TransitionError) as err, transaction.atomic():
-        submit_new_cases([draft], actor=analyst)
-    assert err.value.code == "state"
 
 
 def test_an_idempotent_retry_replays_the_first_response(analyst, platform_a):

@@ -30,5 +30,11 @@ def bearer_client(user) -> APIClient:
     return client
 
 
-def test_support_module_has_no_tests_of_its_own():
-    assert callable(bearer_client)
+@pytest.mark.django_db
+def test_bearer_client_authenticates_as_its_user_with_a_real_token(analyst):
+    client = bearer_client(analyst)
+    assert client._credentials["HTTP_AUTHORIZATION"].startswith("Bearer pth_")
+    assert client.get("/api/v1/platforms/").status_code == 200
+    anonymous = bearer_client(None)
+    response = anonymous.get("/api/v1/platforms/")
+    assert response.status_code == 401 and response["WWW-Authenticate"] == 'Bearer realm="patuh"'

@@ -14,9 +14,11 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.response import Response
 
 from cases.api.exceptions import invalid, unprocessable
@@ -34,7 +36,13 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 
 
 def request_hash(request) -> str:
-    payload = json.dumps({"method": request.method, "path": request.path, "body": request.data},
+    """The method, path and JSON body. Keys work with JSON bodies only: a form or multipart body (files
+    included) has no canonical form to hash, so it answers 415."""
+    body = request.data
+    if isinstance(body, QueryDict) and (body or request.FILES):
+        raise UnsupportedMediaType(request.content_type,
+                                   detail=_("An Idempotency-Key needs a JSON body (Content-Type: application/json)."))
+    payload = json.dumps({"method": request.method, "path": request.path, "body": body},
                          sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
     return hashlib.sha256(payload.encode()).hexdigest()
 

@@ -29,6 +29,16 @@ class StaleEdit(ValidationError):
     """The case changed after the editor loaded it."""
 
 
+class DuplicateOpenCase(ValidationError):
+    """Creation refused only because an open case (`existing`) already holds this location on this platform."""
+
+    def __init__(self, existing: Case):
+        super().__init__({NON_FIELD_ERRORS: [ValidationError(duplicate_message(existing),
+                                                             code="duplicate_open_case")]})
+        self.existing = existing
+        self.code = "duplicate_open_case"
+
+
 def require_ministry_writer(actor) -> None:
     if not has_role(actor, *MINISTRY_WRITERS):
         raise PermissionDenied(_("Only ministry analysts, supervisors and administrators may do this."))
@@ -72,17 +82,37 @@ BULK_UNCHECKED_FIELDS = ["reference", "platform", "created_by", "assigned_to"] +
 ]
 
 
+def nul_errors(obj) -> dict[str, list[str]]:
+    """Text fields of `obj` holding a NUL character, which PostgreSQL cannot store."""
+    return {
+        f.name: [_("Remove the NUL character (\\x00) from this text.")]
+        for f in obj._meta.concrete_fields
+        if isinstance(getattr(obj, f.attname, None), str) and "\x00" in getattr(obj, f.attname)
+    }
+
+
 def clean_new_case(case: Case, *, in_bulk: bool = False) -> None:
-    """The validation every new case passes (fields, choices, a location; no open duplicate).
+    """The validation every new case passes (no NUL in any text; fields, choices, a location; no open duplicate).
 
     In bulk, the related rows were resolved once for the batch and duplicates are checked in one query
     for the batch (`create_cases_bulk`), so the per-row lookups are skipped, and so are the fields this
     service sets itself (status, timestamps, counters); every field the caller gives is judged the same.
+    Single creation raises `DuplicateOpenCase` when an open duplicate is the only problem.
     """
+    nul = nul_errors(case)
+    if nul:
+        raise ValidationError(nul)  # before any value can reach the database
     if in_bulk:
         case.full_clean(exclude=BULK_UNCHECKED_FIELDS, validate_constraints=False)
-    else:
+        return
+    try:
         case.full_clean(exclude=["reference"])
+    except ValidationError as err:
+        # Only a case-wide error (the fields are fine): is it that an open case holds this location?
+        duplicate = case.open_duplicate() if set(getattr(err, "error_dict", {})) == {NON_FIELD_ERRORS} else None
+        if duplicate is not None:
+            raise DuplicateOpenCase(duplicate) from None
+        raise
 
 
 @transaction.atomic
@@ -104,7 +134,8 @@ def create_case(
     submit: bool = False,
     note: str = "",
 ) -> Case:
-    """Open a case (a draft, or submitted at once). Raises ValidationError naming an open duplicate."""
+    """Open a case (a draft, or submitted at once). Raises ValidationError; `DuplicateOpenCase` (one) names
+    the open case already holding this location."""
     require_ministry_writer(actor)
     if assigned_to is not None and not is_ministry(assigned_to):
         raise ValidationError({"assigned_to": _("Cases can only be assigned to ministry staff.")})
@@ -124,7 +155,7 @@ def create_case(
         duplicate = case.open_duplicate()
         if duplicate is None:
             raise
-        raise ValidationError({NON_FIELD_ERRORS: [duplicate_message(duplicate)]}, code="duplicate_open_case") from None
+        raise DuplicateOpenCase(duplicate) from None
     record_event(case, EventKind.CREATED, actor=actor, to_status=CaseStatus.DRAFT, visibility=Visibility.INTERNAL,
                  data={"source": source})
     if submit:
@@ -169,8 +200,8 @@ def create_cases_bulk(*, actor, items: Sequence[dict], submit: bool = False, not
 
     Each item takes `create_case`'s keyword arguments (`platform` a Platform). The rules are the same:
     every item goes through `build_case` and `clean_new_case`, and submitting goes through
-    `cases.workflow.prepare_submission`, the bulk form of `transition(case, "submit")` (which
-    `submit_new_cases` also uses), before the rows are written, so each is written once.
+    `cases.workflow.prepare_submission`, the bulk form of `transition(case, "submit")`, before the rows
+    are written, so each is written once.
 
     Why a bulk path: the crawler sends thousands of items a day. Here references come in one block,
     duplicates (against open cases and within the batch) are found in one query, and cases and their

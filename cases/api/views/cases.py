@@ -4,7 +4,8 @@ Every queryset starts at `Case.objects.visible_to(request.user)`, so anything ou
 Writes go through `cases.services.cases` and `cases.workflow.transition`.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+import re
+
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -21,6 +22,7 @@ from rest_framework.response import Response
 from cases.api.exceptions import conflict, invalid
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.pagination import NewestFirstCursor, OldestFirstCursor
+from cases.api.parsers import JSON_ONLY
 from cases.api.permissions import IsMinistry
 from cases.api.renderers import csv_lines
 from cases.api.schema import errors
@@ -32,20 +34,28 @@ from cases.api.serializers import (
     CaseSerializer,
     TransitionSerializer,
 )
-from cases.api.throttling import BulkThrottle
+from cases.api.throttling import BulkThrottle, IPThrottle, UserThrottle
 from cases.filtersets import CaseEventFilterSet, CaseFilterSet
-from cases.locations import normalize_location
 from cases.models import Case, CaseEvent, Platform
 from cases.reports import deadline_state_expression
-from cases.services.cases import MAX_BULK_ITEMS, BulkOutcome, create_case, create_cases_bulk, require_ministry_writer
+from cases.services.cases import (
+    BULK_ITEM_FIELDS,
+    MAX_BULK_ITEMS,
+    BulkOutcome,
+    DuplicateOpenCase,
+    create_case,
+    create_cases_bulk,
+    require_ministry_writer,
+)
 from cases.workflow import TRANSITIONS, transition
 
-# The order fields an API client may send, besides the platform's slug.
-ITEM_TEXT_FIELDS = frozenset({
-    "category", "tier", "location_url", "handle", "native_id", "legal_basis", "reasons", "requested_action",
-    "source", "source_detail",
-})
+# What an API client may not send of an order's fields: it names the platform by slug (`parse_item`), and
+# assignment is the ministry console's business. Every other order field is a string.
+NOT_FROM_CLIENTS = frozenset({"platform", "assigned_to"})
 REFERENCE_REGEX = r"[A-Za-z0-9-]+"
+SLUG_REGEX = r"[-a-zA-Z0-9_]+"  # a platform's slug (a SlugField)
+SLUG = re.compile(SLUG_REGEX)
+VERSION = re.compile(r'(?:W/)?"?([0-9]+)"?')  # ASCII digits only: str.isdigit() also takes "²"
 
 
 def scoped_cases(user) -> QuerySet:
@@ -70,11 +80,11 @@ def if_match_version(request) -> int | None:
     raw = request.headers.get("If-Match")
     if raw is None or raw.strip() == "*":
         return None
-    value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    match = VERSION.fullmatch(raw.strip())
+    if match is None:
         raise invalid(_('If-Match must be the case version from its ETag, e.g. "3".'),
                       fields={"If-Match": [_("Not a version.")]})
-    return int(value)
+    return int(match.group(1))
 
 
 def parse_item(raw, platforms: dict[str, Platform], *, extra: frozenset = frozenset()) -> tuple[dict, dict]:
@@ -93,7 +103,7 @@ def parse_item(raw, platforms: dict[str, Platform], *, extra: frozenset = frozen
                 errors_[name] = [_("Unknown platform “%(slug)s”.") % {"slug": str(value)[:50]}]
             else:
                 kwargs[name] = platform
-        elif name in ITEM_TEXT_FIELDS:
+        elif name in BULK_ITEM_FIELDS and name not in NOT_FROM_CLIENTS:
             if value is None:
                 value = ""
             if not isinstance(value, str):
@@ -108,7 +118,8 @@ def parse_item(raw, platforms: dict[str, Platform], *, extra: frozenset = frozen
 
 
 def platforms_by_slug(user, slugs) -> dict[str, Platform]:
-    wanted = {s for s in slugs if isinstance(s, str)}
+    """The visible platforms among `slugs`; what cannot be a slug (a NUL, a list) is simply not found."""
+    wanted = {s for s in slugs if isinstance(s, str) and SLUG.fullmatch(s)}
     return {p.slug: p for p in Platform.objects.visible_to(user).filter(slug__in=wanted)} if wanted else {}
 
 
@@ -139,6 +150,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     filter_backends = [DjangoFilterBackend]
     filterset_class = CaseFilterSet
     pagination_class = NewestFirstCursor
+    parser_classes = JSON_ONLY
     queryset = Case.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
@@ -174,22 +186,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise invalid(_("Some fields are invalid."), fields=field_errors)
         try:
             case = create_case(actor=request.user, submit=_bool(data, "submit"), note=_text(data, "note"), **kwargs_)
-        except ValidationError as err:
-            existing = self._open_duplicate(kwargs_, err)
-            if existing is None:
-                raise
-            raise conflict(" ".join(err.messages), code="duplicate_open_case", existing_reference=existing) from None
+        except DuplicateOpenCase as err:
+            raise conflict(" ".join(err.messages), code="duplicate_open_case",
+                           existing_reference=err.existing.reference) from None
         return self._created(request, case)
-
-    @staticmethod
-    def _open_duplicate(kwargs_: dict, err) -> str | None:
-        """The reference of the open case a refused creation collides with, if that was the (only) reason."""
-        if set(getattr(err, "error_dict", {})) != {NON_FIELD_ERRORS}:
-            return None
-        location = normalize_location(url=kwargs_.get("location_url", ""), handle=kwargs_.get("handle", ""),
-                                      native_id=kwargs_.get("native_id", ""))
-        return (Case.objects.open().filter(platform=kwargs_["platform"], normalized_location=location)
-                .values_list("reference", flat=True).first())
 
     @extend_schema(
         summary="Bulk intake (up to 1,000 orders)",
@@ -212,7 +212,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             ],
         })],
     )
-    @action(detail=False, methods=["post"], url_path="bulk", throttle_classes=[BulkThrottle])
+    @action(detail=False, methods=["post"], url_path="bulk",
+            throttle_classes=[UserThrottle, IPThrottle, BulkThrottle])
     @idempotent
     def bulk(self, request):
         require_ministry_writer(request.user)

@@ -5,12 +5,12 @@ platform, a liaison only their own. The public transparency report is the one ex
 over every submitted case, served only when PATUH_PUBLIC_TRANSPARENCY is on.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -34,12 +34,14 @@ from cases.api.serializers import (
 )
 from cases.api.throttling import AnonThrottle, IPThrottle
 from cases.choices import CaseStatus, Category, CommitmentStatus, SanctionStatus, Tier
-from cases.filtersets import CaseFilterSet, CommitmentFilterSet, SanctionFilterSet, day_start
+from cases.filtersets import CaseFilterSet, CommitmentFilterSet, DayField, SanctionFilterSet
 from cases.models import Case, Commitment, Sanction
 from cases.reports import (
     commitment_figures,
     compliance_report,
     daily_by_platform,
+    day_bounds,
+    last_days,
     sanction_counts,
     transparency_counts,
 )
@@ -64,20 +66,20 @@ FORMAT_PARAMETER = _param("format", OpenApiTypes.STR, "csv for a CSV file; JSON 
 
 
 def period(request, *, default_days: int) -> tuple[date, date]:
-    today = timezone.localdate(clock.now())
+    """`from` and `to` (Jakarta days, inclusive), parsed and range-checked like the FilterSets' days;
+    by default the `default_days` days ending with `to` (or today)."""
     values = {}
     for name in ("from", "to"):
         raw = request.query_params.get(name)
         if raw in (None, ""):
             continue
         try:
-            values[name] = parse_date(raw)
-        except ValueError:
-            values[name] = None
-        if values[name] is None:
-            raise invalid(_("Give dates as YYYY-MM-DD."), fields={name: [_("Not a date.")]})
-    last = values.get("to") or today
-    first = values.get("from") or last - timedelta(days=default_days - 1)
+            values[name] = DayField().clean(raw)
+        except ValidationError as err:
+            message = " ".join(err.messages) if err.code == "out_of_range" else _("Give dates as YYYY-MM-DD.")
+            raise invalid(message, fields={name: err.messages}) from None
+    last = values.get("to") or last_days(1)[1]
+    first = values.get("from") or last_days(default_days, last=last)[0]
     if first > last:
         raise invalid(_("“from” is after “to”."), fields={"from": [_("After “to”.")]})
     return first, last
@@ -120,7 +122,8 @@ class ComplianceReportView(ReportView):
         first, last = period(request, default_days=30)
         cases = filtered(CaseFilterSet, Case.objects.visible_to(request.user), request,
                          ("platform", "category", "tier"))
-        report = compliance_report(cases, start=day_start(first), end=day_start(last + timedelta(days=1)))
+        start, end = day_bounds(first, last)
+        report = compliance_report(cases, start=start, end=end)
         if self.wants_csv(request):
             rows = []
             for p in report["platforms"]:
@@ -169,7 +172,8 @@ class CommitmentReportView(ReportView):
         first, last = period(request, default_days=90)
         commitments = filtered(CommitmentFilterSet, Commitment.objects.visible_to(request.user), request,
                                ("platform", "status", "kind"))
-        rows = commitment_figures(commitments, start=day_start(first), end=day_start(last + timedelta(days=1)))
+        start, end = day_bounds(first, last)
+        rows = commitment_figures(commitments, start=start, end=end)
         return self.csv(rows, "commitments") if self.wants_csv(request) else Response(rows)
 
 
@@ -217,7 +221,7 @@ class PublicTransparencyView(ReportView):
         start = end = None
         if request.query_params.get("from") or request.query_params.get("to"):
             first, last = period(request, default_days=3650)
-            start, end = day_start(first), day_start(last + timedelta(days=1))
+            start, end = day_bounds(first, last)
         # Every order sent (drafts were never sent), counted; nothing that identifies content leaves here.
         rows = transparency_counts(Case.objects.exclude(status=CaseStatus.DRAFT), start=start, end=end)
         return self.csv(rows, "transparency") if self.wants_csv(request) else Response(rows)

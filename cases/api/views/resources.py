@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.pagination import SmallPages
+from cases.api.parsers import JSON_ONLY
 from cases.api.schema import errors
 from cases.api.serializers import (
     CommitmentSerializer,
@@ -27,6 +28,7 @@ from cases.api.serializers import (
     SanctionProposeSerializer,
     SanctionSerializer,
 )
+from cases.api.views.cases import SLUG_REGEX
 from cases.filtersets import CommitmentFilterSet, MeetingFilterSet, PlatformFilterSet, SanctionFilterSet
 from cases.models import Commitment, CommitmentUpdate, Meeting, Platform, Sanction
 from cases.roles import is_ministry, liaison_platform_ids
@@ -36,6 +38,7 @@ from cases.services.commitments import post_update
 
 class ReadOnlyScoped(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend]
+    parser_classes = JSON_ONLY  # the writes below (progress updates, sanction steps) take JSON only
     pagination_class = SmallPages
     model = None
 
@@ -54,6 +57,7 @@ class PlatformViewSet(ReadOnlyScoped):
     serializer_class = PlatformSerializer
     filterset_class = PlatformFilterSet
     lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "standings": sanction_services.standings()}
