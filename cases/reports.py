@@ -184,15 +184,17 @@ def overdue_list(cases: QuerySet, *, limit: int = 15) -> list:
 
 
 def humanize_delta(delta: timedelta) -> str:
-    """'3 h 20 min', '2 d 4 h': compact, for deadline columns."""
+    """'3 h 20 min', '2 d 4 h' (Indonesian: '3 jam 20 menit', '2 hari 4 jam'): compact, for deadline columns."""
+    from django.utils.translation import gettext
+
     minutes = int(abs(delta).total_seconds() // 60)
     d, rem = divmod(minutes, 24 * 60)
     h, m = divmod(rem, 60)
     if d:
-        return f"{d} d {h} h"
+        return gettext("%(d)d d %(h)d h") % {"d": d, "h": h}
     if h:
-        return f"{h} h {m} min"
-    return f"{m} min"
+        return gettext("%(h)d h %(m)d min") % {"h": h, "m": m}
+    return gettext("%(m)d min") % {"m": m}
 
 
 # --- the reporting API ------------------------------------------------------------------------------------
