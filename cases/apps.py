@@ -8,6 +8,9 @@ class CasesConfig(AppConfig):
     verbose_name = _("Takedown cases")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self):
+        from cases import signals  # noqa: F401 - connects login, lockout and deactivation receivers
+
 
 class PatuhAdminConfig(AdminConfig):
     """The default admin site is the ministry console (`cases.sites.MinistrySite`)."""

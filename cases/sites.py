@@ -4,11 +4,17 @@ A liaison who is not ministry staff gets 404 anywhere under /admin/ (the console
 and ministry staff without a platform membership cannot enter /platform/.
 """
 
+import math
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.roles import is_ministry, liaison_platform_ids
@@ -98,3 +104,27 @@ class PlatformSite(admin.AdminSite):
 
 
 platform_site = PlatformSite(name="platform")
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes' lockout page (AXES_LOCKOUT_CALLABLE), in the console the person was logging in to.
+
+    It says when they can try again. It does not say whether the username exists: any username is locked
+    the same way.
+    """
+    from axes.helpers import get_cool_off
+
+    match = getattr(request, "resolver_match", None)
+    site = platform_site if match is not None and match.namespace == platform_site.name else admin.site
+    cool_off = get_cool_off(request)
+    attempt_at = getattr(request, "axes_attempt_time", None) or timezone.now()
+    request.current_app = site.name
+    context = {
+        **site.each_context(request),
+        "title": _("Too many failed logins"),
+        "retry_at": attempt_at + cool_off,
+        "minutes": max(1, math.ceil(cool_off.total_seconds() / 60)),
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "login_url": reverse(f"{site.name}:login"),
+    }
+    return render(request, "security/lockout.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)

@@ -5,10 +5,11 @@ and in production on PostgreSQL, and none of those should need a file edited.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,7 +28,8 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
+        # One sentence on stderr and exit status 1, not a traceback: this is an operator's mistake, not a bug.
+        raise SystemExit(
             "DJANGO_SECRET_KEY is not set: set DJANGO_SECRET_KEY to a long random value "
             "(or DJANGO_DEBUG=1 for local development)."
         )
@@ -48,18 +50,25 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "axes",  # failed-login tracking and lockout (see "Security" below)
+    "csp",  # Content-Security-Policy header
     "cases.apps.CasesConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: it logs out sessions older than SESSION_ABSOLUTE_AGE and says why.
+    "cases.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes requires: it turns a locked-out login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -98,9 +107,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2id for new and changed passwords. The others stay after it so existing hashes still verify, and
+# Django rehashes each one with Argon2 at its owner's next successful login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# axes first: it refuses a locked-out username+IP before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # ASVS 2.1.1: at least 12 characters.
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -126,11 +150,19 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "patuh@localhost")
 EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
+# Every line says when; the filter masks anything shaped like a password, an API key or a bearer token that
+# a future log call might let slip (defence in depth: nothing in Patuh logs them on purpose).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "cases.security_logging.RedactSecretsFilter"}},
+    "formatters": {"timestamped": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "timestamped", "filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # axes announces its configuration at every start-up (each management command); keep its warnings only.
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }
 
 # --- Patuh ---------------------------------------------------------------------------------------
@@ -147,6 +179,8 @@ PATUH = {
     "LADDER_LOOKBACK_DAYS": int(os.environ.get("PATUH_LADDER_LOOKBACK_DAYS", "365")),
     # API idempotency keys are kept this long; a retry later than this is treated as a new request.
     "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("PATUH_IDEMPOTENCY_TTL_HOURS", "24")),
+    # The largest JSON body the API reads (a full 1,000-item bulk batch fits well within it).
+    "API_MAX_BODY_BYTES": int(os.environ.get("PATUH_API_MAX_BODY_MB", "8")) * 1024 * 1024,
 }
 
 # --- Evidence ------------------------------------------------------------------------------------
@@ -249,3 +283,91 @@ SPECTACULAR_SETTINGS = {
 }
 # The public transparency report (/api/v1/public/transparency/): counts only, off unless published.
 PATUH_PUBLIC_TRANSPARENCY = env_bool("PATUH_PUBLIC_TRANSPARENCY", False)
+
+
+# --- Security ------------------------------------------------------------------------------------
+# OWASP ASVS 4.0.3 level 2 (V2 authentication, V3 sessions, V14 headers) and Django's deployment checklist.
+# With DJANGO_DEBUG off this passes `manage.py check --deploy` with no warnings. See docs/security.md.
+PRODUCTION = not DEBUG
+
+# Failed logins and lockout (django-axes). Both consoles' login forms go through authenticate(), so both
+# are covered. The API has no password endpoint: tokens are created in the consoles. A username is locked
+# out from one client IP after LOGIN_FAILURE_LIMIT failures within the cool-off; another IP, or another
+# username from the same IP, is not. Each further try while locked restarts the cool-off.
+AXES_ENABLED = env_bool("PATUH_LOGIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("PATUH_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PATUH_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a successful login clears that username+IP's failures
+AXES_LOCKOUT_CALLABLE = "cases.sites.lockout_response"  # the console's own page: when to try again
+AXES_HTTP_RESPONSE_CODE = 429
+# The client IP as the rest of Patuh sees it: REMOTE_ADDR, or PATUH_TRUSTED_PROXY_COUNT hops into
+# X-Forwarded-For. (Behind nginx without it, every client would share nginx's address.)
+AXES_CLIENT_IP_CALLABLE = "cases.middleware.client_ip"
+# Logs name who (username, IP, user agent), what and where; passwords are always masked by axes. The CSRF
+# token is masked too in the POST data axes keeps with each attempt.
+AXES_SENSITIVE_PARAMETERS = ["csrfmiddlewaretoken"]
+AXES_VERBOSE = True
+
+# Sessions (ASVS V3): 30 minutes idle, 12 hours at most, gone with the browser, and ended at once when the
+# user is deactivated (cases/signals.py). SESSION_SAVE_EVERY_REQUEST slides the idle window on each request.
+SESSION_COOKIE_AGE = int(os.environ.get("PATUH_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_ABSOLUTE_AGE = int(os.environ.get("PATUH_SESSION_MAX_HOURS", "12")) * 3600  # cases.middleware
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No JavaScript of ours (nor the admin's, nor the API docs') reads the CSRF cookie: forms carry the token.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Headers on every response.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Transport: HTTPS only in production. `__Host-` cookies must be Secure, Path=/ and without Domain, so a
+# sibling subdomain can neither set nor shadow them; they need HTTPS, hence production only.
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("PATUH_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("PATUH_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PATUH_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("PATUH_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    # An operator who turns these off says so on purpose (e.g. nginx redirects to HTTPS itself, or the domain
+    # must not be preloaded); the deploy check need not repeat it on every run.
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_SSL_REDIRECT else ["security.W008"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
+# Trust X-Forwarded-Proto only when a proxy we run sets it (and strips any the client sent).
+if env_bool("PATUH_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4): only our own scripts, styles, images and fonts; no inline script,
+# no inline style, no plugins, no framing, forms post only here. Also on in debug, so violations show early.
+# The API docs page (/api/docs/) loosens style-src for itself only (cases/api/urls.py).
+_csp_directives = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [NONE],
+    "frame-ancestors": [NONE],
+    "form-action": [SELF],
+    "upgrade-insecure-requests": PRODUCTION,
+}
+if os.environ.get("PATUH_CSP_REPORT_URI"):
+    _csp_directives["report-uri"] = [os.environ["PATUH_CSP_REPORT_URI"]]
+if env_bool("PATUH_CSP_REPORT_ONLY", False):  # to try a stricter policy out without breaking anything
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}

@@ -1,4 +1,11 @@
-"""Settings for the test suite: the normal settings with a throwaway key and fast hashing."""
+"""Settings for the test suite: the normal (production, DEBUG off) settings with a throwaway key, fast hashing,
+and plain HTTP.
+
+The test client and the live server speak HTTP, so the transport settings that only make sense over HTTPS
+(redirect to HTTPS, Secure and `__Host-` cookies) are switched off here. Their production values are kept in
+PRODUCTION_TRANSPORT, which tests/test_security_*.py apply with override_settings to check them. Everything
+else (CSP, frame, referrer and sniffing headers, session lifetimes, login lockout) runs as in production.
+"""
 
 import os
 import tempfile
@@ -11,3 +18,11 @@ from portal.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 LANGUAGE_CODE = "en"
+
+_TRANSPORT = ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "LANGUAGE_COOKIE_SECURE",
+              "SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME")
+PRODUCTION_TRANSPORT = {name: globals()[name] for name in _TRANSPORT if name in globals()}
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False
+SESSION_COOKIE_NAME = "sessionid"
+CSRF_COOKIE_NAME = "csrftoken"

@@ -40,10 +40,12 @@ from cases.views.evidence import custody_meta
 from cases.workflow import TRANSITIONS, TransitionError, available_actions, refusal, transition
 
 REFERENCE_RE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6,}$")
+# Badge colours are CSS classes (`.patuh-badge.tone-<name>` in patuh/patuh.css), not inline styles: the
+# Content-Security-Policy allows no inline style.
 STATUS_COLOURS = {
-    CaseStatus.DRAFT: "#7f8c8d", CaseStatus.SUBMITTED: "#2e86c1", CaseStatus.ACKNOWLEDGED: "#8e44ad",
-    CaseStatus.ACTIONED: "#16a085", CaseStatus.OBJECTED: "#d35400", CaseStatus.VERIFIED: "#27ae60",
-    CaseStatus.WITHDRAWN: "#95a5a6",
+    CaseStatus.DRAFT: "grey", CaseStatus.SUBMITTED: "blue", CaseStatus.ACKNOWLEDGED: "purple",
+    CaseStatus.ACTIONED: "teal", CaseStatus.OBJECTED: "orange", CaseStatus.VERIFIED: "green",
+    CaseStatus.WITHDRAWN: "silver",
 }
 
 
@@ -171,25 +173,26 @@ class AwaitingFilter(admin.SimpleListFilter):
 # --- columns --------------------------------------------------------------------------------------------
 
 
-def badge(text, colour: str, *, title: str = ""):
-    return format_html('<span class="patuh-badge" style="background:{}" title="{}">{}</span>', colour, title, text)
+def badge(text, tone: str, *, title: str = ""):
+    """A coloured label; `tone` names one of the `.patuh-badge.tone-*` classes in patuh/patuh.css."""
+    return format_html('<span class="patuh-badge tone-{}" title="{}">{}</span>', tone, title, text)
 
 
 def deadline_cell(case: Case):
     """Time left, or overdue by; the state people scan the list for."""
     now = clock.now()
     if case.status in AWAITING_ACTION_STATUSES and case.overdue_at:
-        return badge(gettext("overdue by %(t)s") % {"t": humanize_delta(now - case.overdue_at)}, "#c0392b")
+        return badge(gettext("overdue by %(t)s") % {"t": humanize_delta(now - case.overdue_at)}, "red")
     if case.status in AWAITING_ACTION_STATUSES and case.due_at:
         left = case.due_at - now
         if left.total_seconds() <= 0:
-            return badge(gettext("due now"), "#e67e22")
-        colour = "#e67e22" if left.total_seconds() <= 3600 else "#2e86c1"
-        return badge(gettext("%(t)s left") % {"t": humanize_delta(left)}, colour)
+            return badge(gettext("due now"), "amber")
+        tone = "amber" if left.total_seconds() <= 3600 else "blue"
+        return badge(gettext("%(t)s left") % {"t": humanize_delta(left)}, tone)
     if case.is_late:
-        return badge(gettext("late"), "#a04000")
+        return badge(gettext("late"), "brown")
     if case.status == CaseStatus.OBJECTED:
-        return badge(gettext("clock stopped"), "#7f8c8d")
+        return badge(gettext("clock stopped"), "grey")
     return "—"
 
 
@@ -202,12 +205,12 @@ class CasePageMixin:
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
-        return badge(obj.get_status_display(), STATUS_COLOURS.get(obj.status, "#7f8c8d"))
+        return badge(obj.get_status_display(), STATUS_COLOURS.get(obj.status, "grey"))
 
     @admin.display(description=_("tier"), ordering="tier")
     def tier_badge(self, obj):
         if obj.tier == Tier.URGENT:
-            return badge(obj.get_tier_display(), "#c0392b")
+            return badge(obj.get_tier_display(), "red")
         return obj.get_tier_display()
 
     @admin.display(description=_("deadline"), ordering="due_at")

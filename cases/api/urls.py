@@ -1,7 +1,9 @@
 """/api/: v1 resources, the OpenAPI schema, and its interactive docs (assets served locally by the sidecar)."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from cases.api.views import cases, evidence, reports, resources
@@ -29,8 +31,12 @@ v1 = [
     *router.urls,
 ]
 
+# The split view serves Swagger UI's start-up script as a file (script-src 'self', no inline script). The page
+# still carries drf-spectacular's small <style> block, so style-src allows inline style on this page only.
+docs_view = csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api:schema"))
+
 urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", docs_view, name="docs"),
 ]

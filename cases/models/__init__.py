@@ -1,3 +1,4 @@
+from cases.models.accounts import UserSession
 from cases.models.api import ApiToken, IdempotencyKey
 from cases.models.cases import Case, CaseQuerySet, ReferenceCounter
 from cases.models.events import CaseEvent
@@ -29,4 +30,5 @@ __all__ = [
     "ReferenceCounter",
     "Sanction",
     "SanctionCase",
+    "UserSession",
 ]
