@@ -62,3 +62,53 @@ class SessionLifetimeMiddleware:
                 and session.get(REGISTERED_KEY) != session.session_key):
             register_session(user, session)
         return response
+
+
+# The pages a session that still owes its second factor may reach, per step (cases.services.twofactor).
+_TWOFACTOR_OPEN = {"enrol": {"twofactor-enrol", "logout", "login"}, "verify": {"twofactor-verify", "logout", "login"}}
+_CONSOLES = ("admin", "platform")
+
+
+class TwoFactorMiddleware:
+    """Keeps a session that still owes its second factor on the enrolment or verify page.
+
+    After django_otp.middleware.OTPMiddleware (it sets `request.user.is_verified()`). The rule itself is
+    `cases.services.twofactor.pending_step`. Every view is covered (both consoles, evidence downloads, the API
+    through a session); bearer-token API calls carry no session user and are not affected.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        from cases.services.twofactor import pending_step
+
+        step = pending_step(user)
+        if step is None:
+            return None
+        match = request.resolver_match
+        namespace = match.namespace if match is not None else ""
+        if namespace in _CONSOLES and match.url_name in _TWOFACTOR_OPEN[step]:
+            return None
+        if request.path.startswith("/api/"):
+            from django.http import JsonResponse
+
+            return JsonResponse({"detail": _("Finish two-step login in the console first.")}, status=403)
+        if namespace not in _CONSOLES:
+            from cases.roles import is_ministry
+
+            namespace = "admin" if is_ministry(user) else "platform"
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        target = reverse(f"{namespace}:twofactor-{step}")
+        if step == "verify" and request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(target)

@@ -20,12 +20,43 @@ from django.utils.translation import gettext_lazy as _
 from cases.roles import is_ministry, liaison_platform_ids
 
 
+class SecondFactorLoginMixin:
+    """An optional one-time code on the login form: a user with a confirmed device must give a current code
+    or an unused backup code. A missing or wrong code fails like a wrong password, with the same message, and
+    django-axes counts it (cases.services.twofactor.check_login_code)."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["otp_token"] = forms.CharField(
+            label=_("One-time code"), required=False, max_length=32, strip=True,
+            help_text=_("From your authenticator app, or a backup code. Only if you have set up two-step login."),
+            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.get_user()
+        if user is not None:
+            from cases.services.twofactor import check_login_code
+
+            if not check_login_code(self.request, user, cleaned.get("otp_token"),
+                                    username=cleaned.get("username")):
+                self.user_cache = None
+                raise self.get_invalid_login_error()
+        return cleaned
+
+
+class MinistryAuthenticationForm(SecondFactorLoginMixin, AdminAuthenticationForm):
+    pass
+
+
 class MinistrySite(admin.AdminSite):
     site_header = _("Patuh · ministry console")
     site_title = _("Patuh")
     index_title = _("Takedown orders, deadlines and compliance")
     index_template = "patuh/ministry_index.html"
     site_url = None  # no public site behind the console
+    login_form = MinistryAuthenticationForm
 
     def has_permission(self, request):
         user = request.user
@@ -50,8 +81,13 @@ class MinistrySite(admin.AdminSite):
 
         return super().index(request, extra_context={**ministry_dashboard(request), **(extra_context or {})})
 
+    def get_urls(self):
+        from cases.views.twofactor import twofactor_urls
 
-class LiaisonAuthenticationForm(AdminAuthenticationForm):
+        return [*twofactor_urls(self), *super().get_urls()]
+
+
+class LiaisonAuthenticationForm(SecondFactorLoginMixin, AdminAuthenticationForm):
     """Liaisons are not Django staff; they may log in here if they hold an active platform membership."""
 
     error_messages = {
@@ -94,8 +130,10 @@ class PlatformSite(admin.AdminSite):
         from django.urls import path
 
         from cases.admin.dashboards import scorecard_view
+        from cases.views.twofactor import twofactor_urls
 
-        return [path("scorecard/", self.admin_view(scorecard_view(self)), name="scorecard"), *super().get_urls()]
+        return [path("scorecard/", self.admin_view(scorecard_view(self)), name="scorecard"), *twofactor_urls(self),
+                *super().get_urls()]
 
     def index(self, request, extra_context=None):
         from cases.admin.dashboards import platform_dashboard

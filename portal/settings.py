@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "axes",  # failed-login tracking and lockout (see "Security" below)
+    "django_otp",  # two-step login (see "Security" below)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",  # Content-Security-Policy header
     "cases.apps.CasesConfig",
 ]
@@ -63,9 +66,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session gave a one-time code (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: it logs out sessions older than SESSION_ABSOLUTE_AGE and says why.
     "cases.middleware.SessionLifetimeMiddleware",
+    # A session that still owes its second factor reaches only the set-up or verify page (and logout).
+    "cases.middleware.TwoFactorMiddleware",
+    "cases.refusals.RefusalLoggingMiddleware",  # every 404 to a signed-in user is logged
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as axes requires: it turns a locked-out login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -306,8 +314,17 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "cases.middleware.client_ip"
 # Logs name who (username, IP, user agent), what and where; passwords are always masked by axes. The CSRF
 # token is masked too in the POST data axes keeps with each attempt.
-AXES_SENSITIVE_PARAMETERS = ["csrfmiddlewaretoken"]
+AXES_SENSITIVE_PARAMETERS = ["csrfmiddlewaretoken", "otp_token"]
 AXES_VERBOSE = True
+
+# Two-step login (django-otp, TOTP with backup codes; cases/services/twofactor.py). Ministry staff must use it
+# when REQUIRE_2FA is on: by default with DEBUG off, and not with DEBUG on, so the quickstart demo stays
+# password-only. Liaisons may set it up; with LIAISON_2FA on they must. Anyone who has set it up is always
+# asked for a code. A missing or wrong code at login counts as a failed login for the lockout above.
+PATUH["REQUIRE_2FA"] = env_bool("PATUH_REQUIRE_2FA", not DEBUG)
+PATUH["LIAISON_2FA"] = env_bool("PATUH_LIAISON_2FA", False)
+OTP_TOTP_ISSUER = os.environ.get("PATUH_OTP_ISSUER", "Patuh")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the device pages (superusers only) never show a key or its QR code
 
 # Sessions (ASVS V3): 30 minutes idle, 12 hours at most, gone with the browser, and ended at once when the
 # user is deactivated (cases/signals.py). SESSION_SAVE_EVERY_REQUEST slides the idle window on each request.

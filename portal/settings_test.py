@@ -26,3 +26,6 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False
 SESSION_COOKIE_NAME = "sessionid"
 CSRF_COOKIE_NAME = "csrftoken"
+# Two-step login is off for the suite, as in the debug demo, so the other tests log in with a password alone;
+# tests/test_security_twofactor.py switches it on with override_settings. PATUH_REQUIRE_2FA=1 runs all with it.
+PATUH = {**PATUH, "REQUIRE_2FA": env_bool("PATUH_REQUIRE_2FA", False)}  # noqa: F405
