@@ -309,6 +309,16 @@ def _figures(counts: dict, durations: dict | None, *, with_durations: bool = Tru
     return {**figures, **(durations or EMPTY_DURATIONS)} if with_durations else figures
 
 
+def submitted_between(cases: QuerySet, start: datetime | None, end: datetime | None) -> QuerySet:
+    """The cases submitted in [start, end): the cohort every period report counts."""
+    cohort = cases.filter(submitted_at__isnull=False)
+    if start is not None:
+        cohort = cohort.filter(submitted_at__gte=start)
+    if end is not None:
+        cohort = cohort.filter(submitted_at__lt=end)
+    return cohort
+
+
 def compliance_report(cases: QuerySet, *, start: datetime | None = None, end: datetime | None = None,
                       durations: bool = True) -> dict:
     """Per platform (and in total), for cases submitted in [start, end): received, acknowledged, actioned,
@@ -320,11 +330,7 @@ def compliance_report(cases: QuerySet, *, start: datetime | None = None, end: da
     grouped queries whatever the size; one with `durations=False` (no median or p90 hours).
     """
     now = clock.now()
-    cohort = cases.filter(submitted_at__isnull=False)
-    if start is not None:
-        cohort = cohort.filter(submitted_at__gte=start)
-    if end is not None:
-        cohort = cohort.filter(submitted_at__lt=end)
+    cohort = submitted_between(cases, start, end)
     keys = ("platform__slug", "platform__name", "category")
     counted = list(cohort.values(*keys).annotate(**compliance_counts(now)).order_by(*keys))
     if durations:
@@ -406,11 +412,13 @@ def sanction_counts(sanctions: QuerySet) -> list[dict]:
 
 def commitment_figures(commitments: QuerySet, *, start: datetime, end: datetime | None = None) -> list[dict]:
     """Every commitment given (already scoped), its status, and its measure from the cases where measurable."""
-    from cases.selectors import measure_commitment
+    from cases.selectors import measure_commitments
 
+    rows = list(commitments.select_related("platform", "meeting").order_by("platform__slug", "id"))
+    measures = measure_commitments(rows, start=start, end=end)
     out = []
-    for c in commitments.select_related("platform", "meeting").order_by("platform__slug", "id"):
-        m = measure_commitment(c, start=start, end=end)
+    for c in rows:
+        m = measures.get(c.pk)
         out.append({
             "id": c.pk, "platform": c.platform.slug, "meeting": c.meeting.title if c.meeting else "",
             "kind": c.kind, "text": c.text, "text_en": c.text_en, "status": c.status, "due_on": c.due_on,
@@ -426,11 +434,7 @@ def transparency_counts(cases: QuerySet, *, start: datetime | None = None, end: 
     """The public report: per platform, category and Jakarta month, counts only. No URL, handle, reference
     or evidence ever leaves through here; drafts are not counted."""
     tz = timezone.get_current_timezone()
-    qs = cases.filter(submitted_at__isnull=False)
-    if start is not None:
-        qs = qs.filter(submitted_at__gte=start)
-    if end is not None:
-        qs = qs.filter(submitted_at__lt=end)
+    qs = submitted_between(cases, start, end)
     rows = (
         qs.annotate(month=TruncMonth("submitted_at", tzinfo=tz))
         .values("platform__name", "category", "month")

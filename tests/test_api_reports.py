@@ -338,3 +338,17 @@ def test_the_consoles_show_the_apis_figures_for_the_same_jakarta_days(client, da
     assert figures(liaison_dashboard) == figures(liaison_api) == []
     assert page.status_code == 200 and "Telegram" in page.content.decode()  # in the last 90 days
     assert "50%" in html  # Telegram, last 90 days: 2 of 4 decided within the deadline
+
+
+def test_commitment_figures_take_one_query_whatever_the_number_of_commitments(
+    platform_a, platform_b, django_assert_num_queries
+):
+    from cases import clock
+    from cases.models import Commitment
+    from cases.reports import commitment_figures
+
+    for i, platform in enumerate([platform_a, platform_b] * 3):
+        Commitment.objects.create(platform=platform, text=f"c{i}", measured_category="terrorism", target_hours=4 + i)
+    with django_assert_num_queries(2):  # the commitments, then every measure at once
+        rows = commitment_figures(Commitment.objects.all(), start=clock.now() - timedelta(days=30))
+    assert len(rows) == 6 and all(r["measured"] and r["cases"] == 0 for r in rows)
