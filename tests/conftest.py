@@ -19,6 +19,28 @@ from cases.services.cases import create_case
 _counter = itertools.count(1)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flush_through_the_audit_triggers():
+    """Let the test database be emptied between transactional tests.
+
+    On PostgreSQL the audit tables refuse TRUNCATE (migration 0008). The test run connects as a superuser,
+    so the flush that pytest-django runs after each transactional test skips ordinary triggers for its
+    own transaction (`session_replication_role = replica`, superusers only). Nothing outside the tests
+    does this; the application never flushes.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
 def make_user(username: str, role: str | None, *, platform: Platform | None = None, **extra):
     User = get_user_model()
     user = User.objects.create_user(

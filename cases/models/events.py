@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
+from cases.audit import chain_hash_field
 from cases.choices import CaseStatus, EventKind, Visibility
 from cases.scoping import scope
 
@@ -71,6 +72,8 @@ class CaseEvent(models.Model):
         default=dict,
         blank=True,
     )
+
+    hash = chain_hash_field()
 
     objects = CaseEventQuerySet.as_manager()
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
+from cases.audit import chain_hash_field
 from cases.choices import CustodyKind, EvidenceKind, Visibility
 from cases.filetypes import split_extension
 from cases.scoping import scope
@@ -243,6 +244,8 @@ class CustodyEvent(models.Model):
         default=dict,
         blank=True,
     )
+
+    hash = chain_hash_field()
 
     objects = CustodyEventQuerySet.as_manager()
 

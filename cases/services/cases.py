@@ -9,7 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from cases import clock
+from cases import audit, clock
 from cases.choices import CaseStatus, EventKind, RequestedAction, Source, Visibility
 from cases.models import Case, CaseEvent, Platform
 from cases.models.cases import duplicate_message
@@ -334,18 +334,22 @@ def insert_many(model, objs: Sequence, *, with_ids: bool = False) -> None:
     own work; COPY streams the same values in bulk. `objs` are unsaved instances or dicts of attribute
     values (dicts skip building model instances nobody reads). With `with_ids`, instances get their ids
     first (from the table's sequence), as `bulk_create` would set them. The rows must be new: COPY cannot
-    skip a conflict; a unique violation raises IntegrityError like an INSERT.
+    skip a conflict; a unique violation raises IntegrityError like an INSERT. Rows of an audited table
+    (case and custody events) are sealed into the audit chain first, which gives them their ids.
     """
     if not objs:
         return
     meta = model._meta
+    chained = audit.chain_for(model) is not None
+    if chained:
+        audit.seal(model, objs)  # ids and hashes, under the chain's lock (the audit trail's one writer)
     if connection.vendor != "postgresql":
         model.objects.bulk_create([o if isinstance(o, model) else model(**o) for o in objs], batch_size=1000)
         return
-    fields = [f for f in meta.concrete_fields if with_ids or not f.primary_key]
+    fields = [f for f in meta.concrete_fields if with_ids or chained or not f.primary_key]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        if with_ids:
+        if with_ids and not chained:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                            [meta.db_table, meta.pk.column, len(objs)])
             for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):

@@ -1,6 +1,6 @@
 """The one writer of case timeline entries."""
 
-from cases import clock
+from cases import audit, clock
 from cases.choices import Visibility
 from cases.models import Case, CaseEvent
 
@@ -25,7 +25,8 @@ def record_event(
     data: dict | None = None,
 ) -> CaseEvent:
     """Append one event. Call inside the transaction that made the change it records."""
-    return CaseEvent.objects.create(
+    return audit.create(
+        CaseEvent,
         case=case,
         kind=kind,
         actor=actor,

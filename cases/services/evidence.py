@@ -21,7 +21,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from cases import clock, filetypes
+from cases import audit, clock, filetypes
 from cases.choices import CustodyKind, EventKind, EvidenceKind, Visibility
 from cases.models import Case, CustodyEvent, Evidence
 from cases.roles import MINISTRY_WRITERS, has_role, is_ministry
@@ -86,7 +86,8 @@ def record_custody(
     """Append one custody event. `request_meta` carries `ip_address` and `user_agent` when a person acted."""
     meta = request_meta or {}
     user = actor if actor is not None and actor.is_authenticated else None
-    return CustodyEvent.objects.create(
+    return audit.create(
+        CustodyEvent,
         evidence=evidence,
         kind=kind,
         actor=user,

@@ -20,6 +20,7 @@ stopped run picks up after the last committed batch.
 """
 
 import bisect
+import hashlib
 import io
 import random
 import time
@@ -27,11 +28,12 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from cases import clock
+from cases import audit, clock
 from cases.choices import DEFAULT_TIER, EvidenceKind, Visibility
 from cases.demo import PLATFORM_PROFILE, PLATFORM_WEIGHTS, REASONS
 from cases.demo.content import LEGAL_BASIS
 from cases.models import Case, Evidence, Platform, ReferenceCounter
+from cases.services.events import SYSTEM_NAME
 
 MARK = "load:"  # source_detail prefix of generated cases
 LIAISONS = {"telegram": "telegram", "facebook": "facebook", "google": "google-liaison",
@@ -70,21 +72,29 @@ SELECT d.id, d.reference, d.platform_id, d.category, d.tier,
     NULL, %(analyst)s, CASE WHEN d.submitted IS NULL THEN NULL ELSE %(analyst)s END, 1
 FROM load_draw d JOIN load_category c ON c.category = d.category
 """
+# The events of a case, in the order they are written: (kind, from, to, who acted, visibility, note).
+EVENT_KINDS = (
+    ("created", "", "draft", "analyst", "internal", ""),
+    ("submitted", "draft", "submitted", "analyst", "shared", ""),
+    ("acknowledged", "submitted", "acknowledged", "liaison", "shared", ""),
+    ("overdue", "", "", "system", "shared", ""),
+    ("action_reported", "acknowledged", "actioned", "liaison", "shared", ""),
+    ("verified", "actioned", "verified", "analyst", "shared", ""),
+    ("withdrawn", "submitted", "withdrawn", "analyst", "shared", "Withdrawn."),
+    ("objected", "submitted", "objected", "liaison", "shared", "Lawful content."),
+)
+EVENT_STAGING = """
+CREATE TEMP TABLE IF NOT EXISTS load_event (id bigint, case_id bigint, k smallint, us bigint, hash text)"""
 INSERT_EVENTS = """
-INSERT INTO cases_caseevent (case_id, actor_id, actor_name, kind, from_status, to_status, note, visibility,
-                             created_at, data)
-SELECT d.id, v.actor, v.actor_name, v.kind, v.from_s, v.to_s, v.note, v.vis, to_timestamp(v.ts), '{}'::jsonb
-FROM load_draw d CROSS JOIN LATERAL (VALUES
-    (d.created, 'created', '', 'draft', %(analyst)s, %(analyst_name)s, 'internal', ''),
-    (d.submitted, 'submitted', 'draft', 'submitted', %(analyst)s, %(analyst_name)s, 'shared', ''),
-    (d.ack, 'acknowledged', 'submitted', 'acknowledged', d.liaison_id, d.liaison_name, 'shared', ''),
-    (d.overdue + 60, 'overdue', '', '', NULL, 'Patuh', 'shared', ''),
-    (d.act, 'action_reported', 'acknowledged', 'actioned', d.liaison_id, d.liaison_name, 'shared', ''),
-    (d.verified, 'verified', 'actioned', 'verified', %(analyst)s, %(analyst_name)s, 'shared', ''),
-    (d.withdrawn, 'withdrawn', 'submitted', 'withdrawn', %(analyst)s, %(analyst_name)s, 'shared', 'Withdrawn.'),
-    (d.objected, 'objected', 'submitted', 'objected', d.liaison_id, d.liaison_name, 'shared', 'Lawful content.')
-) AS v(ts, kind, from_s, to_s, actor, actor_name, vis, note)
-WHERE v.ts IS NOT NULL
+INSERT INTO cases_caseevent (id, case_id, actor_id, actor_name, kind, from_status, to_status, note, visibility,
+                             created_at, data, hash)
+SELECT e.id, e.case_id,
+    CASE k.who WHEN 'analyst' THEN %(analyst)s WHEN 'liaison' THEN d.liaison_id END,
+    CASE k.who WHEN 'analyst' THEN %(analyst_name)s WHEN 'liaison' THEN d.liaison_name ELSE %(system)s END,
+    k.kind, k.from_s, k.to_s, k.note, k.vis, timestamptz 'epoch' + e.us * interval '1 microsecond', '{}'::jsonb,
+    e.hash
+FROM load_event e JOIN load_draw d ON d.id = e.case_id JOIN load_kind k ON k.k = e.k
+ORDER BY e.id
 """
 INSERT_EVIDENCE = """
 INSERT INTO cases_evidence (case_id, file, sha256, size, content_type, original_name, kind, visibility,
@@ -134,7 +144,9 @@ class Command(BaseCommand):
         started, made = time.perf_counter(), 0
         with connection.cursor() as cur:
             cur.execute(STAGING)
+            cur.execute(EVENT_STAGING)
             _load_categories(cur)
+            _load_kinds(cur)
         saved = _drop_secondary_indexes() if rebuild else []
         try:
             while made < todo:
@@ -193,10 +205,43 @@ class Command(BaseCommand):
             cur.execute("TRUNCATE load_draw")
             with cur.cursor.copy(f"COPY load_draw ({', '.join(DRAW_COLUMNS)}) FROM STDIN") as copy:
                 copy.write(buf.getvalue())
-            # 3. Set-based expansion into cases, events and evidence.
+            # 3. The events, sealed into the audit chain here (the chain is sequential: SHA-256 of the previous
+            # hash and the event), staged, then set-based expansion into cases, events and evidence.
+            chain_events(cur, drawer, rows, first_id)
             cur.execute(INSERT_CASES, drawer.params)
             cur.execute(INSERT_EVENTS, drawer.params)
             cur.execute(INSERT_EVIDENCE, drawer.params)
+
+
+def chain_events(cur, drawer: "_Drawer", rows: list[tuple], first_case_id: int) -> None:
+    """Give the batch's events their ids and hashes under the chain's lock, and COPY them to staging.
+
+    The canonical form of each event comes from `audit.canonical`; the fast path below fills a per-kind,
+    per-platform template instead of building a dict per event, and is checked against `audit.canonical`
+    on the first event of every template (and `verify_audit` checks them all).
+    """
+    chain = audit.CASE_EVENTS
+    n_events = sum(len(row[4]) for row in rows)
+    audit.lock(chain, cur)
+    last_id, previous = audit.head(chain, cur)
+    ids = iter(audit.next_ids(chain, cur, n_events, last_id))
+    templates, checked = drawer.event_templates, set()
+    sha256 = hashlib.sha256
+    buf = io.StringIO()
+    write = buf.write
+    for k, (_index, _year, _line, which, events) in enumerate(rows):
+        case_id = first_case_id + k
+        for kind, t in events:
+            pk, us = next(ids), round(t * 1000) * 1000
+            payload = f"[{pk},{case_id},{templates[kind, which]},{us},\"{{}}\"]".encode()
+            if (kind, which) not in checked:
+                checked.add((kind, which))
+                assert payload == audit.canonical(chain, pk, drawer.event_values(kind, which, case_id, us)), payload
+            previous = sha256(previous.encode() + payload).hexdigest()
+            write(f"{pk}\t{case_id}\t{kind}\t{us}\t{previous}\n")
+    cur.execute("TRUNCATE load_event")
+    with cur.cursor.copy("COPY load_event (id, case_id, k, us, hash) FROM STDIN") as copy:
+        copy.write(buf.getvalue())
 
 
 def _load_categories(cur) -> None:
@@ -206,6 +251,15 @@ def _load_categories(cur) -> None:
     with cur.cursor.copy("COPY load_category (category, legal_basis, reasons) FROM STDIN") as copy:
         for category, basis in LEGAL_BASIS.items():
             copy.write_row((category, basis, REASONS[category]))
+
+
+def _load_kinds(cur) -> None:
+    cur.execute("CREATE TEMP TABLE IF NOT EXISTS load_kind (k smallint PRIMARY KEY, kind text, from_s text, "
+                "to_s text, who text, vis text, note text)")
+    cur.execute("TRUNCATE load_kind")
+    with cur.cursor.copy("COPY load_kind (k, kind, from_s, to_s, who, vis, note) FROM STDIN") as copy:
+        for k, row in enumerate(EVENT_KINDS):
+            copy.write_row((k, *row))
 
 
 def _drop_secondary_indexes() -> list[tuple[str, str]]:
@@ -257,6 +311,11 @@ class _Drawer:
                 names, _cumulative([categories[c] for c in names]), diligence,
             ))
         self.platform_cum = _cumulative(list(PLATFORM_WEIGHTS.values()))
+        self.analyst = (analyst.pk, analyst.get_full_name() or analyst.username)
+        self.event_templates = {
+            (k, which): audit.canonical_json(list(self._event_fields(k, which).values()))[1:-1]
+            for k in range(len(EVENT_KINDS)) for which in range(len(self.platforms))
+        }
         self.tiers = {c: DEFAULT_TIER[c] for c in LEGAL_BASIS}
         placeholder = _placeholder_evidence(analyst, platforms["telegram"])
         self.params = {
@@ -265,19 +324,31 @@ class _Drawer:
             "redress": str(Case._meta.get_field("redress").get_default()),
             "file": placeholder.file.name, "sha256": placeholder.sha256, "size": placeholder.size,
             "content_type": placeholder.content_type, "kind": EvidenceKind.SCREENSHOT,
-            "visibility": Visibility.INTERNAL, "first_copy": placeholder.pk, "mark": MARK,
+            "visibility": Visibility.INTERNAL, "first_copy": placeholder.pk, "mark": MARK, "system": SYSTEM_NAME,
         }
         return self
 
-    def draw(self, n: int, start_index: int) -> list[tuple[int, int, str]]:
-        """(index, year, the rest of the staging line) per case."""
+    def _event_fields(self, k: int, which: int) -> dict:
+        """The columns of an event that follow from its kind and platform, in the chain's canonical order."""
+        kind, from_s, to_s, who, vis, note = EVENT_KINDS[k]
+        actor_id, name = {"analyst": self.analyst, "liaison": self.platforms[which][2:4],
+                          "system": (None, SYSTEM_NAME)}[who]
+        return {"actor_id": actor_id, "actor_name": name, "kind": kind, "from_status": from_s, "to_status": to_s,
+                "note": note, "visibility": vis}
+
+    def event_values(self, k: int, which: int, case_id: int, us: int) -> dict:
+        return {"case_id": case_id, **self._event_fields(k, which),
+                "created_at": audit.EPOCH + us * audit.ONE_MICROSECOND, "data": {}}
+
+    def draw(self, n: int, start_index: int) -> list[tuple]:
+        """Per case: (index, year, the rest of the staging line, platform number, [(event kind number, time)])."""
         r = self.rng.random
         now, span = self.now, self.span
         out = []
         for i in range(n):
             index = start_index + i
-            pk, slug, liaison_id, liaison_name, names, cum, diligence = self.platforms[
-                bisect.bisect(self.platform_cum, r() * self.platform_cum[-1])]
+            which = bisect.bisect(self.platform_cum, r() * self.platform_cum[-1])
+            pk, slug, liaison_id, liaison_name, names, cum, diligence = self.platforms[which]
             category = names[bisect.bisect(cum, r() * cum[-1])]
             tier = self.tiers[category] if r() > 0.05 else "urgent"
             hours = 4 if tier == "urgent" else 24
@@ -325,7 +396,9 @@ class _Drawer:
                 str(pk), slug, category, tier, status, str(liaison_id), liaison_name, _f(created), _f(submitted),
                 str(hours) if submitted is not None else r"\N", _f(due), _f(ack), _f(act), _f(verified),
                 _f(withdrawn), _f(objected), _f(overdue), "t" if late else "f", "t" if r() < 0.5 else "f",
-            )) + "\n"))
+            )) + "\n", which, [(k, t) for k, t in enumerate((
+                created, submitted, ack, None if overdue is None else overdue + 60, act, verified, withdrawn,
+                objected)) if t is not None]))
         return out
 
 
