@@ -2,6 +2,8 @@
 
 Compliance figures come from `reports.compliance_report` over `reports.last_days(n)`, exactly what
 `/api/v1/reports/compliance/` answers for the same Jakarta days, so a console and the API never disagree.
+Counts over periods (compliance, the daily chart) are read from the rollups; what depends on the current
+time (open cases by deadline state, the overdue list, the headline) from the open cases only.
 """
 
 from types import SimpleNamespace
@@ -14,7 +16,7 @@ from cases import charts, clock, reports
 from cases.charts import Segment
 from cases.choices import OPEN_STATUSES, CaseStatus, SanctionStatus
 from cases.models import Case, Sanction
-from cases.reports import DeadlineState, deadline_state_q
+from cases.reports import DeadlineState, ReportScope, deadline_state_q
 
 PLATFORM_VISIBLE_OPEN = [s for s in OPEN_STATUSES if s != CaseStatus.DRAFT]
 
@@ -31,7 +33,7 @@ def _headline(cases) -> dict:
     )
 
 
-def _charts(cases, *, days: int = 90) -> dict:
+def _charts(cases, scope: ReportScope, *, days: int = 90) -> dict:
     now = clock.now()
     open_rows = reports.open_by_platform(cases)
     open_chart = charts.stacked_bars(
@@ -41,12 +43,12 @@ def _charts(cases, *, days: int = 90) -> dict:
                        Segment("with_ministry", _("with the ministry"), r.with_ministry)]) for r in open_rows],
         title=_("Open cases by platform and deadline state"),
     )
-    compliance = compliance_rows(cases, days=30)
+    compliance = compliance_rows(scope, days=30)
     share_chart = charts.percent_bars(
         [(c.platform_name, c.on_time_share, f"{c.on_time}/{c.decided}") for c in compliance],
         title=_("Actioned within the deadline, last 30 days"),
     )
-    series = reports.daily_series(cases, days=days)
+    series = reports.daily_series(scope, days=days)
     daily_chart = charts.line_chart(
         [d.day.strftime("%d %b") for d in series],
         [("received", _("received"), [d.received for d in series]),
@@ -66,33 +68,33 @@ def ministry_dashboard(request) -> dict:
     return {
         "headline": _headline(cases),
         "pending_sanctions": Sanction.objects.visible_to(request.user).filter(status=SanctionStatus.PROPOSED).count(),
-        **_charts(cases),
+        **_charts(cases, ReportScope(request.user)),
     }
 
 
 def platform_dashboard(request) -> dict:
     cases = Case.objects.visible_to(request.user)
-    return {"headline": _headline(cases), **_charts(cases)}
+    return {"headline": _headline(cases), **_charts(cases, ReportScope(request.user))}
 
 
-def compliance_rows(cases, *, days: int) -> list[SimpleNamespace]:
+def compliance_rows(scope: ReportScope, *, days: int) -> list[SimpleNamespace]:
     """Per platform, for cases submitted in the last `days` Jakarta days (today included): the figures of
     `reports.compliance_report` (`platform`, `platform_name`, `received`, ..., `on_time_share`) plus
     `decided`, as attributes. One query."""
-    start, end = reports.day_bounds(*reports.last_days(days))
-    report = reports.compliance_report(cases, start=start, end=end, durations=False)
+    first, last = reports.last_days(days)
+    report = reports.compliance_report(scope, first=first, last=last, durations=False)
     return [SimpleNamespace(**{k: v for k, v in p.items() if k != "categories"}, decided=reports.decided(p))
             for p in report["platforms"]]
 
 
-def scorecard(cases) -> list[dict]:
-    return [{"days": days, "rows": compliance_rows(cases, days=days)} for days in (30, 90)]
+def scorecard(scope: ReportScope) -> list[dict]:
+    return [{"days": days, "rows": compliance_rows(scope, days=days)} for days in (30, 90)]
 
 
 def scorecard_view(site):
     def view(request):
-        cases = Case.objects.visible_to(request.user)
-        context = {**site.each_context(request), "title": _("Compliance scorecard"), "periods": scorecard(cases)}
+        context = {**site.each_context(request), "title": _("Compliance scorecard"),
+                   "periods": scorecard(ReportScope(request.user))}
         return TemplateResponse(request, "patuh/scorecard.html", context)
 
     return view
