@@ -82,5 +82,9 @@ class Migration(migrations.Migration):
             model_name='durationrollup',
             constraint=models.UniqueConstraint(fields=('platform', 'category', 'tier', 'kind', 'minute'), name='duration_rollup_key'),
         ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(condition=models.Q(('status__in', ['submitted', 'acknowledged', 'actioned', 'objected'])), fields=['platform', 'status'], include=('id', 'due_at', 'overdue_at'), name='case_open_deadline'),
+        ),
         migrations.RunPython(count_existing_cases, migrations.RunPython.noop, elidable=True),
     ]
