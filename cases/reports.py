@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import Aggregate, CharField, Count, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db import connection, transaction
+from django.db.models import Aggregate, CharField, Count, F, FloatField, Func, Max, Min, Q, QuerySet, Sum, Value, When
 from django.db.models import Case as CaseWhen
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
@@ -107,6 +107,7 @@ class PlatformOpen:
     due_soon: int
     on_time: int
     with_ministry: int  # actioned or objected: the ministry's move
+    objected: int = 0  # of which objected
 
     @property
     def total(self) -> int:
@@ -123,11 +124,12 @@ def open_by_platform(cases: QuerySet) -> list[PlatformOpen]:
             due_soon=Count("id", filter=deadline_state_q(DeadlineState.DUE_SOON, now)),
             on_time=Count("id", filter=deadline_state_q(DeadlineState.ON_TIME, now)),
             with_ministry=Count("id", filter=Q(status__in=[CaseStatus.ACTIONED, CaseStatus.OBJECTED])),
+            objected=Count("id", filter=Q(status=CaseStatus.OBJECTED)),
         )
         .order_by("platform__name")
     )
-    return [PlatformOpen(r["platform__name"], r["overdue"], r["due_soon"], r["on_time"], r["with_ministry"])
-            for r in rows]
+    return [PlatformOpen(r["platform__name"], r["overdue"], r["due_soon"], r["on_time"], r["with_ministry"],
+                         r["objected"]) for r in rows]
 
 
 def compliance_counts(now: datetime) -> dict:
@@ -152,8 +154,11 @@ class Day:
     overdue: int
 
 
-def daily_series(cases: QuerySet, *, days: int = 90) -> list[Day]:
-    """Received, actioned and newly overdue per Jakarta calendar day: three grouped queries."""
+def daily_series_from_cases(cases: QuerySet, *, days: int = 90) -> list[Day]:
+    """Received, actioned and newly overdue per Jakarta calendar day: three grouped queries over the cases.
+
+    The reference computation of `daily_series` (which reads the rollups), kept for the tests.
+    """
     tz = timezone.get_current_timezone()
     first, _last = last_days(days)
     start = day_start(first)
@@ -252,6 +257,9 @@ def duration_percentiles(cases: QuerySet, groupings: list[tuple[str, ...]]) -> l
 
     Figures are `<duration>_<percentile>_hours`, e.g. `ack_median_hours`, `action_p90_hours`.
     """
+    # Only cases with a duration count (the percentiles ignore the others); this condition also lets
+    # PostgreSQL read the covering partial index `case_durations` instead of the table.
+    cases = cases.filter(Q(acknowledged_at__isnull=False) | Q(actioned_at__isnull=False))
     if connection.vendor == "postgresql":
         out = []
         aggregates = {
@@ -269,7 +277,7 @@ def duration_percentiles(cases: QuerySet, groupings: list[tuple[str, ...]]) -> l
     fields = sorted({g for group in groupings for g in group})
     stamps = sorted({f for pair in DURATIONS.values() for f in pair})
     seconds: list[dict[tuple, dict[str, list[float]]]] = [{} for _g in groupings]
-    rows = cases.filter(Q(acknowledged_at__isnull=False) | Q(actioned_at__isnull=False)).values(*fields, *stamps)
+    rows = cases.values(*fields, *stamps)
     for row in rows.order_by().iterator(chunk_size=5000):
         for i, group in enumerate(groupings):
             bucket = seconds[i].setdefault(tuple(row[g] for g in group), {n: [] for n in DURATIONS})
@@ -319,30 +327,38 @@ def submitted_between(cases: QuerySet, start: datetime | None, end: datetime | N
     return cohort
 
 
-def compliance_report(cases: QuerySet, *, start: datetime | None = None, end: datetime | None = None,
-                      durations: bool = True) -> dict:
-    """Per platform (and in total), for cases submitted in [start, end): received, acknowledged, actioned,
-    objected, withdrawn, still open, overdue now, the share actioned within the deadline, and the median
-    and p90 of the hours to acknowledge and to action; with a breakdown by category.
+def compliance_report_from_cases(cases: QuerySet, *, start: datetime | None = None, end: datetime | None = None,
+                                 durations: bool = True) -> dict:
+    """The reference computation of `compliance_report`, counting the cases table itself.
 
-    The API's report, the consoles' dashboards and the platform scorecard all read their figures here,
-    over periods from `day_bounds`. `cases` is already scoped (`Case.objects.visible_to(user)`). Four
-    grouped queries whatever the size; one with `durations=False` (no median or p90 hours).
+    Per platform (and in total), for cases submitted in [start, end): received, acknowledged, actioned,
+    objected, withdrawn, still open, overdue now, the share actioned within the deadline, and the median
+    and p90 of the hours to acknowledge and to action; with a breakdown by category. `cases` is already
+    scoped (`Case.objects.visible_to(user)`). Four grouped queries whatever the size, but each reads every
+    case of the period: too slow at millions of cases. The screens and the API read `compliance_report`
+    (the rollups); this stays as the definition the rollups are tested against (tests/test_rollups.py).
     """
     now = clock.now()
     cohort = submitted_between(cases, start, end)
     keys = ("platform__slug", "platform__name", "category")
     counted = list(cohort.values(*keys).annotate(**compliance_counts(now)).order_by(*keys))
-    if durations:
-        by_platform, by_category, overall = duration_percentiles(
-            cohort, [("platform__slug",), ("platform__slug", "category"), ()])
-    else:
-        by_platform = by_category = overall = {}
+    found = duration_percentiles(cohort, DURATION_GROUPINGS) if durations else None
+    return _assemble(counted, found)
 
-    def figures(counts: dict, found: dict | None) -> dict:
-        return _figures(counts, found, with_durations=durations)
 
-    count_fields = list(compliance_counts(now))
+# The groupings of a compliance report's durations: per platform, per platform and category, in total.
+DURATION_GROUPINGS = [("platform__slug",), ("platform__slug", "category"), ()]
+
+
+def _assemble(counted: list[dict], found: list[dict] | None) -> dict:
+    """A compliance report from its counts per (platform, category) and, unless None, its durations per
+    `DURATION_GROUPINGS`."""
+    by_platform, by_category, overall = found if found is not None else ({}, {}, {})
+
+    def figures(counts: dict, durations: dict | None) -> dict:
+        return _figures(counts, durations, with_durations=found is not None)
+
+    count_fields = list(compliance_counts(clock.now()))
     platforms: dict[str, dict] = {}
     totals = dict.fromkeys(count_fields, 0)
     for row in counted:
@@ -364,10 +380,11 @@ def compliance_report(cases: QuerySet, *, start: datetime | None = None, end: da
     }
 
 
-def daily_by_platform(cases: QuerySet, *, first: date, last: date) -> list[dict]:
+def daily_by_platform_from_cases(cases: QuerySet, *, first: date, last: date) -> list[dict]:
     """Per platform per Jakarta day in [first, last]: received, actioned, became overdue, actioned late.
 
-    Dense over the days for every platform with any activity in the period. Three grouped queries.
+    Dense over the days for every platform with any activity in the period. Three grouped queries over
+    the cases: the reference computation of `daily_by_platform` (which reads the rollups).
     """
     tz = timezone.get_current_timezone()
     start, end = day_bounds(first, last)
@@ -430,9 +447,11 @@ def commitment_figures(commitments: QuerySet, *, start: datetime, end: datetime 
     return out
 
 
-def transparency_counts(cases: QuerySet, *, start: datetime | None = None, end: datetime | None = None) -> list[dict]:
+def transparency_counts_from_cases(cases: QuerySet, *, start: datetime | None = None,
+                                   end: datetime | None = None) -> list[dict]:
     """The public report: per platform, category and Jakarta month, counts only. No URL, handle, reference
-    or evidence ever leaves through here; drafts are not counted."""
+    or evidence ever leaves through here; drafts are not counted. The reference computation of
+    `transparency_counts` (which reads the rollups)."""
     tz = timezone.get_current_timezone()
     qs = submitted_between(cases, start, end)
     rows = (
@@ -450,5 +469,232 @@ def transparency_counts(cases: QuerySet, *, start: datetime | None = None, end: 
     return [
         {"month": f"{r['month']:%Y-%m}", "platform": r["platform__name"], "category": r["category"],
          **{k: r[k] for k in ("received", "actioned", "actioned_on_time", "objected", "withdrawn")}}
+        for r in rows
+    ]
+
+
+# --- from the rollups --------------------------------------------------------------------------------------
+# What the screens and the API read. The counts come from `CaseRollup` (per Jakarta day, platform,
+# category and tier), kept by `cases.services.rollups` in the transaction of every change, so a report
+# sums a few hundred rows per platform and year instead of counting the cases. Each function gives
+# exactly what its `*_from_cases` reference gives for the same scope and days (tests/test_rollups.py).
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Whose figures a report counts: a user's scope (the one scoping rule, `visible_to`), narrowed to
+    some platforms, categories and a tier. The cases and both rollup tables are keyed by platform,
+    category and tier, so one scope applies to each alike (`of(model)`).
+
+    `everyone=True` counts every platform, for the public transparency report and the platform pages.
+    """
+
+    user: object = None
+    platforms: tuple = ()
+    categories: tuple = ()
+    tier: str = ""
+    everyone: bool = False
+
+    def of(self, model) -> QuerySet:
+        if self.everyone:
+            qs = model.objects.all()
+        elif self.user is None:
+            qs = model.objects.none()
+        else:
+            qs = model.objects.visible_to(self.user)
+        if self.platforms:
+            qs = qs.filter(platform__in=self.platforms)
+        if self.categories:
+            qs = qs.filter(category__in=self.categories)
+        if self.tier:
+            qs = qs.filter(tier=self.tier)
+        return qs
+
+
+def _days(rows: QuerySet, first: date | None, last: date | None) -> QuerySet:
+    if first is not None:
+        rows = rows.filter(day__gte=first)
+    if last is not None:
+        rows = rows.filter(day__lte=last)
+    return rows
+
+
+def _bounds(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    return (day_start(first) if first else None), (day_start(last + timedelta(days=1)) if last else None)
+
+
+def compliance_report(scope: ReportScope, *, first: date | None = None, last: date | None = None,
+                      durations: bool = True) -> dict:
+    """`compliance_report_from_cases` for the cases of `scope` submitted on the Jakarta days [first, last]
+    (None: unbounded), from the rollups.
+
+    The API's report, the consoles' dashboards and the platform scorecard all read their figures here.
+    The counts: one grouped query over `CaseRollup`. The median and p90 hours (`durations`): see
+    `period_durations`. Every count is a function of the cases' stored state: "overdue now" is the
+    sweeper's stored mark on a case still awaiting action, so it is counted in the rollups too.
+    """
+    from cases.models import CaseRollup
+
+    keys = ("platform__slug", "platform__name", "category")
+    count_fields = list(compliance_counts(clock.now()))
+    counted = list(
+        _days(scope.of(CaseRollup), first, last).values(*keys)
+        .annotate(**{f: Sum(f) for f in count_fields}).filter(received__gt=0).order_by(*keys)
+    )
+    found = (period_durations(scope, first, last) if counted else ({}, {}, {})) if durations else None
+    return _assemble(counted, found)
+
+
+def period_durations(scope: ReportScope, first: date | None, last: date | None) -> list[dict]:
+    """The median and p90 hours of a compliance report, per `DURATION_GROUPINGS`.
+
+    Exact percentiles cannot be summed from per-day rows, so:
+    - a period that covers all history (every day with a submission in `scope`) reads the histogram
+      `DurationRollup`: two queries whatever the size; a percentile lands in a one-minute bucket and
+      takes the bucket's mean, exact when the bucket holds one value (or equal ones), otherwise off by less
+      than a minute;
+    - any other period is computed exactly from its cases (`duration_percentiles`, PostgreSQL's
+      percentile_cont), read through the covering index `case_durations`: a month is ~200k cases at ten
+      million, an index-only scan.
+    """
+    from cases.models import Case, CaseRollup
+
+    if first is not None or last is not None:
+        span = scope.of(CaseRollup).filter(received__gt=0).aggregate(first=Min("day"), last=Max("day"))
+        covers_all = span["first"] is None or (
+            (first is None or first <= span["first"]) and (last is None or last >= span["last"]))
+    else:
+        covers_all = True
+    if covers_all:
+        return histogram_percentiles(scope)
+    return duration_percentiles(submitted_between(scope.of(Case), *_bounds(first, last)), DURATION_GROUPINGS)
+
+
+def histogram_percentiles(scope: ReportScope) -> list[dict]:
+    """`duration_percentiles` over all history, from the `DurationRollup` histogram (see `period_durations`).
+
+    One query: the database merges the buckets per grouping, numbers them cumulatively and returns only
+    the buckets where a median or p90 lands (a few per group), not the histogram.
+    """
+    from cases.models import DurationRollup, Platform
+
+    base, params = (scope.of(DurationRollup).values("platform_id", "category", "kind", "minute", "n", "total_us")
+                    .order_by().query.sql_with_params())
+    # Byte order is enough to tell groups apart, and far cheaper to sort than the locale's order.
+    category = 'category COLLATE "C"' if connection.vendor == "postgresql" else "category"
+    near = " OR ".join(f"(cum - n <= {f!r} * (total - 1) + 1 AND cum - 1 >= {f!r} * (total - 1) - 1)"
+                       for f in PERCENTILES.values())
+    sql = f"""
+        WITH b AS ({base})
+        SELECT lvl, platform_id, category, kind, cum, n, t, total FROM (
+            SELECT lvl, platform_id, category, kind, n, t,
+                   SUM(n) OVER (PARTITION BY lvl, platform_id, {category}, kind ORDER BY minute) AS cum,
+                   SUM(n) OVER (PARTITION BY lvl, platform_id, {category}, kind) AS total
+            FROM (
+                SELECT 1 AS lvl, platform_id, category, kind, minute, SUM(n) AS n, SUM(total_us) AS t
+                FROM b GROUP BY platform_id, category, kind, minute
+                UNION ALL
+                SELECT 0, platform_id, '', kind, minute, SUM(n), SUM(total_us) FROM b GROUP BY platform_id, kind, minute
+                UNION ALL
+                SELECT 2, 0, '', kind, minute, SUM(n), SUM(total_us) FROM b GROUP BY kind, minute
+            ) AS levels WHERE n > 0
+        ) AS ranked WHERE {near}"""  # noqa: S608 - built from the ORM's own SQL and constants
+    # grouping -> group -> kind -> (total, [(cumulative count, count, total microseconds)])
+    found: list[dict] = [{} for _g in DURATION_GROUPINGS]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The window sort holds ~150k small rows at ten million cases: in memory, not in temp files.
+            cursor.execute("SET LOCAL work_mem = '32MB'")
+        cursor.execute(sql, [*params])
+        rows = cursor.fetchall()
+    slugs = dict(Platform.objects.filter(pk__in={r[1] for r in rows}).values_list("pk", "slug")) if rows else {}
+    for lvl, platform_id, category, kind, cum, n, t, total in rows:
+        slug = slugs.get(platform_id, "")
+        key = ((slug,), (slug, category), ())[lvl]
+        found[lvl].setdefault(key, {}).setdefault(kind, (int(total), []))[1].append((int(cum), int(n), int(t)))
+    return [
+        {key: _as_hours({f"{kind}_{label}": histogram_percentile(*by_kind[kind], fraction) if kind in by_kind else None
+                         for kind in DURATIONS for label, fraction in PERCENTILES.items()})
+         for key, by_kind in per_group.items()}
+        for per_group in found
+    ]
+
+
+def histogram_percentile(n: int, buckets: list[tuple[int, int, int]], fraction: float) -> float | None:
+    """`percentile_cont` over `n` values held in histogram buckets [(cumulative count, count, total
+    microseconds)] (at least those where the percentile lands). Each value is taken as its bucket's mean,
+    in seconds; the interpolation is percentile_cont's."""
+    if not n:
+        return None
+    position = fraction * (n - 1)
+    low, high = math.floor(position), math.ceil(position)
+
+    def value(rank: int) -> float:
+        count, total = next((count, total) for cum, count, total in buckets if cum - count <= rank < cum)
+        return total / (count * 1_000_000)
+
+    if low == high:
+        return value(low)
+    return value(low) + (value(high) - value(low)) * (position - low)
+
+
+def daily_series(scope: ReportScope, *, days: int = 90) -> list[Day]:
+    """Received, actioned and newly overdue per Jakarta calendar day, the `days` days ending today: one
+    grouped query over the rollups (reference: `daily_series_from_cases`)."""
+    from cases.models import CaseRollup
+
+    first, _last = last_days(days)
+    rows = {
+        r["day"]: r for r in scope.of(CaseRollup).filter(day__gte=first).values("day").annotate(
+            received=Sum("received"), actioned=Sum("actioned_on_day"), overdue=Sum("overdue_on_day")).order_by()
+    }
+    empty = {"received": 0, "actioned": 0, "overdue": 0}
+    return [
+        Day(d, rows.get(d, empty)["received"], rows.get(d, empty)["actioned"], rows.get(d, empty)["overdue"])
+        for d in (first + timedelta(days=i) for i in range(days))
+    ]
+
+
+def daily_by_platform(scope: ReportScope, *, first: date, last: date) -> list[dict]:
+    """Per platform per Jakarta day in [first, last]: received, actioned, became overdue, actioned late.
+
+    Dense over the days for every platform with any activity in the period. One grouped query over the
+    rollups (reference: `daily_by_platform_from_cases`).
+    """
+    from cases.models import CaseRollup
+
+    figures = {"received": "received", "actioned": "actioned_on_day", "overdue": "overdue_on_day",
+               "late": "late_on_day"}
+    rows = {
+        (r["platform__slug"], r["day"]): r
+        for r in _days(scope.of(CaseRollup), first, last).values("platform__slug", "day")
+        .annotate(**{name: Sum(column) for name, column in figures.items()}).order_by()
+    }
+    slugs = sorted({slug for (slug, _d), r in rows.items() if any(r[name] for name in figures)})
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [
+        {"day": d, "platform": slug, **{name: rows.get((slug, d), {}).get(name, 0) for name in figures}}
+        for slug in slugs for d in days
+    ]
+
+
+def transparency_counts(scope: ReportScope, *, first: date | None = None, last: date | None = None) -> list[dict]:
+    """The public report: per platform, category and Jakarta month, counts only, for the cases submitted
+    on the days [first, last]. No URL, handle, reference or evidence ever leaves through here; drafts are
+    not counted. One grouped query over the rollups (reference: `transparency_counts_from_cases`)."""
+    from cases.models import CaseRollup
+
+    figures = {"received": "received", "actioned": "actioned", "actioned_on_time": "on_time",
+               "objected": "objected", "withdrawn": "withdrawn"}
+    rows = (
+        _days(scope.of(CaseRollup), first, last).annotate(month=TruncMonth("day"))
+        .values("platform__name", "category", "month")
+        .annotate(**{name: Sum(column) for name, column in figures.items()})
+        .filter(received__gt=0)
+        .order_by("month", "platform__name", "category")
+    )
+    return [
+        {"month": f"{r['month']:%Y-%m}", "platform": r["platform__name"], "category": r["category"],
+         **{name: r[name] for name in figures}}
         for r in rows
     ]

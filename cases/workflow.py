@@ -31,6 +31,7 @@ from cases.services.cases import insert_many
 from cases.services.deadlines import Window, deadline_window
 from cases.services.events import actor_name, record_event
 from cases.services.notifications import queue_case_submitted, queue_cases_submitted
+from cases.services.rollups import record_change, record_changes, snapshot
 
 # A platform's clock may run a little ahead of ours; a reported time this far "in the future" is accepted.
 CLOCK_SKEW = timedelta(minutes=2)
@@ -336,6 +337,7 @@ def transition(case: Case, action: str, *, actor, note: str = "", expected_versi
         cleaned = spec.validate(locked, data, now) if spec.validate else {}
         # 4. Stamp the timestamps and the action's own fields.
         from_status = locked.status
+        before = snapshot(locked)
         event_data = spec.apply(locked, cleaned, now) if spec.apply else {}
         if spec.new_deadline:
             event_data.update(_start_clock(locked, now, first=(action == "submit"), actor=actor))
@@ -343,7 +345,8 @@ def transition(case: Case, action: str, *, actor, note: str = "", expected_versi
         locked.updated_at = now
         locked.version += 1
         locked.save()
-        # 5. Exactly one event, in the same transaction.
+        # 5. Exactly one event, and the report rollups' deltas, in the same transaction.
+        record_change(before, snapshot(locked))
         record_event(
             locked, spec.event, actor=actor, from_status=from_status, to_status=spec.target, note=note,
             visibility=Visibility.SHARED, data=event_data,
@@ -401,12 +404,14 @@ class BulkSubmission:
     now: datetime
 
     def record(self, *, before: Sequence[dict] = ()) -> None:
-        """Write the SUBMITTED events (after `before`, e.g. the CREATED events) and queue the notices.
+        """Write the SUBMITTED events (after `before`, e.g. the CREATED events), count the cases in the report
+        rollups and queue the notices.
 
         Cases that were not saved (pk None: a concurrent duplicate) are skipped.
         """
         saved = [(case, event) for case, event in zip(self.cases, self.events, strict=True) if case.pk is not None]
         insert_many(CaseEvent, [*before, *({**event, "case_id": case.pk} for case, event in saved)])
+        record_changes([(None, snapshot(case)) for case, _event in saved])
         queue_cases_submitted([case for case, _event in saved])
 
 

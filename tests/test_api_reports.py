@@ -26,7 +26,7 @@ import pytest
 from cases import clock
 from cases.choices import Category, CommitmentKind
 from cases.models import Case, Commitment, Meeting, Sanction
-from cases.reports import compliance_report, duration_percentiles, percentile_cont
+from cases.reports import ReportScope, compliance_report, duration_percentiles, percentile_cont
 from cases.services.sanctions import issue_sanction
 from cases.services.sweeper import sweep
 from cases.workflow import transition
@@ -292,7 +292,7 @@ def test_the_database_and_python_agree_to_the_last_digit(make_case, liaison_a, p
 
 def test_compliance_report_function_matches_the_api(dataset, analyst):
     with clock.frozen(NOW):
-        report = compliance_report(Case.objects.visible_to(analyst))
+        report = compliance_report(ReportScope(analyst))
     assert report["total"] == TOTAL
 
 
@@ -324,12 +324,12 @@ def test_the_consoles_show_the_apis_figures_for_the_same_jakarta_days(client, da
         api90 = api(analyst, "/api/v1/reports/compliance/?from=2026-01-02&to=2026-04-01")
         client.force_login(analyst)
         dashboard = client.get(reverse("admin:index")).context["compliance"]
-        periods = scorecard(Case.objects.visible_to(analyst))
+        periods = scorecard(ReportScope(analyst))
         liaison_api = api(liaison_a, "/api/v1/reports/compliance/")
         client.force_login(liaison_a)
         liaison_dashboard = client.get(reverse("platform:index")).context["compliance"]
         page = client.get(reverse("platform:scorecard"))
-        html = render_scorecard(scorecard(Case.objects.filter(platform=platform_a)))
+        html = render_scorecard(scorecard(ReportScope(everyone=True, platforms=(platform_a,))))
     assert [p["platform"] for p in api30] == ["facebook"] and api30[0]["received"] == 1  # d3 only
     assert figures(dashboard) == figures(api30)
     assert [p["days"] for p in periods] == [30, 90]

@@ -5,10 +5,10 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Sum
 
 from cases.choices import AWAITING_ACTION_STATUSES, CaseStatus, EventKind
-from cases.models import Case, CaseEvent, Evidence, ReferenceCounter
+from cases.models import Case, CaseEvent, CaseRollup, Evidence, ReferenceCounter
 from cases.services.events import record_event
 
 
@@ -62,6 +62,9 @@ def test_generated_cases_are_consistent_and_the_run_resumes(settings, tmp_path):
     rows = Evidence.objects.filter(case__in=generated)
     assert rows.count() > 500
     assert set(rows.values_list("first_copy_id", flat=True)) == {Evidence.objects.get(first_copy__isnull=True).pk}
+    # The report rollups were rebuilt from the generated cases.
+    submitted = Case.objects.filter(submitted_at__isnull=False).count()
+    assert CaseRollup.objects.aggregate(n=Sum("received"))["n"] == submitted
     # The generated events continue the audit chain that the reference data started; a real event written
     # after the load links onto them.
     record_event(generated.first(), EventKind.COMMENT, actor=None, note="after the load")

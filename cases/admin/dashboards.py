@@ -2,38 +2,35 @@
 
 Compliance figures come from `reports.compliance_report` over `reports.last_days(n)`, exactly what
 `/api/v1/reports/compliance/` answers for the same Jakarta days, so a console and the API never disagree.
+Counts over periods (compliance, the daily chart) are read from the rollups; what depends on the current
+time (open cases by deadline state, the overdue list, the headline) from the open cases only.
 """
 
 from types import SimpleNamespace
 
-from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from cases import charts, clock, reports
 from cases.charts import Segment
-from cases.choices import OPEN_STATUSES, CaseStatus, SanctionStatus
+from cases.choices import SanctionStatus
 from cases.models import Case, Sanction
-from cases.reports import DeadlineState, deadline_state_q
-
-PLATFORM_VISIBLE_OPEN = [s for s in OPEN_STATUSES if s != CaseStatus.DRAFT]
+from cases.reports import ReportScope
 
 
-def _headline(cases) -> dict:
+def _headline(open_rows: list[reports.PlatformOpen]) -> dict:
+    """The headline counts, summed from `reports.open_by_platform` (open cases only, one query for both)."""
+    return {
+        "open": sum(r.total for r in open_rows),
+        "overdue": sum(r.overdue for r in open_rows),
+        "due_soon": sum(r.due_soon for r in open_rows),
+        "objected": sum(r.objected for r in open_rows),
+        "to_verify": sum(r.with_ministry - r.objected for r in open_rows),
+    }
+
+
+def _charts(cases, scope: ReportScope, open_rows: list[reports.PlatformOpen], *, days: int = 90) -> dict:
     now = clock.now()
-    # Only open cases are read (the status index narrows it), not the years of closed history.
-    return cases.filter(status__in=PLATFORM_VISIBLE_OPEN).aggregate(
-        open=Count("id"),
-        overdue=Count("id", filter=deadline_state_q(DeadlineState.OVERDUE, now)),
-        due_soon=Count("id", filter=deadline_state_q(DeadlineState.DUE_SOON, now)),
-        objected=Count("id", filter=Q(status=CaseStatus.OBJECTED)),
-        to_verify=Count("id", filter=Q(status=CaseStatus.ACTIONED)),
-    )
-
-
-def _charts(cases, *, days: int = 90) -> dict:
-    now = clock.now()
-    open_rows = reports.open_by_platform(cases)
     open_chart = charts.stacked_bars(
         [(r.platform, [Segment("overdue", _("overdue"), r.overdue),
                        Segment("due_soon", _("due within 1 h"), r.due_soon),
@@ -41,12 +38,12 @@ def _charts(cases, *, days: int = 90) -> dict:
                        Segment("with_ministry", _("with the ministry"), r.with_ministry)]) for r in open_rows],
         title=_("Open cases by platform and deadline state"),
     )
-    compliance = compliance_rows(cases, days=30)
+    compliance = compliance_rows(scope, days=30)
     share_chart = charts.percent_bars(
         [(c.platform_name, c.on_time_share, f"{c.on_time}/{c.decided}") for c in compliance],
         title=_("Actioned within the deadline, last 30 days"),
     )
-    series = reports.daily_series(cases, days=days)
+    series = reports.daily_series(scope, days=days)
     daily_chart = charts.line_chart(
         [d.day.strftime("%d %b") for d in series],
         [("received", _("received"), [d.received for d in series]),
@@ -63,36 +60,38 @@ def _charts(cases, *, days: int = 90) -> dict:
 
 def ministry_dashboard(request) -> dict:
     cases = Case.objects.visible_to(request.user)
+    open_rows = reports.open_by_platform(cases)
     return {
-        "headline": _headline(cases),
+        "headline": _headline(open_rows),
         "pending_sanctions": Sanction.objects.visible_to(request.user).filter(status=SanctionStatus.PROPOSED).count(),
-        **_charts(cases),
+        **_charts(cases, ReportScope(request.user), open_rows),
     }
 
 
 def platform_dashboard(request) -> dict:
     cases = Case.objects.visible_to(request.user)
-    return {"headline": _headline(cases), **_charts(cases)}
+    open_rows = reports.open_by_platform(cases)
+    return {"headline": _headline(open_rows), **_charts(cases, ReportScope(request.user), open_rows)}
 
 
-def compliance_rows(cases, *, days: int) -> list[SimpleNamespace]:
+def compliance_rows(scope: ReportScope, *, days: int) -> list[SimpleNamespace]:
     """Per platform, for cases submitted in the last `days` Jakarta days (today included): the figures of
     `reports.compliance_report` (`platform`, `platform_name`, `received`, ..., `on_time_share`) plus
     `decided`, as attributes. One query."""
-    start, end = reports.day_bounds(*reports.last_days(days))
-    report = reports.compliance_report(cases, start=start, end=end, durations=False)
+    first, last = reports.last_days(days)
+    report = reports.compliance_report(scope, first=first, last=last, durations=False)
     return [SimpleNamespace(**{k: v for k, v in p.items() if k != "categories"}, decided=reports.decided(p))
             for p in report["platforms"]]
 
 
-def scorecard(cases) -> list[dict]:
-    return [{"days": days, "rows": compliance_rows(cases, days=days)} for days in (30, 90)]
+def scorecard(scope: ReportScope) -> list[dict]:
+    return [{"days": days, "rows": compliance_rows(scope, days=days)} for days in (30, 90)]
 
 
 def scorecard_view(site):
     def view(request):
-        cases = Case.objects.visible_to(request.user)
-        context = {**site.each_context(request), "title": _("Compliance scorecard"), "periods": scorecard(cases)}
+        context = {**site.each_context(request), "title": _("Compliance scorecard"),
+                   "periods": scorecard(ReportScope(request.user))}
         return TemplateResponse(request, "patuh/scorecard.html", context)
 
     return view

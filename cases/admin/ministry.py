@@ -18,6 +18,7 @@ from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline
 from cases.admin.cases import MinistryCaseAdmin
 from cases.admin.dashboards import scorecard
 from cases.choices import SanctionLevel, SanctionStatus, Virality
+from cases.reports import ReportScope
 from cases.roles import ADMINISTRATOR, SUPERVISOR, has_role
 from cases.selectors import measure_commitment
 from cases.services import sanctions as sanction_services
@@ -99,7 +100,7 @@ class PlatformAdmin(SupervisorWrites, ScopedAdmin):
 
     @admin.display(description=_("scorecard (last 30 and 90 days)"))
     def scorecard(self, obj):
-        return render_scorecard(scorecard(models.Case.objects.filter(platform=obj)))
+        return render_scorecard(scorecard(ReportScope(everyone=True, platforms=(obj,))))
 
 
 # --- meetings and commitments ----------------------------------------------------------------------------

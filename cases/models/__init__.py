@@ -7,6 +7,7 @@ from cases.models.meetings import Commitment, CommitmentUpdate, Meeting
 from cases.models.notifications import Notification
 from cases.models.platforms import Platform, PlatformMembership
 from cases.models.policies import DeadlineOverride, DeadlinePolicy, FineFactorValue, FinePolicy
+from cases.models.rollups import CaseRollup, DurationRollup, RollupQuerySet
 from cases.models.sanctions import Sanction, SanctionCase
 
 __all__ = [
@@ -14,11 +15,13 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseQuerySet",
+    "CaseRollup",
     "Commitment",
     "CommitmentUpdate",
     "CustodyEvent",
     "DeadlineOverride",
     "DeadlinePolicy",
+    "DurationRollup",
     "Evidence",
     "FineFactorValue",
     "FinePolicy",
@@ -28,6 +31,7 @@ __all__ = [
     "Platform",
     "PlatformMembership",
     "ReferenceCounter",
+    "RollupQuerySet",
     "Sanction",
     "SanctionCase",
     "UserSession",

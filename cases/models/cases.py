@@ -8,6 +8,7 @@ from cases import clock
 from cases.choices import (
     AWAITING_ACTION_STATUSES,
     CLOSED_STATUSES,
+    OPEN_STATUSES,
     ActionTaken,
     CaseStatus,
     Category,
@@ -324,6 +325,19 @@ class Case(models.Model):
             models.Index(fields=["-created_at", "-id"], name="case_recent"),
             models.Index(fields=["actioned_at"], condition=Q(actioned_at__isnull=False), name="case_actioned_at"),
             models.Index(fields=["overdue_at"], condition=Q(overdue_at__isnull=False), name="case_overdue_at"),
+            # Open cases by platform and deadline state (the dashboards' live figures): an index-only scan of
+            # the open cases, not of the years of closed ones.
+            models.Index(
+                fields=["platform", "status"], include=["id", "due_at", "overdue_at"],
+                condition=Q(status__in=[s for s in OPEN_STATUSES if s != CaseStatus.DRAFT]), name="case_open_deadline",
+            ),
+            # The exact median and p90 hours of a period (`reports.duration_percentiles`): an index-only scan
+            # of the period's submissions with every column the percentiles read (PostgreSQL; elsewhere a
+            # plain partial index on submitted_at).
+            models.Index(
+                fields=["submitted_at"], include=["platform", "category", "tier", "acknowledged_at", "actioned_at"],
+                condition=Q(acknowledged_at__isnull=False) | Q(actioned_at__isnull=False), name="case_durations",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ a compare-and-swap UPDATE, and only the process whose UPDATE won writes the even
 notice; notices are keyed in the outbox and claimed before sending.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from cases.choices import AWAITING_ACTION_STATUSES, EventKind, Visibility
 from cases.models import Case
 from cases.services import notifications
 from cases.services.events import record_event
+from cases.services.rollups import record_change, snapshot
 from cases.services.sanctions import propose_for_overdue_case
 
 BATCH = 500
@@ -52,6 +53,8 @@ def mark_overdue(case_id: int, now) -> Case | None:
         if not won:
             return None
         case = Case.objects.select_related("platform").get(pk=case_id)
+        marked = snapshot(case)
+        record_change(replace(marked, overdue_at=None), marked)  # only overdue_at changed
         record_event(
             case, EventKind.OVERDUE, actor=None, visibility=Visibility.SHARED,
             note="", data={"due_at": case.due_at.isoformat(), "detected_at": now.isoformat()},

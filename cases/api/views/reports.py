@@ -1,8 +1,9 @@
 """Every figure the dashboards show, for reporting clients; each also as CSV (`?format=csv`).
 
-The figures come from `cases.reports`, over `Case.objects.visible_to(user)`: the ministry sees every
-platform, a liaison only their own. The public transparency report is the one exception: counts only,
-over every submitted case, served only when PATUH_PUBLIC_TRANSPARENCY is on.
+The figures come from `cases.reports`, over the user's scope (`ReportScope`, the rule of
+`Case.objects.visible_to(user)`): the ministry sees every platform, a liaison only their own. Period
+counts are read from the rollup tables (`cases.services.rollups`). The public transparency report is the
+one exception: counts only, over every submitted case, served only when PATUH_PUBLIC_TRANSPARENCY is on.
 """
 
 from datetime import date
@@ -33,10 +34,11 @@ from cases.api.serializers import (
     TransparencyRowSerializer,
 )
 from cases.api.throttling import AnonThrottle, IPThrottle
-from cases.choices import CaseStatus, Category, CommitmentStatus, SanctionStatus, Tier
+from cases.choices import Category, CommitmentStatus, SanctionStatus, Tier
 from cases.filtersets import CaseFilterSet, CommitmentFilterSet, DayField, SanctionFilterSet
 from cases.models import Case, Commitment, Sanction
 from cases.reports import (
+    ReportScope,
     commitment_figures,
     compliance_report,
     daily_by_platform,
@@ -85,8 +87,8 @@ def period(request, *, default_days: int) -> tuple[date, date]:
     return first, last
 
 
-def filtered(filterset_class, queryset, request, allowed: tuple[str, ...]):
-    """The shared FilterSet over `queryset`, with only the parameters this report accepts."""
+def valid_filterset(filterset_class, queryset, request, allowed: tuple[str, ...]):
+    """The shared FilterSet over `queryset`, with only the parameters this report accepts, validated."""
     data = QueryDict(mutable=True)
     for key in allowed:
         if key in request.query_params:
@@ -94,7 +96,22 @@ def filtered(filterset_class, queryset, request, allowed: tuple[str, ...]):
     fs = filterset_class(data, queryset=queryset, request=request)
     if not fs.is_valid():
         raise exceptions.ValidationError(fs.errors)
-    return fs.qs
+    return fs
+
+
+def filtered(filterset_class, queryset, request, allowed: tuple[str, ...]):
+    return valid_filterset(filterset_class, queryset, request, allowed).qs
+
+
+def report_scope(request) -> ReportScope:
+    """The user's scope narrowed by `platform`, `category` and `tier`, judged by the case list's FilterSet
+    (the same parameters give the same errors); the reports apply it to the rollups and the cases alike."""
+    fs = valid_filterset(CaseFilterSet, Case.objects.visible_to(request.user), request,
+                         ("platform", "category", "tier"))
+    data = fs.form.cleaned_data
+    # The platform field's queryset was evaluated when it was validated: no further query.
+    return ReportScope(request.user, platforms=tuple(data.get("platform") or ()),
+                       categories=tuple(data.get("category") or ()), tier=data.get("tier") or "")
 
 
 class ReportView(APIView):
@@ -120,10 +137,7 @@ class ComplianceReportView(ReportView):
     )
     def get(self, request):
         first, last = period(request, default_days=30)
-        cases = filtered(CaseFilterSet, Case.objects.visible_to(request.user), request,
-                         ("platform", "category", "tier"))
-        start, end = day_bounds(first, last)
-        report = compliance_report(cases, start=start, end=end)
+        report = compliance_report(report_scope(request), first=first, last=last)
         if self.wants_csv(request):
             rows = []
             for p in report["platforms"]:
@@ -150,9 +164,7 @@ class DailyReportView(ReportView):
         if (last - first).days + 1 > MAX_DAILY_DAYS:
             raise invalid(_("Ask for at most %(n)d days at a time.") % {"n": MAX_DAILY_DAYS},
                           fields={"from": [_("Period too long.")]})
-        cases = filtered(CaseFilterSet, Case.objects.visible_to(request.user), request,
-                         ("platform", "category", "tier"))
-        rows = daily_by_platform(cases, first=first, last=last)
+        rows = daily_by_platform(report_scope(request), first=first, last=last)
         return self.csv(rows, "daily") if self.wants_csv(request) else Response(rows)
 
 
@@ -218,10 +230,9 @@ class PublicTransparencyView(ReportView):
     def get(self, request):
         if not settings.PATUH_PUBLIC_TRANSPARENCY:
             raise exceptions.NotFound()
-        start = end = None
+        first = last = None
         if request.query_params.get("from") or request.query_params.get("to"):
             first, last = period(request, default_days=3650)
-            start, end = day_bounds(first, last)
-        # Every order sent (drafts were never sent), counted; nothing that identifies content leaves here.
-        rows = transparency_counts(Case.objects.exclude(status=CaseStatus.DRAFT), start=start, end=end)
+        # Every order sent (the rollups never count drafts), counted; nothing that identifies content leaves here.
+        rows = transparency_counts(ReportScope(everyone=True), first=first, last=last)
         return self.csv(rows, "transparency") if self.wants_csv(request) else Response(rows)

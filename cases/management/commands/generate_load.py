@@ -34,6 +34,7 @@ from cases.demo import PLATFORM_PROFILE, PLATFORM_WEIGHTS, REASONS
 from cases.demo.content import LEGAL_BASIS
 from cases.models import Case, Evidence, Platform, ReferenceCounter
 from cases.services.events import SYSTEM_NAME
+from cases.services.rollups import rebuild_rollups
 
 MARK = "load:"  # source_detail prefix of generated cases
 LIAISONS = {"telegram": "telegram", "facebook": "facebook", "google": "google-liaison",
@@ -159,14 +160,22 @@ class Command(BaseCommand):
                     rate = made / (time.perf_counter() - started)
                     self.stdout.write(f"  {done + made:>10} cases ({rate:,.0f} cases/s)")
         finally:
+            load_time = time.perf_counter() - started
             if saved:
-                self.stdout.write(f"Rebuilding {len(saved)} indexes...")
-                _recreate_indexes(saved)
+                self.stdout.write(f"Loaded {made} cases with their events and evidence in {load_time:.1f} s "
+                                  f"({made / load_time:,.0f} cases/s); rebuilding {len(saved)} indexes...")
+                _recreate_indexes(saved, write=None if no_progress else self.stdout.write)
             if bar is not None:
                 bar.close()
         elapsed = time.perf_counter() - started
         with connection.cursor() as cur:
             cur.execute("ANALYZE cases_case; ANALYZE cases_caseevent; ANALYZE cases_evidence;")
+        # The cases were written outside the services, so the report rollups are recomputed from them.
+        rollup_started = time.perf_counter()
+        with transaction.atomic():
+            summary = rebuild_rollups()
+        self.stdout.write(f"Report rollups rebuilt from {summary.cases:,} submitted cases in "
+                          f"{time.perf_counter() - rollup_started:.1f} s.")
         self.stdout.write(self.style.SUCCESS(
             f"Generated {made} cases in {elapsed:.1f} s: {made / elapsed:,.0f} cases/s "
             f"(events, evidence{' and the index rebuild' if saved else ''} included)."
@@ -276,11 +285,14 @@ def _drop_secondary_indexes() -> list[tuple[str, str]]:
     return saved
 
 
-def _recreate_indexes(saved: list[tuple[str, str]]) -> None:
+def _recreate_indexes(saved: list[tuple[str, str]], write=None) -> None:
     with connection.cursor() as cur:
         cur.execute("SET maintenance_work_mem = '512MB'")
-        for _name, definition in saved:
+        for name, definition in saved:
+            started = time.perf_counter()
             cur.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+            if write is not None:
+                write(f"  {name}: {time.perf_counter() - started:.1f} s")
 
 
 class _Drawer:

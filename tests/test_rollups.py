@@ -1,0 +1,321 @@
+"""The report rollups: every figure read from them equals the reference computation over the cases
+(`reports.*_from_cases`), for every persona, after the demo and random transitions; the rebuild gives the
+rows the services kept; concurrent transitions lose no increment; reports and dashboards run a bounded
+number of queries whatever the data size."""
+
+import random
+import threading
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import clock, reports
+from cases.admin.dashboards import compliance_rows
+from cases.choices import ActionTaken, CaseStatus, Category, ObjectionReason, Tier
+from cases.models import Case, CaseRollup, DurationRollup, PlatformMembership
+from cases.reports import FIRST_DAY, ReportScope, day_bounds, last_days
+from cases.services.cases import create_cases_bulk
+from cases.services.rollups import CASE_COUNTS, DURATION_COUNTS, rebuild_rollups
+from cases.services.sweeper import sweep
+from cases.workflow import available_actions, transition
+from tests.test_api_support import bearer_client
+
+ONE_MINUTE_HOURS = 1 / 60
+
+
+def rollup_rows() -> dict:
+    """Every rollup row that counts something: {(model, key): counts}."""
+    out = {}
+    for model, counted in ((CaseRollup, CASE_COUNTS), (DurationRollup, DURATION_COUNTS)):
+        keys = [f.removesuffix("_id") for f in model.KEY_FIELDS]
+        for row in model.objects.values(*keys, *counted):
+            counts = tuple(row[c] for c in counted)
+            if any(counts):
+                out[(model.__name__, tuple(row[k] for k in keys))] = counts
+    return out
+
+
+# --- random history on top of the demo ---------------------------------------------------------------
+
+
+def _data_for(action: str, case: Case, rng: random.Random) -> dict:
+    if action == "report_action":
+        taken = case.submitted_at + (clock.now() - case.submitted_at) * rng.random()
+        return {"action_taken": rng.choice(ActionTaken.values), "action_taken_at": taken}
+    if action == "object":
+        return {"reason": rng.choice(ObjectionReason.values), "text": "Lawful content in our view."}
+    return {}
+
+
+def random_transitions(rng: random.Random, *, steps: int) -> int:
+    """Apply `steps` random transitions (by whoever may), moving the clock forward a few minutes to a few
+    hours each time, with a sweep now and then. Returns how many were applied."""
+    User = get_user_model()
+    ministry = [User.objects.get(username=u) for u in ("analyst", "supervisor")]
+    liaisons = {}
+    for m in PlatformMembership.objects.select_related("user"):
+        liaisons.setdefault(m.platform_id, m.user)
+    cases = list(Case.objects.order_by("id"))
+    at = clock.now()
+    done = 0
+    for step in range(steps):
+        at += timedelta(minutes=rng.randint(1, 240), seconds=rng.randint(0, 59), microseconds=rng.randint(0, 999_999))
+        with clock.frozen(at):
+            if step % 10 == 9:
+                sweep(deliver=False)
+                continue
+            for _attempt in range(20):
+                case = rng.choice(cases)
+                case.refresh_from_db()
+                actors = [*ministry, liaisons[case.platform_id]]
+                options = [(spec.action, actor) for actor in actors for spec in available_actions(case, actor)]
+                if options:
+                    action, actor = rng.choice(options)
+                    note = "Random step." if action in ("uphold_objection", "reject_objection", "reopen",
+                                                        "withdraw") else ""
+                    transition(case, action, actor=actor, note=note, **_data_for(action, case, rng))
+                    done += 1
+                    break
+    return done
+
+
+def _close_durations(rollup_figures: dict, reference: dict, *, tolerance: float):
+    """Equal counts and shares; the hours equal within `tolerance` (0: exactly)."""
+    for key, expected in reference.items():
+        got = rollup_figures[key]
+        if key.endswith("_hours") and tolerance and expected is not None and got is not None:
+            assert abs(got - expected) <= tolerance + 1e-9, (key, got, expected)
+        elif isinstance(expected, list):
+            assert len(got) == len(expected), key
+            for g, e in zip(got, expected, strict=True):
+                _close_durations(g, e, tolerance=tolerance)
+        else:
+            assert got == expected, (key, got, expected)
+
+
+def assert_same_report(got: dict, expected: dict, *, tolerance: float = 0):
+    assert [p["platform"] for p in got["platforms"]] == [p["platform"] for p in expected["platforms"]]
+    for g, e in zip(got["platforms"], expected["platforms"], strict=True):
+        _close_durations(g, e, tolerance=tolerance)
+    _close_durations(got["total"], expected["total"], tolerance=tolerance)
+
+
+def assert_every_report_matches(user, *, everyone: bool = False):
+    """Each rollup-based report equals its reference over the cases, for `user`'s scope."""
+    scope = ReportScope(user, everyone=everyone)
+    cases = Case.objects.all() if everyone else Case.objects.visible_to(user)
+    today = last_days(1)[1]
+    windows = [last_days(1), last_days(7), last_days(30), last_days(90),
+               (today - timedelta(days=400), today - timedelta(days=20))]
+    for first, last in windows:
+        start, end = day_bounds(first, last)
+        assert_same_report(reports.compliance_report(scope, first=first, last=last),
+                           reports.compliance_report_from_cases(cases, start=start, end=end))
+        assert reports.compliance_report(scope, first=first, last=last, durations=False) == \
+            reports.compliance_report_from_cases(cases, start=start, end=end, durations=False)
+        assert reports.daily_by_platform(scope, first=first, last=last) == \
+            reports.daily_by_platform_from_cases(cases, first=first, last=last)
+        assert reports.transparency_counts(scope, first=first, last=last) == \
+            reports.transparency_counts_from_cases(cases.exclude(status=CaseStatus.DRAFT), start=start, end=end)
+    # Narrowed by platform, category and tier, as the API's parameters narrow it.
+    platform = cases.select_related("platform").first().platform
+    for narrowed, qs in (
+        (ReportScope(user, everyone=everyone, platforms=(platform,)), cases.filter(platform=platform)),
+        (ReportScope(user, everyone=everyone, categories=(Category.HOAX, Category.TERRORISM)),
+         cases.filter(category__in=(Category.HOAX, Category.TERRORISM))),
+        (ReportScope(user, everyone=everyone, tier=Tier.URGENT), cases.filter(tier=Tier.URGENT)),
+    ):
+        first, last = last_days(30)
+        assert_same_report(reports.compliance_report(narrowed, first=first, last=last),
+                           reports.compliance_report_from_cases(qs, start=day_bounds(first, last)[0],
+                                                                end=day_bounds(first, last)[1]))
+        assert_same_report(reports.compliance_report(narrowed), reports.compliance_report_from_cases(qs),
+                           tolerance=ONE_MINUTE_HOURS)
+    # All history (no period, or a period from the first day there is): counts exact; the hours from the
+    # histogram, within its minute.
+    for first, last in ((None, None), (FIRST_DAY, today)):
+        assert_same_report(reports.compliance_report(scope, first=first, last=last),
+                           reports.compliance_report_from_cases(cases), tolerance=ONE_MINUTE_HOURS)
+    assert reports.transparency_counts(scope) == reports.transparency_counts_from_cases(
+        cases.exclude(status=CaseStatus.DRAFT))
+    for days in (30, 90):
+        assert reports.daily_series(scope, days=days) == reports.daily_series_from_cases(cases, days=days)
+        first, last = last_days(days)
+        start, end = day_bounds(first, last)
+        dashboard = [vars(r) for r in compliance_rows(scope, days=days)]
+        reference = reports.compliance_report_from_cases(cases, start=start, end=end, durations=False)["platforms"]
+        assert dashboard == [{**{k: v for k, v in p.items() if k != "categories"}, "decided": reports.decided(p)}
+                             for p in reference]
+
+
+@pytest.mark.django_db
+def test_every_report_from_the_rollups_equals_the_count_over_the_cases_after_the_demo_and_random_steps():
+    from cases import demo
+
+    User = get_user_model()
+    demo.load(n_cases=300)
+    assert CaseRollup.objects.exists() and DurationRollup.objects.exists()
+    applied = random_transitions(random.Random(11), steps=120)
+    assert applied > 80
+    with clock.frozen(clock.now() + timedelta(days=12)):  # later than every random step
+        for username in ("supervisor", "analyst", "auditor", "telegram", "facebook"):
+            assert_every_report_matches(User.objects.get(username=username))
+        assert_every_report_matches(None, everyone=True)
+        # A liaison's reports count their platform only.
+        telegram = ReportScope(User.objects.get(username="telegram"))
+        assert {p["platform"] for p in reports.compliance_report(telegram)["platforms"]} == {"telegram"}
+    # The set-based rebuild finds exactly the rows the services kept.
+    kept = rollup_rows()
+    summary = rebuild_rollups()
+    assert rollup_rows() == kept
+    assert summary.cases == Case.objects.filter(submitted_at__isnull=False).count()
+
+
+# --- the writers: each keeps the rollups right ----------------------------------------------------------
+
+
+def _row(case, **lookup) -> dict:
+    rows = CaseRollup.objects.filter(platform=case.platform, category=case.category, tier=case.tier, **lookup)
+    return {f: sum(getattr(r, f) for r in rows) for f in CASE_COUNTS}
+
+
+@pytest.mark.django_db
+def test_reopening_keeps_the_case_in_its_cohort_and_takes_back_its_action(make_case, analyst, liaison_a):
+    start = clock.now()
+    with clock.frozen(start):
+        case = make_case(submit=True)
+    cohort_day = timezone.localdate(start)
+    with clock.frozen(start + timedelta(days=2)):  # past the deadline: overdue, then actioned late
+        sweep(deliver=False)
+        transition(case, "report_action", actor=liaison_a, action_taken=ActionTaken.REMOVED,
+                   action_taken_at=clock.now())
+    cohort = _row(case, day=cohort_day)
+    assert (cohort["received"], cohort["actioned"], cohort["on_time"], cohort["overdue_now"]) == (1, 1, 0, 0)
+    assert _row(case)["late_on_day"] == 1 and _row(case)["overdue_on_day"] == 1
+    with clock.frozen(start + timedelta(days=3)):
+        transition(case, "reopen", actor=analyst, note="Still up.")
+    cohort = _row(case, day=cohort_day)
+    assert (cohort["received"], cohort["actioned"], cohort["open"], cohort["overdue_now"]) == (1, 0, 1, 0)
+    assert _row(case)["actioned_on_day"] == 0 and _row(case)["overdue_on_day"] == 0  # a new cycle
+    assert not DurationRollup.objects.filter(kind=DurationRollup.ACTION, n__gt=0).exists()
+    kept = rollup_rows()
+    rebuild_rollups()
+    assert rollup_rows() == kept
+
+
+@pytest.mark.django_db
+def test_bulk_submission_counts_every_created_case_once(analyst, platform_a, platform_b):
+    items = [{"platform": platform_a if i % 2 else platform_b, "category": Category.GAMBLING,
+              "location_url": f"https://t.me/bulk/{i}", "legal_basis": "UU ITE Art. 27(2)",
+              "reasons": "Gambling promotion."} for i in range(10)]
+    items.append(dict(items[0]))  # a duplicate within the batch: not created, not counted
+    create_cases_bulk(actor=analyst, items=items, submit=True)
+    assert sum(CaseRollup.objects.values_list("received", flat=True)) == 10
+    assert sum(CaseRollup.objects.values_list("open", flat=True)) == 10
+    kept = rollup_rows()
+    rebuild_rollups()
+    assert rollup_rows() == kept
+
+
+@pytest.mark.django_db
+def test_drafts_are_never_counted(make_case):
+    make_case()
+    assert not CaseRollup.objects.exists()
+    assert reports.compliance_report(ReportScope(everyone=True))["total"]["received"] == 0
+
+
+@pytest.mark.django_db
+def test_each_persona_reads_only_the_rollup_rows_of_its_scope(make_case, analyst, supervisor, liaison_a,
+                                                               liaison_b, anonymous, platform_b):
+    make_case(submit=True)
+    make_case(submit=True, platform=platform_b, url="https://facebook.com/some.page/1")
+    totals = {who.username if who.is_authenticated else "anonymous":
+              reports.compliance_report(ReportScope(who))["total"]["received"]
+              for who in (analyst, supervisor, liaison_a, liaison_b, anonymous)}
+    assert totals == {"analyst": 2, "supervisor": 2, "liaison_a": 1, "liaison_b": 1, "anonymous": 0}
+    assert CaseRollup.objects.visible_to(liaison_b).get().platform == platform_b
+    assert not CaseRollup.objects.visible_to(anonymous).exists()
+    response = bearer_client(liaison_b).get("/api/v1/reports/daily/")
+    assert response.status_code == 200
+    assert {r["platform"] for r in response.json()} == {"facebook"}
+    assert sum(r["received"] for r in response.json()) == 1
+
+
+@pytest.mark.django_db
+def test_the_command_rebuilds_and_says_what_it_counted(make_case):
+    case = make_case(submit=True)
+    CaseRollup.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_rollups", stdout=out)
+    assert "Rebuilt the report rollups from 1 submitted cases: 1 daily rows" in out.getvalue()
+    assert _row(case)["received"] == 1
+
+
+# --- a bounded number of queries, whatever the data -------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n_cases", [3, 12])
+def test_dashboards_and_report_endpoints_run_a_bounded_number_of_queries(
+        client, make_case, analyst, liaison_a, platform_b, n_cases, django_assert_max_num_queries):
+    for i in range(n_cases):
+        case = make_case(submit=True, platform=platform_b if i % 3 else None, url=f"https://t.me/q/{i}",
+                         category=Category.HOAX if i % 2 else Category.GAMBLING)
+        if i % 2 and case.platform_id != platform_b.pk:
+            transition(case, "acknowledge", actor=liaison_a)
+    first30, last = last_days(30)
+    api = bearer_client(analyst)
+    for path, most in (
+        (f"/api/v1/reports/compliance/?from={first30}&to={last}", 10),
+        (f"/api/v1/reports/compliance/?from={FIRST_DAY}&to={last}&platform=telegram&category=hoax", 12),
+        (f"/api/v1/reports/compliance/?from={first30}&to={last}&format=csv", 10),
+        (f"/api/v1/reports/daily/?from={last - timedelta(days=89)}&to={last}", 6),
+    ):
+        with django_assert_max_num_queries(most):
+            assert api.get(path).status_code == 200, path
+    client.force_login(analyst)
+    with django_assert_max_num_queries(22):
+        assert client.get(reverse("admin:index")).status_code == 200
+    client.force_login(liaison_a)
+    with django_assert_max_num_queries(22):
+        assert client.get(reverse("platform:index")).status_code == 200
+
+
+# --- concurrency (PostgreSQL) ----------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_transitions_in_one_cohort_lose_no_increment(make_case, liaison_a):
+    """Twelve liaisons' acknowledgements of twelve cases of one cohort row, all at once: each adds one."""
+    cases = [make_case(submit=True, url=f"https://t.me/cohort/{i}") for i in range(12)]
+    barrier = threading.Barrier(len(cases))
+    errors = []
+
+    def acknowledge(case):
+        try:
+            barrier.wait()
+            transition(case, "acknowledge", actor=liaison_a)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=acknowledge, args=(c,)) for c in cases]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    row = CaseRollup.objects.get()
+    assert (row.received, row.acknowledged, row.open) == (12, 12, 12)
+    assert sum(DurationRollup.objects.filter(kind=DurationRollup.ACK).values_list("n", flat=True)) == 12
+    kept = rollup_rows()
+    rebuild_rollups()
+    assert rollup_rows() == kept
