@@ -69,7 +69,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 # Administrators get every permission of this app and of auth (users, groups).
-ADMINISTRATOR_APPS = ("cases", "auth")
+ADMINISTRATOR_APPS = ("cases", "auth", "axes")  # axes: lift a lockout early, read the attempts
 
 
 def roles_of(user) -> frozenset[str]:

@@ -140,3 +140,31 @@ def test_saving_an_active_user_ends_nothing(client, analyst):
     analyst.save()
     assert _in(client)
     assert ApiToken.objects.get().revoked_at is None
+
+
+def test_an_administrator_unticking_active_on_the_user_page_is_recorded_as_the_actor(
+        client, administrator, liaison_a, caplog):
+    create_token(actor=liaison_a, name="moderation sync")
+    client.force_login(administrator)
+    page = client.get(f"/admin/auth/user/{liaison_a.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items()
+            if name not in ("is_active", "password", "last_login", "date_joined", "groups", "user_permissions")}
+    data.update({"date_joined_0": "2026-01-05", "date_joined_1": "09:00:00", "last_login_0": "", "last_login_1": "",
+                 "groups": [g.pk for g in liaison_a.groups.all()]})
+    with caplog.at_level("WARNING", logger="patuh.security"):
+        response = client.post(f"/admin/auth/user/{liaison_a.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    liaison_a.refresh_from_db()
+    assert not liaison_a.is_active
+    token = ApiToken.objects.get(user=liaison_a)
+    assert token.revoked_at is not None and token.revoked_by == administrator
+    assert "1 API token(s) revoked, by administrator" in caplog.text
+
+
+def test_administrators_can_lift_a_lockout_in_the_console(client, administrator, analyst):
+    client.force_login(administrator)
+    assert client.get("/admin/axes/accessattempt/").status_code == 200
+    client.force_login(analyst)
+    assert client.get("/admin/axes/accessattempt/").status_code in (403, 404)

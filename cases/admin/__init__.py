@@ -1,6 +1,7 @@
 """The two consoles: the ministry's (`admin.site`, a `MinistrySite`) and the platforms' (`platform_site`)."""
 
 from cases.admin import (  # noqa: F401 - registers the ModelAdmins
+    accounts,  # the user page, recording who deactivates
     evidence,
     ministry,
     platform,

@@ -96,46 +96,49 @@ def verify(request, site):
     }, status=400 if form.errors else 200)
 
 
-@require_http_methods(["GET", "POST"])
-def backup_codes(request, site):
-    """New backup codes (the old ones stop working), after a current code."""
-    user = request.user
-    if not twofactor.is_enrolled(user):
+def _confirm_with_code(request, site, *, title: str, action: str, on_confirmed, **context):
+    """Ask an enrolled user for a current code; when it is right, return `on_confirmed()`'s response."""
+    if not twofactor.is_enrolled(request.user):
         return redirect(f"{site.name}:twofactor")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if twofactor.verify_code(user, form.cleaned_data["otp_token"]) is not None:
-            codes = twofactor.regenerate_backup_codes(user)
-            return _render(request, site, "twofactor/backup_codes.html", {
-                "title": _("Your new backup codes"), "codes": codes, "first_time": False,
-            })
+        if twofactor.verify_code(request.user, form.cleaned_data["otp_token"]) is not None:
+            return on_confirmed()
         form.add_error("otp_token", _("That code is not right."))
     return _render(request, site, "twofactor/confirm.html", {
-        "title": _("New backup codes"), "form": form, "action": "backup",
+        "title": title, "form": form, "action": action, **context,
     }, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def backup_codes(request, site):
+    """New backup codes (the old ones stop working), after a current code."""
+
+    def confirmed():
+        codes = twofactor.regenerate_backup_codes(request.user)
+        return _render(request, site, "twofactor/backup_codes.html", {
+            "title": _("Your new backup codes"), "codes": codes, "first_time": False,
+        })
+
+    return _confirm_with_code(request, site, title=_("New backup codes"), action="backup", on_confirmed=confirmed)
 
 
 @require_http_methods(["GET", "POST"])
 def remove(request, site):
     """Remove the authenticator and the backup codes (to replace a phone), after a current code."""
     user = request.user
-    if not twofactor.is_enrolled(user):
+
+    def confirmed():
+        twofactor.remove_devices(user)
+        request.session.cycle_key()
+        if twofactor.is_required(user):
+            messages.info(request, _("Two-step login was removed. Set it up again with your new phone."))
+            return redirect(f"{site.name}:twofactor-enrol")
+        messages.info(request, _("Two-step login was removed."))
         return redirect(f"{site.name}:twofactor")
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if twofactor.verify_code(user, form.cleaned_data["otp_token"]) is not None:
-            twofactor.remove_devices(user)
-            request.session.cycle_key()
-            if twofactor.is_required(user):
-                messages.info(request, _("Two-step login was removed. Set it up again with your new phone."))
-                return redirect(f"{site.name}:twofactor-enrol")
-            messages.info(request, _("Two-step login was removed."))
-            return redirect(f"{site.name}:twofactor")
-        form.add_error("otp_token", _("That code is not right."))
-    return _render(request, site, "twofactor/confirm.html", {
-        "title": _("Remove two-step login"), "form": form, "action": "remove",
-        "required": twofactor.is_required(user),
-    }, status=400 if form.errors else 200)
+
+    return _confirm_with_code(request, site, title=_("Remove two-step login"), action="remove",
+                              on_confirmed=confirmed, required=twofactor.is_required(user))
 
 
 def twofactor_urls(site):
