@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -45,6 +46,7 @@ from cases.reports import (
     sanction_counts,
     transparency_counts,
 )
+from portal.routers import replica_reads
 
 MAX_DAILY_DAYS = 366
 
@@ -118,6 +120,7 @@ class ComplianceReportView(ReportView):
         parameters=[*PERIOD_PARAMETERS, *CASE_PARAMETERS, FORMAT_PARAMETER],
         responses={200: ComplianceReportSerializer, **errors(400)},
     )
+    @method_decorator(replica_reads())
     def get(self, request):
         first, last = period(request, default_days=30)
         cases = filtered(CaseFilterSet, Case.objects.visible_to(request.user), request,
@@ -145,6 +148,7 @@ class DailyReportView(ReportView):
         parameters=[*PERIOD_PARAMETERS, *CASE_PARAMETERS, FORMAT_PARAMETER],
         responses={200: DailyRowSerializer(many=True), **errors(400)},
     )
+    @method_decorator(replica_reads())
     def get(self, request):
         first, last = period(request, default_days=30)
         if (last - first).days + 1 > MAX_DAILY_DAYS:
@@ -168,6 +172,7 @@ class CommitmentReportView(ReportView):
                     FORMAT_PARAMETER],
         responses={200: CommitmentFiguresSerializer(many=True), **errors(400)},
     )
+    @method_decorator(replica_reads())
     def get(self, request):
         first, last = period(request, default_days=90)
         commitments = filtered(CommitmentFilterSet, Commitment.objects.visible_to(request.user), request,
@@ -186,6 +191,7 @@ class SanctionReportView(ReportView):
                     FORMAT_PARAMETER],
         responses={200: SanctionCountSerializer(many=True), **errors(400)},
     )
+    @method_decorator(replica_reads())
     def get(self, request):
         sanctions = filtered(SanctionFilterSet, Sanction.objects.visible_to(request.user), request,
                              ("platform", "status", "level"))
@@ -215,6 +221,7 @@ class PublicTransparencyView(ReportView):
                (400, 404, 429)},
         },
     )
+    @method_decorator(replica_reads())
     def get(self, request):
         if not settings.PATUH_PUBLIC_TRANSPARENCY:
             raise exceptions.NotFound()
