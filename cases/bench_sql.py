@@ -47,10 +47,14 @@ class _Recorder:
                 self.statements.append(self._bound(sql, params, context))
 
     def _bound(self, sql, params, context) -> str:
-        cursor = getattr(context.get("cursor"), "cursor", None)
-        mogrify = getattr(cursor, "mogrify", None)
-        if mogrify is not None:  # psycopg's ClientCursor: the statement exactly as sent
-            return mogrify(sql, params)
+        wrapper = context.get("connection")
+        raw = getattr(wrapper, "connection", None)
+        if wrapper is not None and wrapper.vendor == "postgresql" and raw is not None:
+            # A cursor of its own: mogrify on the executing cursor would disturb its result (a named cursor's).
+            with raw.cursor() as cursor:
+                mogrify = getattr(cursor, "mogrify", None)  # psycopg's ClientCursor: the statement exactly as sent
+                if mogrify is not None:
+                    return mogrify(sql, params)
         return f"{sql} -- params: {params!r}"
 
 
