@@ -362,6 +362,7 @@ def main() -> None:
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument("--replay-url", help="also re-run each row's SELECTs, read-only, on this (bigger) database, "
                         "e.g. a 10M-case one that is not ours to write to")
+    parser.add_argument("--replay-repeat", type=int, default=3)
     args = parser.parse_args()
     dbname = args.url.rsplit("/", 1)[-1].split("?")[0]
     if not args.url.startswith("postgres") or not dbname.startswith("bench"):
@@ -413,7 +414,7 @@ def main() -> None:
                    f"{p50 / raw:.1f}x" if raw else "—", "", f"p95 ≤ {budget} ms", "pass" if p95 <= budget else "FAIL"]
             if args.replay_url:
                 reads = raw_sql_ms(args.url, m["statements"], args.raw_repeat, read_only=True)
-                big = raw_sql_ms(args.replay_url, m["statements"], args.raw_repeat, read_only=True)
+                big = raw_sql_ms(args.replay_url, m["statements"], args.replay_repeat, read_only=True)
                 estimate = p95 - reads + big  # the app's own time, measured here, plus the SQL at the bigger size
                 row[7:7] = [f"{big:.1f}", f"{estimate:.0f}"]
                 row[-1] = f"{row[-1]} (est. {'pass' if estimate <= budget else 'FAIL'})"
