@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-postgres lint install sweep clean
+.PHONY: run test test-postgres lint install sweep bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: $(STAMP)
 ## Run the deadline sweeper once against the demo database.
 sweep: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py sweep_deadlines
+
+## Benchmark the pages and the API against a generated PostgreSQL data set (README, "Benchmarks").
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) var

@@ -9,7 +9,7 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from cases import signals  # noqa: F401 - connects login, lockout and deactivation receivers
+        from cases import bench_sql, signals  # noqa: F401 - login receivers; the bench middleware's deploy check
 
 
 class PatuhAdminConfig(AdminConfig):

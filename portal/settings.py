@@ -79,6 +79,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Benchmark only (bench/run.py): each response says how many queries it ran and for how long. Never in
+# production: the deployment check warns while it is on (cases/bench_sql.py).
+if env_bool("PATUH_BENCH_SQL", False):
+    MIDDLEWARE.insert(0, "cases.bench_sql.BenchSQLMiddleware")
+    PATUH_BENCH_SQL_DUMP = os.environ.get("PATUH_BENCH_SQL_DUMP", "")
+
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 ASGI_APPLICATION = "portal.asgi.application"
@@ -100,10 +106,10 @@ TEMPLATES = [
 
 # Database: DATABASE_URL selects it; without one, SQLite in a file under var/.
 DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'patuh.sqlite3'}"
+DATABASE_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or DEFAULT_SQLITE,
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        os.environ.get("DATABASE_URL") or DEFAULT_SQLITE, conn_max_age=DATABASE_CONN_MAX_AGE
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -113,6 +119,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+
+# Scaling switches (docs/scaling.md), all off by default.
+# DATABASE_POOL=1: Django's psycopg connection pool in each worker process (DATABASE_POOL_MIN_SIZE,
+# DATABASE_POOL_MAX_SIZE, DATABASE_POOL_TIMEOUT seconds). It replaces persistent connections, so it refuses
+# DATABASE_CONN_MAX_AGE. Behind PgBouncer, leave it off and use session pooling (the CSV export's COPY and
+# server-side cursors need their session to themselves).
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
+if DATABASE_POOL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise SystemExit("DATABASE_POOL needs PostgreSQL: point DATABASE_URL at it, or unset DATABASE_POOL.")
+    if DATABASE_CONN_MAX_AGE:
+        raise SystemExit("DATABASE_POOL and DATABASE_CONN_MAX_AGE exclude each other: unset DATABASE_CONN_MAX_AGE.")
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+        "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "4")),
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+    }
+# DATABASE_REPLICA_URL: a read replica (streaming replication) for the reports. portal/routers.py sends the reads
+# of code marked `replica_reads()` there and everything else to default; the replica connection is read-only.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    _replica = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=DATABASE_CONN_MAX_AGE)
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise SystemExit("DATABASE_REPLICA_URL must be a PostgreSQL URL.")
+    _replica.setdefault("OPTIONS", {})["options"] = "-c default_transaction_read_only=on"
+    if DATABASE_POOL:
+        _replica["OPTIONS"]["pool"] = dict(DATABASES["default"]["OPTIONS"]["pool"])
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["portal.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2id for new and changed passwords. The others stay after it so existing hashes still verify, and

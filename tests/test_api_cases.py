@@ -315,3 +315,20 @@ def test_transition_outside_the_api_is_visible_in_it(liaison_a, world):
     transition(world["a"], "acknowledge", actor=liaison_a)
     body = bearer_client(liaison_a).get(f"/api/v1/cases/{world['a'].reference}/").json()
     assert body["status"] == "acknowledged" and body["version"] == 3
+
+
+@pytest.mark.parametrize("persona", ["analyst", "supervisor", "auditor", "liaison_a", "liaison_b"])
+def test_available_actions_in_the_api_are_the_workflows(request, persona, make_case, platform_a):
+    """The serializer skips refusals it can tell without building their messages; the answer must not change."""
+    from types import SimpleNamespace
+
+    from cases.api.serializers import CaseSerializer
+    from cases.choices import CaseStatus
+    from cases.workflow import available_actions
+
+    user = request.getfixturevalue(persona)
+    serializer = CaseSerializer(context={"request": SimpleNamespace(user=user)})
+    case = make_case(platform=platform_a)
+    for status in CaseStatus:
+        case.status = status
+        assert serializer.get_available_actions(case) == [t.action for t in available_actions(case, user)], status

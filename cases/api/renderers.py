@@ -6,10 +6,15 @@ handle sent by a crawler must never execute on an analyst's machine.
 
 import csv
 import io
+import re
 
 from rest_framework.renderers import BaseRenderer
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A number a spreadsheet may show as it is (-3, +1.5, -2e3): ASCII digits only, no spaces. The same pattern is
+# applied in SQL by the PostgreSQL path of the case export (cases/api/export.py), so keep it a plain POSIX regex.
+NUMBER_PATTERN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+NUMBER = re.compile(NUMBER_PATTERN)
 
 
 def safe_cell(value) -> str:
@@ -24,11 +29,7 @@ def safe_cell(value) -> str:
 
 
 def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return NUMBER.fullmatch(text) is not None
 
 
 class Echo:

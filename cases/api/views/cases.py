@@ -20,11 +20,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from cases.api.exceptions import conflict, invalid
+from cases.api.export import stream_csv
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.pagination import NewestFirstCursor, OldestFirstCursor
 from cases.api.parsers import JSON_ONLY
 from cases.api.permissions import IsMinistry
-from cases.api.renderers import csv_lines
 from cases.api.schema import errors
 from cases.api.serializers import (
     BulkRequestSerializer,
@@ -306,22 +306,6 @@ class CaseEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return CaseEvent.objects.visible_to(self.request.user).filter(case=case)
 
 
-EXPORT_COLUMNS = [
-    ("reference", "reference"), ("platform", "platform__slug"), ("category", "category"), ("tier", "tier"),
-    ("status", "status"), ("location_url", "location_url"), ("handle", "handle"), ("native_id", "native_id"),
-    ("source", "source"), ("requested_action", "requested_action"), ("created_at", "created_at"),
-    ("submitted_at", "submitted_at"), ("due_at", "due_at"), ("acknowledged_at", "acknowledged_at"),
-    ("actioned_at", "actioned_at"), ("action_taken", "action_taken"), ("is_late", "is_late"),
-    ("overdue_at", "overdue_at"), ("objected_at", "objected_at"), ("closed_at", "closed_at"),
-]
-EXPORT_CHUNK = 5000
-
-
-def _export_rows(queryset):
-    for row in queryset.iterator(chunk_size=EXPORT_CHUNK):
-        yield [v.isoformat() if hasattr(v, "isoformat") else v for v in row]
-
-
 class CaseExportView(generics.GenericAPIView):
     permission_classes = [IsAuthenticated, IsMinistry]
     filter_backends = [DjangoFilterBackend]
@@ -341,8 +325,7 @@ class CaseExportView(generics.GenericAPIView):
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR), **errors(400, 403)},
     )
     def get(self, request):
-        rows = self.filter_queryset(self.get_queryset()).order_by("id").values_list(*(c for _n, c in EXPORT_COLUMNS))
-        response = StreamingHttpResponse(csv_lines([n for n, _c in EXPORT_COLUMNS], _export_rows(rows)),
+        response = StreamingHttpResponse(stream_csv(self.filter_queryset(self.get_queryset())),
                                          content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="patuh-cases-{stamp}.csv"'

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -47,6 +48,7 @@ from cases.reports import (
     sanction_counts,
     transparency_counts,
 )
+from portal.routers import replica_reads
 
 MAX_DAILY_DAYS = 366
 
@@ -135,6 +137,7 @@ class ComplianceReportView(ReportView):
         parameters=[*PERIOD_PARAMETERS, *CASE_PARAMETERS, FORMAT_PARAMETER],
         responses={200: ComplianceReportSerializer, **errors(400)},
     )
+    @method_decorator(replica_reads())
     def get(self, request):
         first, last = period(request, default_days=30)
         report = compliance_report(report_scope(request), first=first, last=last)
@@ -159,6 +162,7 @@ class DailyReportView(ReportView):
         parameters=[*PERIOD_PARAMETERS, *CASE_PARAMETERS, FORMAT_PARAMETER],
         responses={200: DailyRowSerializer(many=True), **errors(400)},
     )
+    @method_decorator(replica_reads())
     def get(self, request):
         first, last = period(request, default_days=30)
         if (last - first).days + 1 > MAX_DAILY_DAYS:
@@ -180,6 +184,7 @@ class CommitmentReportView(ReportView):
                     FORMAT_PARAMETER],
         responses={200: CommitmentFiguresSerializer(many=True), **errors(400)},
     )
+    @method_decorator(replica_reads())
     def get(self, request):
         first, last = period(request, default_days=90)
         commitments = filtered(CommitmentFilterSet, Commitment.objects.visible_to(request.user), request,
@@ -198,6 +203,7 @@ class SanctionReportView(ReportView):
                     FORMAT_PARAMETER],
         responses={200: SanctionCountSerializer(many=True), **errors(400)},
     )
+    @method_decorator(replica_reads())
     def get(self, request):
         sanctions = filtered(SanctionFilterSet, Sanction.objects.visible_to(request.user), request,
                              ("platform", "status", "level"))
@@ -227,6 +233,7 @@ class PublicTransparencyView(ReportView):
                (400, 404, 429)},
         },
     )
+    @method_decorator(replica_reads())
     def get(self, request):
         if not settings.PATUH_PUBLIC_TRANSPARENCY:
             raise exceptions.NotFound()
