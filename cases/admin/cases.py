@@ -34,6 +34,7 @@ from cases.forms import CommentForm, ReasonForm, TransitionForm
 from cases.models import Case, CaseEvent, Evidence
 from cases.reports import DeadlineState, deadline_state_q, humanize_delta
 from cases.roles import MINISTRY_WRITERS, has_role
+from cases.search import location_search_q
 from cases.services.cases import StaleEdit, add_comment, assign_case, create_case, update_case
 from cases.services.evidence import upload_evidence
 from cases.views.evidence import custody_meta
@@ -387,7 +388,7 @@ class MinistryCaseAdmin(CasePageMixin, ScopedAdmin):
         term = search_term.strip()
         if REFERENCE_RE.match(term.upper()):
             return queryset.filter(reference=term.upper()), False
-        return super().get_search_results(request, queryset, term)
+        return queryset.filter(location_search_q(term, self.search_fields)), False
 
     # Permissions: analysts, supervisors and administrators write; auditors read.
     def has_add_permission(self, request):
@@ -509,7 +510,7 @@ class PlatformCaseAdmin(CasePageMixin, ScopedAdmin):
         term = search_term.strip()
         if REFERENCE_RE.match(term.upper()):
             return queryset.filter(reference=term.upper()), False
-        return super().get_search_results(request, queryset, term)
+        return queryset.filter(location_search_q(term, self.search_fields)), False
 
     def has_view_permission(self, request, obj=None):
         return self.admin_site.has_permission(request)

@@ -325,6 +325,13 @@ class Case(models.Model):
             models.Index(fields=["-created_at", "-id"], name="case_recent"),
             models.Index(fields=["actioned_at"], condition=Q(actioned_at__isnull=False), name="case_actioned_at"),
             models.Index(fields=["overdue_at"], condition=Q(overdue_at__isnull=False), name="case_overdue_at"),
+            # The lists of overdue cases (deadline filter "overdue", with platform and status): the overdue
+            # cases are old, so walking the recency indexes meets years of on-time cases first (650 ms at
+            # ten million); this partial index holds only the overdue open ones, in list order.
+            models.Index(
+                fields=["platform", "status", "-created_at", "-id"],
+                condition=Q(status__in=AWAITING_ACTION_STATUSES, overdue_at__isnull=False), name="case_overdue_list",
+            ),
             # Open cases by platform and deadline state (the dashboards' live figures): an index-only scan of
             # the open cases, not of the years of closed ones.
             models.Index(
