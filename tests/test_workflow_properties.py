@@ -117,9 +117,9 @@ def _check_step(person, case, action, variant, version_mode):
     return True
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(data=st.data(), length=st.integers(min_value=5, max_value=30))
+@given(data=st.data(), length=st.integers(min_value=10, max_value=40))
 def test_random_transition_sequences_keep_the_invariants(data, length, people, make_case, platform_a, platform_b):
     with transaction.atomic():  # each example starts from the same four cases, rolled back after it
         cases = {
