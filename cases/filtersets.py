@@ -56,6 +56,25 @@ class DayFilter(django_filters.DateFilter):
     field_class = DayField
 
 
+class TrueFalseField(forms.Field):
+    """`true` or `false`, as the schema says; empty means not given. Django's NullBooleanSelect would quietly
+    read anything else (`null`, `1`, `yes`) as "not given" and return every row."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError(_("Write true or false."), code="invalid")
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class TrueFalseFilter(django_filters.BooleanFilter):
+    field_class = TrueFalseField
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class PlatformSlugFilter(django_filters.ModelMultipleChoiceFilter):
     def __init__(self, **kwargs):
@@ -79,7 +98,7 @@ class CaseFilterSet(django_filters.FilterSet):
         method="filter_submitted_from", help_text=_("Submitted on or after this Jakarta day (YYYY-MM-DD)."))
     submitted_to = DayFilter(
         method="filter_submitted_to", help_text=_("Submitted on or before this Jakarta day (YYYY-MM-DD)."))
-    assigned_to_me = django_filters.BooleanFilter(
+    assigned_to_me = TrueFalseFilter(
         method="filter_assigned_to_me", help_text=_("true: assigned to me; false: assigned to nobody."))
     q = django_filters.CharFilter(
         method="filter_q", help_text=_("An exact reference (PTH-2026-000123), or part of the URL."))
@@ -146,7 +165,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     platform = PlatformSlugFilter(field_name="platform__slug")
     status = django_filters.MultipleChoiceFilter(choices=CommitmentStatus.choices)
     kind = django_filters.MultipleChoiceFilter(choices=CommitmentKind.choices)
-    measured = django_filters.BooleanFilter(method="filter_measured")
+    measured = TrueFalseFilter(method="filter_measured")
 
     class Meta:
         model = Commitment

@@ -85,9 +85,15 @@ def test_replica_and_pool_settings_from_the_environment(tmp_path):
     assert default["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 8, "timeout": 10.0}
     assert default["CONN_MAX_AGE"] == 0
     assert replica["HOST"] == "replica.example" and replica["TEST"]["MIRROR"] == "default"
-    assert replica["OPTIONS"]["options"] == "-c default_transaction_read_only=on"
+    assert replica["OPTIONS"]["options"] == "-c jit=off -c work_mem=64MB -c default_transaction_read_only=on"
+    assert default["OPTIONS"]["options"] == "-c jit=off -c work_mem=64MB"
     assert out["routers"] == ["portal.routers.ReplicaRouter"]
     assert BENCH_MIDDLEWARE not in out["middleware"]
+
+
+def test_the_session_options_can_be_replaced(tmp_path):
+    out = json.loads(_settings(tmp_path, DATABASE_URL=PG, DATABASE_PG_OPTIONS="-c work_mem=16MB").stdout)
+    assert out["databases"]["default"]["OPTIONS"]["options"] == "-c work_mem=16MB"
 
 
 def test_without_the_switches_there_is_one_database_and_no_router(tmp_path):

@@ -2,14 +2,45 @@
 
 import re
 
-from rest_framework.exceptions import NotFound
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 MAX_ID = 2**63 - 1  # a bigint
 POSITION = re.compile(r"[0-9]{1,19}")
+WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
 
 
-class NewestFirstCursor(CursorPagination):
+class PageSizeParameter:
+    """`?page_size=`: a whole number from 1 (more than the maximum gives the maximum); empty means the default.
+
+    DRF quietly serves the default page for `page_size=abc` or `0`; a client that asked for something it did not
+    get should be told (400), and the schema says what is accepted.
+    """
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        if not WHOLE_NUMBER.fullmatch(raw) or int(raw) < 1:
+            raise ValidationError({self.page_size_query_param: [
+                _("A whole number from 1 to %(max)d.") % {"max": self.max_page_size}]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        from cases.api.schema import or_empty
+
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = or_empty({"type": "integer", "minimum": 1})
+                parameter["description"] = f"Rows per page, up to {self.max_page_size} (default {self.page_size})."
+            elif parameter["name"] == getattr(self, "page_query_param", None):
+                parameter["schema"] = or_empty(parameter["schema"])  # `?page=` is the first page
+        return parameters
+
+
+class NewestFirstCursor(PageSizeParameter, CursorPagination):
     """Cases and evidence, newest first. The id is unique and follows creation, so cursors are stable."""
 
     ordering = "-id"
@@ -33,7 +64,7 @@ class OldestFirstCursor(NewestFirstCursor):
     ordering = "id"
 
 
-class SmallPages(PageNumberPagination):
+class SmallPages(PageSizeParameter, PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

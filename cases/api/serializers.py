@@ -47,6 +47,19 @@ class MinistryOnlyFields:
         return data
 
 
+class OutputSerializer(serializers.ModelSerializer):
+    """A read-only view of a model. DRF drops `allow_blank` from read-only fields, so the schema would promise
+    that a blank text, choice or URL never comes back (a case without a URL, a commitment not measured);
+    keep it, so the schema says what the model may hold."""
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        blank = kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank:
+            kwargs["allow_blank"] = True
+        return kwargs
+
+
 # --- errors (documentation of the one error shape) --------------------------------------------------------
 
 
@@ -67,7 +80,7 @@ class ErrorSerializer(serializers.Serializer):
 # --- platforms ----------------------------------------------------------------------------------------
 
 
-class PlatformSerializer(serializers.ModelSerializer):
+class PlatformSerializer(OutputSerializer):
     standing = serializers.SerializerMethodField(help_text=_("From issued sanctions: active, warned, sanctioned, "
                                                              "blocked."))
 
@@ -82,14 +95,17 @@ class PlatformSerializer(serializers.ModelSerializer):
 # --- cases --------------------------------------------------------------------------------------------
 
 
-class CaseSerializer(MinistryOnlyFields, serializers.ModelSerializer):
+class CaseSerializer(MinistryOnlyFields, OutputSerializer):
     ministry_only_fields = ("source", "source_detail", "assigned_to", "created_by", "created_at")
 
     url = serializers.SerializerMethodField()
     platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                                help_text=_("A username; null if nobody."))
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                               help_text=_("A username; null if nobody."))
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                                 help_text=_("A username; null if nobody."))
     deadline_state = serializers.SerializerMethodField(
         help_text=_("on_time, due_soon, overdue, late, or empty (not awaiting action and not late)."))
     available_actions = serializers.SerializerMethodField(
@@ -151,8 +167,13 @@ class CaseCreateSerializer(CaseInputSerializer):
 
 
 class BulkRequestSerializer(serializers.Serializer):
-    items = serializers.ListField(child=CaseInputSerializer(), max_length=MAX_BULK_ITEMS,
-                                  help_text=_("Up to %(n)d orders; each is judged on its own.") % {"n": MAX_BULK_ITEMS})
+    # Each item is judged on its own and an invalid one is reported in its result, never refused with the batch:
+    # so the schema takes any item, and says what a valid one is in words (CaseInput is the shape of one).
+    items = serializers.ListField(
+        child=serializers.JSONField(), max_length=MAX_BULK_ITEMS,
+        help_text=_("Up to %(n)d orders, each an object with the fields of CaseCreate but `submit` and `note`. "
+                    "Each is judged on its own: an invalid item gets the result `invalid` with its `fields`, and "
+                    "the rest of the batch goes ahead.") % {"n": MAX_BULK_ITEMS})
     submit = serializers.BooleanField(required=False, default=False,
                                       help_text=_("Submit every created case to its platform at once."))
     note = serializers.CharField(required=False, allow_blank=True)
@@ -194,7 +215,7 @@ class TransitionSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, help_text=_("object: the explanation."))
 
 
-class CaseEventSerializer(MinistryOnlyFields, serializers.ModelSerializer):
+class CaseEventSerializer(MinistryOnlyFields, OutputSerializer):
     ministry_only_fields = ("visibility",)
 
     class Meta:
@@ -206,7 +227,7 @@ class CaseEventSerializer(MinistryOnlyFields, serializers.ModelSerializer):
 # --- evidence -----------------------------------------------------------------------------------------
 
 
-class EvidenceSerializer(MinistryOnlyFields, serializers.ModelSerializer):
+class EvidenceSerializer(MinistryOnlyFields, OutputSerializer):
     ministry_only_fields = ("withdrawn_at", "withdrawal_reason")
 
     case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
@@ -243,7 +264,7 @@ class EvidenceUploadSerializer(serializers.Serializer):
 # --- meetings, commitments, sanctions -----------------------------------------------------------------
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class MeetingSerializer(OutputSerializer):
     platforms = serializers.SerializerMethodField(help_text=_("The platforms at the meeting that you may see."))
 
     class Meta:
@@ -257,7 +278,7 @@ class MeetingSerializer(serializers.ModelSerializer):
         return sorted(p.slug for p in obj.platforms.all() if visible is None or p.pk in visible)
 
 
-class CommitmentSerializer(serializers.ModelSerializer):
+class CommitmentSerializer(OutputSerializer):
     platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
@@ -267,7 +288,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CommitmentUpdateSerializer(serializers.ModelSerializer):
+class CommitmentUpdateSerializer(OutputSerializer):
     author = serializers.SerializerMethodField()
 
     class Meta:
@@ -288,7 +309,7 @@ class CommitmentUpdateInputSerializer(serializers.Serializer):
     evidence_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=2048)
 
 
-class SanctionSerializer(MinistryOnlyFields, serializers.ModelSerializer):
+class SanctionSerializer(MinistryOnlyFields, OutputSerializer):
     ministry_only_fields = ("fine_inputs", "cited_cases")
 
     platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)

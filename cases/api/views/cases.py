@@ -25,7 +25,7 @@ from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.pagination import NewestFirstCursor, OldestFirstCursor
 from cases.api.parsers import JSON_ONLY
 from cases.api.permissions import IsMinistry
-from cases.api.schema import errors
+from cases.api.schema import errors, list_errors
 from cases.api.serializers import (
     BulkRequestSerializer,
     BulkResponseSerializer,
@@ -139,7 +139,7 @@ def _text(data: dict, name: str) -> str:
 
 @extend_schema_view(
     list=extend_schema(summary="List cases", description="Newest first, cursor-paginated. Liaisons see their "
-                       "platforms' submitted cases only.", responses={200: CaseSerializer(many=True), **errors(400)}),
+                       "platforms' submitted cases only.", responses={200: CaseSerializer(many=True), **list_errors()}),
     retrieve=extend_schema(summary="Read a case", description="The `ETag` header carries the case version; send it "
                            "back as `If-Match` on a transition.", responses={200: CaseSerializer, **errors(404)}),
 )
@@ -292,7 +292,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 @extend_schema_view(list=extend_schema(
     summary="A case's timeline", description="Oldest first, cursor-paginated. Liaisons see shared entries only.",
-    responses={200: CaseEventSerializer(many=True), **errors(404)},
+    responses={200: CaseEventSerializer(many=True), **list_errors()},
 ))
 class CaseEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = CaseEventSerializer

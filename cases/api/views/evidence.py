@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from cases.api.pagination import NewestFirstCursor
-from cases.api.schema import errors
+from cases.api.schema import errors, list_errors
 from cases.api.serializers import EvidenceSerializer, EvidenceUploadSerializer
 from cases.api.views.cases import case_for
 from cases.filtersets import EvidenceFilterSet
@@ -25,7 +25,7 @@ from cases.views.evidence import custody_meta, download_evidence
 
 @extend_schema_view(
     list=extend_schema(summary="A case's evidence", description="Newest first. Liaisons see shared items that "
-                       "have not been withdrawn.", responses={200: EvidenceSerializer(many=True), **errors(404)}),
+                       "have not been withdrawn.", responses={200: EvidenceSerializer(many=True), **list_errors()}),
     create=extend_schema(
         summary="Upload evidence",
         description="multipart/form-data. Ministry writers on any case; a liaison on a submitted case of their "

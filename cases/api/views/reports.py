@@ -10,13 +10,14 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -25,7 +26,7 @@ from rest_framework.views import APIView
 from cases import clock
 from cases.api.exceptions import invalid
 from cases.api.renderers import CSVRenderer
-from cases.api.schema import ERROR_DESCRIPTIONS, errors
+from cases.api.schema import ERROR_DESCRIPTIONS, errors, optional_query
 from cases.api.serializers import (
     CommitmentFiguresSerializer,
     ComplianceReportSerializer,
@@ -57,16 +58,19 @@ def _param(name, kind, description, **kw):
     return OpenApiParameter(name, kind, OpenApiParameter.QUERY, required=False, description=description, **kw)
 
 
+# `from`, `to`, `tier` and `format` sent empty count as not sent (`period()`, the single-valued filters).
+DAY = {"type": "string", "format": "date"}
 PERIOD_PARAMETERS = [
-    _param("from", OpenApiTypes.DATE, "First Jakarta day (YYYY-MM-DD), inclusive."),
-    _param("to", OpenApiTypes.DATE, "Last Jakarta day (YYYY-MM-DD), inclusive. Default: today."),
+    optional_query("from", DAY, "First Jakarta day (YYYY-MM-DD), inclusive."),
+    optional_query("to", DAY, "Last Jakarta day (YYYY-MM-DD), inclusive. Default: today."),
 ]
 CASE_PARAMETERS = [
     _param("platform", OpenApiTypes.STR, "Platform slug (repeatable)."),
     _param("category", OpenApiTypes.STR, "Category (repeatable).", enum=Category.values),
-    _param("tier", OpenApiTypes.STR, "Urgency tier.", enum=Tier.values),
+    optional_query("tier", {"type": "string", "enum": Tier.values}, "Urgency tier."),
 ]
-FORMAT_PARAMETER = _param("format", OpenApiTypes.STR, "csv for a CSV file; JSON otherwise.", enum=["json", "csv"])
+FORMAT_PARAMETER = optional_query("format", {"type": "string", "enum": ["json", "csv"]}, "csv for a CSV file; JSON "
+                                  "otherwise.")
 
 
 def period(request, *, default_days: int) -> tuple[date, date]:
@@ -116,8 +120,20 @@ def report_scope(request) -> ReportScope:
                        categories=tuple(data.get("category") or ()), tier=data.get("tier") or "")
 
 
+class FormatNegotiation(DefaultContentNegotiation):
+    """An unknown `?format=` is invalid input (400, naming the parameter), not a missing page (DRF's 404)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except Http404:
+            raise invalid(_("Ask for format=json or format=csv."),
+                          fields={"format": [_("json or csv.")]}) from None
+
+
 class ReportView(APIView):
     renderer_classes = [JSONRenderer, CSVRenderer]
+    content_negotiation_class = FormatNegotiation
 
     def wants_csv(self, request) -> bool:
         return getattr(request.accepted_renderer, "format", "") == "csv"
@@ -224,9 +240,7 @@ class PublicTransparencyView(ReportView):
                     "actioned within the deadline, objected, withdrawn. No URL, handle, reference or evidence. "
                     "Served only when the ministry publishes it (PATUH_PUBLIC_TRANSPARENCY=1); 404 otherwise.",
         auth=[],
-        parameters=[_param("from", OpenApiTypes.DATE, "First Jakarta day (YYYY-MM-DD), inclusive."),
-                    _param("to", OpenApiTypes.DATE, "Last Jakarta day (YYYY-MM-DD), inclusive."),
-                    FORMAT_PARAMETER],
+        parameters=[*PERIOD_PARAMETERS, FORMAT_PARAMETER],
         responses={
             200: TransparencyRowSerializer(many=True),
             **{code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in

@@ -6,16 +6,18 @@ sanctions).
 """
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from cases.api.exceptions import invalid
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.pagination import SmallPages
 from cases.api.parsers import JSON_ONLY
-from cases.api.schema import errors
+from cases.api.schema import errors, list_errors
 from cases.api.serializers import (
     CommitmentSerializer,
     CommitmentUpdateInputSerializer,
@@ -48,7 +50,7 @@ class ReadOnlyScoped(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 @extend_schema_view(
     list=extend_schema(summary="List platforms", description="Liaisons see their own platform(s).",
-                       responses={200: PlatformSerializer(many=True), **errors(400)}),
+                       responses={200: PlatformSerializer(many=True), **list_errors()}),
     retrieve=extend_schema(summary="Read a platform", responses={200: PlatformSerializer, **errors(404)}),
 )
 class PlatformViewSet(ReadOnlyScoped):
@@ -64,7 +66,7 @@ class PlatformViewSet(ReadOnlyScoped):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List meetings", responses={200: MeetingSerializer(many=True), **errors(400)}),
+    list=extend_schema(summary="List meetings", responses={200: MeetingSerializer(many=True), **list_errors()}),
     retrieve=extend_schema(summary="Read a meeting", responses={200: MeetingSerializer, **errors(404)}),
 )
 class MeetingViewSet(ReadOnlyScoped):
@@ -83,7 +85,7 @@ class MeetingViewSet(ReadOnlyScoped):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List commitments", responses={200: CommitmentSerializer(many=True), **errors(400)}),
+    list=extend_schema(summary="List commitments", responses={200: CommitmentSerializer(many=True), **list_errors()}),
     retrieve=extend_schema(summary="Read a commitment", responses={200: CommitmentSerializer, **errors(404)}),
 )
 class CommitmentViewSet(ReadOnlyScoped):
@@ -141,7 +143,7 @@ def _sanction_step(name: str, serializer_class, service):
 
 @extend_schema_view(
     list=extend_schema(summary="List sanctions", description="Liaisons see their platform's issued sanctions.",
-                       responses={200: SanctionSerializer(many=True), **errors(400)}),
+                       responses={200: SanctionSerializer(many=True), **list_errors()}),
     retrieve=extend_schema(summary="Read a sanction", responses={200: SanctionSerializer, **errors(404)}),
     create=extend_schema(summary="Propose a sanction", description="Supervisors and administrators.",
                          request=SanctionProposeSerializer, responses={201: SanctionSerializer, **errors(400, 403)}),
@@ -159,7 +161,10 @@ class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
     def create(self, request, *args, **kwargs):
         form = SanctionProposeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        platform = get_object_or_404(Platform.objects.visible_to(request.user), slug=form.validated_data["platform"])
+        platform = Platform.objects.visible_to(request.user).filter(slug=form.validated_data["platform"]).first()
+        if platform is None:  # unknown and hidden alike, as in every other place that takes a slug
+            raise invalid(_("Unknown platform “%(slug)s”.") % {"slug": form.validated_data["platform"][:50]},
+                          fields={"platform": [_("Unknown platform.")]})
         sanction = sanction_services.propose_sanction(platform=platform, level=form.validated_data["level"],
                                                       actor=request.user, reason=form.validated_data["reason"])
         return Response(SanctionSerializer(sanction, context=self.get_serializer_context()).data,
