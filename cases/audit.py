@@ -24,6 +24,7 @@ from Python values before the insert or from the row read back by `verify_audit`
 """
 
 import hashlib
+import ipaddress
 import json
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -34,6 +35,9 @@ from django.db import connection, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 GENESIS = "0" * 64
+# One advisory lock for both chains: a transaction that writes a case event and a custody event (an upload,
+# a platform's response with evidence) takes them in whatever order, and two keys could deadlock.
+LOCK_KEY = zlib.crc32(b"patuh.audit") & 0x7FFFFFFF
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
 
@@ -59,8 +63,7 @@ class Chain:
 
     @property
     def lock_key(self) -> int:
-        # A stable 31-bit key per table for pg_advisory_xact_lock.
-        return zlib.crc32(f"patuh.audit.{self.table}".encode()) & 0x7FFFFFFF
+        return LOCK_KEY
 
 
 CASE_EVENTS = Chain(
@@ -86,8 +89,25 @@ def microseconds(value: datetime) -> int:
     return (value - EPOCH) // ONE_MICROSECOND
 
 
+def _stable_numbers(value):
+    """JSON numbers as PostgreSQL's jsonb gives them back: a whole float is an integer (1e20, 2.0, -0.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _stable_numbers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_stable_numbers(v) for v in value]
+    return value
+
+
 def canonical_json(data) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(_stable_numbers(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_ip(value) -> str | None:
+    """One spelling per address: Django and PostgreSQL write an IPv4-mapped address as `::ffff:1.2.3.4`,
+    Python's ipaddress as `::ffff:102:304`."""
+    return str(ipaddress.ip_address(value)) if value else None
 
 
 def canonical(chain: Chain, pk: int, values) -> bytes:
@@ -99,6 +119,8 @@ def canonical(chain: Chain, pk: int, values) -> bytes:
             value = microseconds(value)
         elif column == chain.json_column:
             value = canonical_json(value if value is not None else {})
+        elif column == "ip_address":
+            value = canonical_ip(value)
         out.append(value)
     return json.dumps(out, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -115,6 +137,19 @@ def lock(chain: Chain, cursor) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [chain.lock_key])
 
 
+def lock_events() -> None:
+    """Take the audit lock now, ahead of other row locks.
+
+    Lock order across Patuh: case rows, then rollup rows, then this lock, then sanction rows. A service that
+    locks a sanction and then writes events calls this first, so it cannot hold the sanction while waiting
+    for a sweeper that holds this lock and wants the sanction. Re-entrant within a transaction.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.lock_events() must run inside a transaction")
+    with connection.cursor() as cursor:
+        lock(CASE_EVENTS, cursor)
+
+
 def head(chain: Chain, cursor) -> tuple[int, str]:
     """(id, hash) of the chain's last row, or (0, GENESIS) when it is empty."""
     cursor.execute(f'SELECT id, hash FROM "{chain.table}" ORDER BY id DESC LIMIT 1')  # noqa: S608 (a constant table name)
@@ -122,13 +157,15 @@ def head(chain: Chain, cursor) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
-def next_ids(chain: Chain, cursor, n: int, last_id: int) -> range:
-    """n fresh ids, all above the chain's head (call under the chain's lock)."""
+def next_ids(chain: Chain, cursor, n: int, last_id: int) -> Sequence[int]:
+    """n fresh ids, increasing and all above the chain's head (call under the chain's lock).
+
+    `nextval` needs only USAGE on the sequence, which the application's role has (setval would need UPDATE).
+    """
     if connection.vendor == "postgresql":
-        cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), nextval(pg_get_serial_sequence(%s, 'id')) "
-                       "+ %s - 1)", [chain.table, chain.table, n])
-        last = cursor.fetchone()[0]
-        return range(last - n + 1, last + 1)
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s) ORDER BY 1",
+                       [chain.table, n])
+        return [row[0] for row in cursor.fetchall()]
     return range(last_id + 1, last_id + n + 1)
 
 

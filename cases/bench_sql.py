@@ -25,6 +25,8 @@ from django.conf import settings
 from django.core import checks
 from django.db import connections
 
+from cases.middleware import client_ip
+
 ENV = "PATUH_BENCH_SQL"
 MIDDLEWARE = "cases.bench_sql.BenchSQLMiddleware"
 LOOPBACK = {"127.0.0.1", "::1"}
@@ -64,7 +66,8 @@ class BenchSQLMiddleware:
         self.dump_dir = getattr(settings, "PATUH_BENCH_SQL_DUMP", "")
 
     def __call__(self, request):
-        if request.META.get("REMOTE_ADDR") not in LOOPBACK:
+        # The real client's address (behind a proxy on the same host REMOTE_ADDR is always loopback).
+        if client_ip(request) not in LOOPBACK:
             return self.get_response(request)
         name = request.headers.get("X-Patuh-Bench-Dump", "")
         dump = bool(self.dump_dir and DUMP_NAME.fullmatch(name))

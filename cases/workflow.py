@@ -410,8 +410,9 @@ class BulkSubmission:
         Cases that were not saved (pk None: a concurrent duplicate) are skipped.
         """
         saved = [(case, event) for case, event in zip(self.cases, self.events, strict=True) if case.pk is not None]
-        insert_many(CaseEvent, [*before, *({**event, "case_id": case.pk} for case, event in saved)])
+        # Rollup rows before the audit lock, as every other writer does (cases.audit.lock_events).
         record_changes([(None, snapshot(case)) for case, _event in saved])
+        insert_many(CaseEvent, [*before, *({**event, "case_id": case.pk} for case, event in saved)])
         queue_cases_submitted([case for case, _event in saved])
 
 

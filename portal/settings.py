@@ -117,7 +117,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL and a busy timeout let the dev server and a sweeper share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        # IMMEDIATE: a transaction takes the write lock when it begins, so a writer waits its turn (up to the
+        # timeout) instead of failing when another commits between its first read and its first write.
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+         "transaction_mode": "IMMEDIATE"}
     )
 # PostgreSQL session settings for every connection (DATABASE_PG_OPTIONS, libpq's `options`). JIT off: on the
 # report queries its compilation cost more than the query (1.1 s of a 3.2 s percentile query at 10M cases);

@@ -174,3 +174,43 @@ def test_concurrent_writers_never_fork_the_chain(analyst, make_case, platform_a)
     assert CaseEvent.objects.values("hash").distinct().count() == CaseEvent.objects.count()
     assert verify()[0] == 0
 
+
+
+@pytest.mark.parametrize("address", ["::ffff:203.0.113.5", "::1.2.3.4", "2001:DB8::1", "203.0.113.7"])
+def test_client_addresses_in_every_spelling_keep_the_custody_chain_intact(analyst, make_case, address):
+    """Behind a dual-stack bind IPv4 clients arrive as `::ffff:a.b.c.d`; the database writes addresses its own way."""
+    upload_evidence(case=make_case(), actor=analyst, kind=EvidenceKind.SCREENSHOT, visibility=Visibility.SHARED,
+                    file=SimpleUploadedFile("shot.png", screenshot_png("ip"), "image/png"),
+                    request_meta={"ip_address": address, "user_agent": "Firefox"})
+    assert CustodyEvent.objects.get().ip_address is not None
+    assert verify()[0] == 0
+
+
+def test_event_data_with_whole_floats_verifies(make_case, analyst):
+    """jsonb gives 2.0 back as 2 and 1e20 as an integer; the canonical form writes them the same way."""
+    from cases.services.events import record_event
+
+    record_event(make_case(), "comment", actor=analyst, data={"hours": 2.0, "big": 1e20, "zero": -0.0,
+                                                              "share": 0.25, "nested": [{"x": 3.0}]})
+    assert verify()[0] == 0
+
+
+@postgres_only
+def test_the_application_role_can_write_events(busy_history, analyst):
+    """The role the docs recommend (SELECT, INSERT on the audit tables, USAGE on their sequences) can append."""
+    from cases.services.events import record_event
+
+    with connection.cursor() as cur:
+        cur.execute("DO $$ BEGIN CREATE ROLE patuh_app_writer NOLOGIN; "
+                    "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        cur.execute("GRANT SELECT, INSERT ON cases_caseevent TO patuh_app_writer")
+        cur.execute("GRANT USAGE ON SEQUENCE cases_caseevent_id_seq TO patuh_app_writer")
+        cur.execute("GRANT SELECT ON cases_case, auth_user TO patuh_app_writer")
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL ROLE patuh_app_writer")
+        record_event(busy_history, "comment", actor=analyst, note="written by the application's role")
+        with connection.cursor() as cur:
+            cur.execute("RESET ROLE")  # the test's own transaction outlives the savepoint
+    assert CaseEvent.objects.filter(note="written by the application's role").exists()
+    assert verify()[0] == 0

@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import clock
+from cases import audit, clock
 from cases.choices import (
     EventKind,
     FineFactor,
@@ -113,6 +113,9 @@ def propose_sanction(*, platform: Platform, level: int, actor, reason: str) -> S
 
 
 def _locked(sanction: Sanction, allowed: tuple[str, ...], verb: str) -> Sanction:
+    # The audit lock first: deciding a sanction writes events on its cases, and the sweeper holds that lock
+    # when it locks the platform's pending proposal (lock order: cases.audit.lock_events).
+    audit.lock_events()
     locked = Sanction.objects.select_for_update().select_related("platform").get(pk=sanction.pk)
     if locked.status not in allowed:
         raise ValidationError(
