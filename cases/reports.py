@@ -573,40 +573,44 @@ def period_durations(scope: ReportScope, first: date | None, last: date | None) 
 def histogram_percentiles(scope: ReportScope) -> list[dict]:
     """`duration_percentiles` over all history, from the `DurationRollup` histogram (see `period_durations`).
 
-    One query: the database merges the buckets per grouping, numbers them cumulatively and returns only
-    the buckets where a median or p90 lands (a few per group), not the histogram.
+    One query per grouping: the database merges the tiers' buckets, numbers them cumulatively and returns
+    only the buckets where a median or p90 lands (a few per group), not the histogram.
     """
     from cases.models import DurationRollup, Platform
 
     base, params = (scope.of(DurationRollup).values("platform_id", "category", "kind", "minute", "n", "total_us")
                     .order_by().query.sql_with_params())
-    # Byte order is enough to tell groups apart, and far cheaper to sort than the locale's order.
-    category = 'category COLLATE "C"' if connection.vendor == "postgresql" else "category"
+    postgres = connection.vendor == "postgresql"
+    real = "double precision" if postgres else "REAL"  # counts summed as floats: exact below 2**53, and cheap
     near = " OR ".join(f"(cum - n <= {f!r} * (total - 1) + 1 AND cum - 1 >= {f!r} * (total - 1) - 1)"
                        for f in PERCENTILES.values())
-    sql = f"""
-        WITH b AS ({base})
-        SELECT lvl, platform_id, category, kind, cum, n, t, total FROM (
-            SELECT lvl, platform_id, category, kind, n, t,
-                   SUM(n) OVER (PARTITION BY lvl, platform_id, {category}, kind ORDER BY minute) AS cum,
-                   SUM(n) OVER (PARTITION BY lvl, platform_id, {category}, kind) AS total
-            FROM (
-                SELECT 1 AS lvl, platform_id, category, kind, minute, SUM(n) AS n, SUM(total_us) AS t
-                FROM b GROUP BY platform_id, category, kind, minute
-                UNION ALL
-                SELECT 0, platform_id, '', kind, minute, SUM(n), SUM(total_us) FROM b GROUP BY platform_id, kind, minute
-                UNION ALL
-                SELECT 2, 0, '', kind, minute, SUM(n), SUM(total_us) FROM b GROUP BY kind, minute
-            ) AS levels WHERE n > 0
-        ) AS ranked WHERE {near}"""  # noqa: S608 - built from the ORM's own SQL and constants
+    # (level, the group's columns, what the level reports as platform and category): by platform, overall,
+    # by platform and category. Level 1 is most of the rows; read in the order of the index
+    # `duration_rollup_merge`, it is grouped and numbered without a sort.
+    levels = ((0, "platform_id", "platform_id, ''"), (2, "", "0, ''"),
+              (1, "platform_id, category", "platform_id, category"))
+    rows = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SET LOCAL work_mem = '32MB'")
+        for lvl, group, shown in levels:
+            keys = f"{group}, kind" if group else "kind"
+            sql = f"""
+                SELECT {lvl}, {shown}, kind, cum, n, t, total FROM (
+                    SELECT {keys}, n, t,
+                           SUM(CAST(n AS {real})) OVER (PARTITION BY {keys} ORDER BY minute) AS cum,
+                           SUM(CAST(n AS {real})) OVER (PARTITION BY {keys}) AS total
+                    FROM (SELECT {keys}, minute, SUM(n) AS n, SUM(total_us) AS t
+                          FROM ({base}) AS b GROUP BY {keys}, minute) AS merged
+                    WHERE n > 0
+                ) AS ranked WHERE {near}"""  # noqa: S608 - built from the ORM's own SQL and constants
+            if postgres and lvl == 1:
+                # The planner guesses a tenth of the groups there are and would hash and sort them.
+                cursor.execute("SET LOCAL enable_hashagg = off")
+            cursor.execute(sql, [*params])
+            rows.extend(cursor.fetchall())
     # grouping -> group -> kind -> (total, [(cumulative count, count, total microseconds)])
     found: list[dict] = [{} for _g in DURATION_GROUPINGS]
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The window sort holds ~150k small rows at ten million cases: in memory, not in temp files.
-            cursor.execute("SET LOCAL work_mem = '32MB'")
-        cursor.execute(sql, [*params])
-        rows = cursor.fetchall()
     slugs = dict(Platform.objects.filter(pk__in={r[1] for r in rows}).values_list("pk", "slug")) if rows else {}
     for lvl, platform_id, category, kind, cum, n, t, total in rows:
         slug = slugs.get(platform_id, "")

@@ -272,9 +272,10 @@ def test_dashboards_and_report_endpoints_run_a_bounded_number_of_queries(
     first30, last = last_days(30)
     api = bearer_client(analyst)
     for path, most in (
-        (f"/api/v1/reports/compliance/?from={first30}&to={last}", 10),
-        (f"/api/v1/reports/compliance/?from={FIRST_DAY}&to={last}&platform=telegram&category=hoax", 12),
-        (f"/api/v1/reports/compliance/?from={first30}&to={last}&format=csv", 10),
+        (f"/api/v1/reports/compliance/?from={first30}&to={last}", 14),
+        # all history reads the histogram: one query per grouping (plus, on PostgreSQL, its planner settings)
+        (f"/api/v1/reports/compliance/?from={FIRST_DAY}&to={last}&platform=telegram&category=hoax", 16),
+        (f"/api/v1/reports/compliance/?from={first30}&to={last}&format=csv", 14),
         (f"/api/v1/reports/daily/?from={last - timedelta(days=89)}&to={last}", 6),
     ):
         with django_assert_max_num_queries(most):
