@@ -58,6 +58,7 @@ def propose_for_overdue_case(case: Case) -> Sanction:
     Safe under concurrency: a case is cited once (unique), and a platform has one pending proposal (unique).
     """
     with transaction.atomic():
+        audit.lock_events()  # before the proposal's row lock (lock order: cases.audit.lock_events)
         existing = SanctionCase.objects.filter(case=case).select_related("sanction").first()
         if existing is not None:
             return existing.sanction
