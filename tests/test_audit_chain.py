@@ -5,7 +5,6 @@ database itself refuses changes from the application's role.
 """
 
 import io
-import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,6 +18,7 @@ from cases.models import CaseEvent, CustodyEvent
 from cases.services.cases import add_comment, create_cases_bulk
 from cases.services.evidence import upload_evidence
 from cases.workflow import transition
+from tests.concurrency import race
 
 postgres_only = pytest.mark.postgres
 
@@ -153,22 +153,11 @@ def test_concurrent_writers_never_fork_the_chain(analyst, make_case, platform_a)
     """Eight threads commenting on the same cases at once: one chain, every event on it, no fork."""
     cases = [make_case(platform=platform_a, submit=True) for _ in range(4)]
     before = CaseEvent.objects.count()
-    errors = []
-
     def work(n: int) -> None:
-        try:
-            for i in range(10):
-                add_comment(cases[(n + i) % 4], actor=analyst, text=f"thread {n} comment {i}")
-        except Exception as exc:  # noqa: BLE001 (reported below)
-            errors.append(exc)
-        finally:
-            connection.close()
+        for i in range(10):
+            add_comment(cases[(n + i) % 4], actor=analyst, text=f"thread {n} comment {i}")
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _results, errors = race(*[lambda n=n: work(n) for n in range(8)])
     assert errors == []
     assert CaseEvent.objects.count() == before + 80
     assert CaseEvent.objects.values("hash").distinct().count() == CaseEvent.objects.count()

@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import threading
 from datetime import timedelta
 from email import message_from_bytes
 from pathlib import Path
@@ -14,32 +13,11 @@ from django.db import connection
 from cases import clock
 from cases.choices import CaseStatus, Category, EventKind
 from cases.models import Case, CaseEvent, Sanction, SanctionCase
-from cases.workflow import TransitionError, transition
+from cases.workflow import transition
+from tests.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _race(*calls):
-    """Start every call at the same instant on its own connection; return (results, errors)."""
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-
-    def run(fn):
-        try:
-            barrier.wait()
-            results.append(fn())
-        except TransitionError as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 def test_acknowledge_and_withdraw_race_one_wins_every_time(make_case, liaison_a, supervisor):
@@ -48,7 +26,7 @@ def test_acknowledge_and_withdraw_race_one_wins_every_time(make_case, liaison_a,
     for i in range(rounds):
         case = make_case(submit=True, url=f"https://t.me/race/{i}")
         seen = case.version  # both people opened the case at the same moment
-        results, errors = _race(
+        results, errors = race(
             lambda c=case, v=seen: transition(c, "acknowledge", actor=liaison_a, expected_version=v),
             lambda c=case, v=seen: transition(c, "withdraw", actor=supervisor, note="race", expected_version=v),
         )

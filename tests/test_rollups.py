@@ -4,14 +4,12 @@ rows the services kept; concurrent transitions lose no increment; reports and da
 number of queries whatever the data size."""
 
 import random
-import threading
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +22,7 @@ from cases.services.cases import create_cases_bulk
 from cases.services.rollups import CASE_COUNTS, DURATION_COUNTS, rebuild_rollups
 from cases.services.sweeper import sweep
 from cases.workflow import available_actions, transition
+from tests.concurrency import race
 from tests.test_api_support import bearer_client
 
 ONE_MINUTE_HOURS = 1 / 60
@@ -296,24 +295,8 @@ def test_dashboards_and_report_endpoints_run_a_bounded_number_of_queries(
 def test_concurrent_transitions_in_one_cohort_lose_no_increment(make_case, liaison_a):
     """Twelve liaisons' acknowledgements of twelve cases of one cohort row, all at once: each adds one."""
     cases = [make_case(submit=True, url=f"https://t.me/cohort/{i}") for i in range(12)]
-    barrier = threading.Barrier(len(cases))
-    errors = []
-
-    def acknowledge(case):
-        try:
-            barrier.wait()
-            transition(case, "acknowledge", actor=liaison_a)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=acknowledge, args=(c,)) for c in cases]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    results, errors = race(*[lambda c=c: transition(c, "acknowledge", actor=liaison_a) for c in cases])
+    assert errors == [] and len(results) == 12
     row = CaseRollup.objects.get()
     assert (row.received, row.acknowledged, row.open) == (12, 12, 12)
     assert sum(DurationRollup.objects.filter(kind=DurationRollup.ACK).values_list("n", flat=True)) == 12
