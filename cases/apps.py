@@ -9,7 +9,11 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from cases import bench_sql, signals  # noqa: F401 - login receivers; the bench middleware's deploy check
+        from cases import (  # noqa: F401
+            bench_sql,  # the bench middleware's deploy check
+            search,  # the `locates` lookup of the search boxes
+            signals,  # login receivers
+        )
 
 
 class PatuhAdminConfig(AdminConfig):

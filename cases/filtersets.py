@@ -28,7 +28,6 @@ from cases.choices import (
 )
 from cases.models import Case, CaseEvent, Commitment, Evidence, Meeting, Platform, Sanction
 from cases.reports import DeadlineState, check_day, day_start, deadline_state_q
-from cases.search import contains_q
 
 
 def visible_platforms(request):
@@ -126,7 +125,7 @@ class CaseFilterSet(django_filters.FilterSet):
         value = (value or "").strip()
         if not value:
             return queryset
-        return queryset.filter(Q(reference=value.upper()) | contains_q("location_url", value))
+        return queryset.filter(Q(reference=value.upper()) | Q(location_url__locates=value))
 
 
 class CaseEventFilterSet(django_filters.FilterSet):

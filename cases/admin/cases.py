@@ -34,7 +34,6 @@ from cases.forms import CommentForm, ReasonForm, TransitionForm
 from cases.models import Case, CaseEvent, Evidence
 from cases.reports import DeadlineState, deadline_state_q, humanize_delta
 from cases.roles import MINISTRY_WRITERS, has_role
-from cases.search import location_search_q
 from cases.services.cases import StaleEdit, add_comment, assign_case, create_case, update_case
 from cases.services.evidence import upload_evidence
 from cases.views.evidence import custody_meta
@@ -367,7 +366,8 @@ class MinistryCaseAdmin(CasePageMixin, ScopedAdmin):
         ("platform", ScopedRelatedFilter), "status", "category", "tier", DeadlineStateFilter, AssignedToMeFilter,
         "source", ("submitted_at", SubmittedRangeFilter),
     ]
-    search_fields = ["location_url", "handle", "native_id"]  # a reference is matched exactly, below
+    # A reference is matched exactly, below; locations by substring (cases.search, the `locates` lookup).
+    search_fields = ["location_url__locates", "handle__locates", "native_id__locates"]
     search_help_text = _("An exact reference (PTH-2026-000123), or part of a URL or handle.")
     actions = ["submit_selected", "verify_selected", "reopen_selected", "withdraw_selected", "assign_to_me"]
     autocomplete_fields = ["platform"]
@@ -388,7 +388,7 @@ class MinistryCaseAdmin(CasePageMixin, ScopedAdmin):
         term = search_term.strip()
         if REFERENCE_RE.match(term.upper()):
             return queryset.filter(reference=term.upper()), False
-        return queryset.filter(location_search_q(term, self.search_fields)), False
+        return super().get_search_results(request, queryset, term)
 
     # Permissions: analysts, supervisors and administrators write; auditors read.
     def has_add_permission(self, request):
@@ -495,7 +495,7 @@ PLATFORM_FIELDS = [
 class PlatformCaseAdmin(CasePageMixin, ScopedAdmin):
     list_display = ["reference", "category", "tier_badge", "status_badge", "deadline", "location"]
     list_filter = [AwaitingFilter, DeadlineStateFilter, PlatformStatusFilter, "category", "tier"]
-    search_fields = ["location_url", "handle"]  # a reference is matched exactly, below
+    search_fields = ["location_url__locates", "handle__locates"]  # as above
     search_help_text = _("An exact reference, or part of a URL or handle.")
     ordering = ["due_at", "id"]
     fields = PLATFORM_FIELDS
@@ -510,7 +510,7 @@ class PlatformCaseAdmin(CasePageMixin, ScopedAdmin):
         term = search_term.strip()
         if REFERENCE_RE.match(term.upper()):
             return queryset.filter(reference=term.upper()), False
-        return queryset.filter(location_search_q(term, self.search_fields)), False
+        return super().get_search_results(request, queryset, term)
 
     def has_view_permission(self, request, obj=None):
         return self.admin_site.has_permission(request)
