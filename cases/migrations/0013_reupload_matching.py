@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('part', models.CharField(blank=True, help_text='Empty for the file itself; for an image inside a page archive, where it was found.', max_length=300, verbose_name='part')),
-                ('pdq', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='PDQ hash')),
+                ('pdq', models.CharField(blank=True, max_length=64, verbose_name='PDQ hash')),
                 ('quality', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='quality')),
                 ('labels', models.CharField(blank=True, max_length=300, verbose_name='labels')),
                 ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),

@@ -90,7 +90,7 @@ class ImageHash(models.Model):
         verbose_name=_("part"), max_length=300, blank=True,
         help_text=_("Empty for the file itself; for an image inside a page archive, where it was found."),
     )
-    pdq = models.CharField(verbose_name=_("PDQ hash"), max_length=64, blank=True, db_index=True)
+    pdq = models.CharField(verbose_name=_("PDQ hash"), max_length=64, blank=True)
     quality = models.PositiveSmallIntegerField(verbose_name=_("quality"), null=True, blank=True)
     labels = models.CharField(verbose_name=_("labels"), max_length=300, blank=True)
     note = models.CharField(verbose_name=_("note"), max_length=300, blank=True)
