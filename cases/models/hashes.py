@@ -68,7 +68,8 @@ class ImageHashQuerySet(models.QuerySet):
         return self.filter(hash_list__isnull=True, evidence__in=Evidence.objects.visible_to(user).values("pk"))
 
     def matchable(self, min_quality: int):
-        return self.exclude(pdq="").filter(quality__gte=min_quality)
+        """Hashes that take part in matching: of enough quality (imported entries may not say: they do)."""
+        return self.exclude(pdq="").filter(Q(quality__gte=min_quality) | Q(quality__isnull=True))
 
 
 class ImageHash(models.Model):

@@ -150,11 +150,13 @@ def nearest(hex_hash: str, *, exclude: tuple[int, ...] = (), limit: int = MAX_MA
     return _nearest_python(hex_hash, exclude, limit, max_distance, min_q)
 
 
-# The scan reads the narrow generated column and the quality; `bit_count(bit)` needs PostgreSQL 14.
+# The scan reads the generated bit(256) column and the quality (unknown for some imported entries: matched);
+# `bit_count(bit)` needs PostgreSQL 14.
 NEAREST_SQL = """
     SELECT id, bit_count(bits # %(q)s::bit(256)) AS distance
       FROM cases_imagehash
-     WHERE quality >= %(min_q)s AND bits IS NOT NULL AND bit_count(bits # %(q)s::bit(256)) <= %(d)s
+     WHERE bits IS NOT NULL AND (quality >= %(min_q)s OR quality IS NULL)
+       AND bit_count(bits # %(q)s::bit(256)) <= %(d)s
        AND NOT (id = ANY(%(exclude)s))
      ORDER BY distance, id
      LIMIT %(limit)s
