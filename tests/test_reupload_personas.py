@@ -142,7 +142,7 @@ def test_the_ministry_case_page_shows_the_match_side_by_side(world, client, anal
     assert f"possibly the same content as {world['a1'].reference} (distance {world['b1_a1'].distance})" in page
     assert f"/admin/cases/hashmatch/{world['b1_a2'].pk}/image/earlier/" in page
     assert f"/admin/cases/hashmatch/{world['b1_a2'].pk}/image/later/" in page
-    assert 'value="confirmed"' in page and 'value="dismissed"' in page
+    assert 'data-decision="confirmed"' in page and 'data-decision="dismissed"' in page
     image = client.get(f"/admin/cases/hashmatch/{world['b1_a2'].pk}/image/earlier/")
     assert image.status_code == 200 and image["Content-Type"] == "image/png" and image.content[:4] == b"\x89PNG"
     assert "no-store" in image["Cache-Control"]
@@ -153,11 +153,13 @@ def test_the_console_decision_is_a_post_by_a_writer(world, client, analyst, audi
     url = f"/admin/cases/hashmatch/{world['b1_a2'].pk}/decide/"
     client.force_login(auditor)
     page = client.get(f"/admin/cases/case/{world['b1'].pk}/change/").content.decode()
-    assert "possibly the same content as" in page and 'value="confirmed"' not in page  # sees, no buttons
+    assert "possibly the same content as" in page and 'data-decision="confirmed"' not in page  # sees, no buttons
     client.post(url, {"decision": "confirmed"})
     assert HashMatch.objects.get(pk=world["b1_a2"].pk).decision == MatchDecision.PENDING
     client.force_login(analyst)
-    assert client.get(url).status_code == 405
+    form = client.get(url, {"decision": "confirmed"}).content.decode()
+    assert f"possibly the same content as {world['a2'].reference}" in form and 'name="note"' in form
+    assert HashMatch.objects.get(pk=world["b1_a2"].pk).decision == MatchDecision.PENDING  # a GET changes nothing
     response = client.post(url, {"decision": "confirmed", "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == f"/admin/cases/case/{world['b1'].pk}/change/"
     assert HashMatch.objects.get(pk=world["b1_a2"].pk).decision == MatchDecision.CONFIRMED

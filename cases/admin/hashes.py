@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -96,24 +96,40 @@ class HashMatchAdmin(ReadOnlyMixin, ScopedAdmin):
         return match
 
     def decide_view(self, request, object_id):
+        """A small form (GET) and the decision (POST). The case page links here rather than embedding the form: on a
+        draft, the case page is itself one big form, and forms cannot nest."""
         match = self._match_or_404(request, object_id)
-        back = request.POST.get("next", "")
+        back = request.POST.get("next") or request.GET.get("next") or ""
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                                require_https=request.is_secure()):
             back = reverse("admin:cases_case_change", args=[match.evidence.case_id])
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        try:
-            hashing.decide_match(match, actor=request.user, decision=request.POST.get("decision", ""),
-                                 note=request.POST.get("note", ""))
-        except (ValidationError, PermissionDenied) as err:
-            self.message_user(request, "; ".join(getattr(err, "messages", [str(err)])), messages.ERROR)
-        else:
-            text = (gettext("Confirmed: the same content as %(ref)s.") if match.decision == MatchDecision.CONFIRMED
-                    else gettext("Dismissed: not the same content as %(ref)s."))
-            other = match.matched_evidence.case.reference if match.matched_evidence_id else match.matched_hash.hash_list
-            self.message_user(request, text % {"ref": other}, messages.SUCCESS)
-        return HttpResponseRedirect(back)
+        if not has_role(request.user, *MINISTRY_WRITERS):
+            self.message_user(request, gettext("Only analysts and supervisors decide on matches."), messages.ERROR)
+            return HttpResponseRedirect(back)
+        decision = request.POST.get("decision") or request.GET.get("decision") or ""
+        if request.method == "POST":
+            try:
+                hashing.decide_match(match, actor=request.user, decision=decision, note=request.POST.get("note", ""))
+            except (ValidationError, PermissionDenied) as err:
+                self.message_user(request, "; ".join(getattr(err, "messages", [str(err)])), messages.ERROR)
+            else:
+                other = (match.matched_evidence.case.reference if match.matched_evidence_id
+                         else str(match.matched_hash.hash_list))
+                text = (gettext("Confirmed: the same content as %(ref)s.") if decision == MatchDecision.CONFIRMED
+                        else gettext("Dismissed: not the same content as %(ref)s."))
+                self.message_user(request, text % {"ref": other}, messages.SUCCESS)
+            return HttpResponseRedirect(back)
+        if decision not in hashing.DECISION_EVENTS:
+            return HttpResponseRedirect(back)
+        view = next((v for v in matches.matches_of(match.evidence, request.user) if v.match.pk == match.pk), None)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "match": match, "view": view,
+            "decision": decision, "confirm": decision == MatchDecision.CONFIRMED, "next": back,
+            "case": match.evidence.case,
+            "title": gettext("Confirm: same content") if decision == MatchDecision.CONFIRMED
+            else gettext("Dismiss: different content"),
+        }
+        return TemplateResponse(request, "patuh/match_decide_form.html", context)
 
     def later_image_view(self, request, object_id):
         match = self._match_or_404(request, object_id)
