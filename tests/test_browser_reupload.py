@@ -8,30 +8,14 @@ from cases.choices import EventKind, Visibility
 from cases.models import Case, CaseEvent, HashMatch, MatchDecision
 from cases.services import hashing
 from tests.reupload_images import encode, jpeg_q40, poster, resized
-from tests.test_browser import ARGS, CHROMIUM, SHOTS, _login, sync_api  # noqa: F401 - skips without Chromium
-from tests.test_evidence_support import upload
+from tests.test_browser import SHOTS, _login, browser  # noqa: F401 - the fixture; skips without Chromium
+from tests.test_evidence_support import upload, use_temporary_evidence_root  # noqa: F401 - autouse fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def browser(settings, tmp_path):
-    import os
-
-    from django.db import connections
-
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    SHOTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-        connections.close_all()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-def test_the_analyst_confirms_and_dismisses_possible_reuploads_by_clicking(live_server, browser, analyst, make_case):
+def test_the_analyst_confirms_and_dismisses_possible_reuploads_by_clicking(live_server, browser, analyst,  # noqa: F811
+                                                                           make_case):
     flyer, other = poster(51), poster(52)
     earlier = make_case(submit=True, url="https://t.me/first_channel/1")
     unrelated_earlier = make_case(submit=True, url="https://t.me/second_channel/2")
