@@ -184,3 +184,12 @@ def test_an_open_case_is_matched(make_case, analyst):
     assert case.status == CaseStatus.SUBMITTED
     evidence, _ = upload_and_hash(make_case(), analyst, "b.jpg", jpeg_q40(ORIGINAL))
     assert HashMatch.objects.filter(evidence=evidence).exists()
+
+
+def test_a_picture_reposted_many_times_points_at_its_earliest_copies_only(make_case, analyst):
+    cases = [make_case(submit=True) for _ in range(hashing.MAX_MATCHES_PER_HASH + 3)]
+    for case in cases:
+        upload_and_hash(case, analyst, "flyer.png", ORIGINAL_PNG)
+    last = HashMatch.objects.filter(evidence__case=cases[-1])
+    assert last.count() == hashing.MAX_MATCHES_PER_HASH
+    assert {m.matched_evidence.case for m in last} == set(cases[:hashing.MAX_MATCHES_PER_HASH])

@@ -33,8 +33,9 @@ from cases.storage import evidence_storage
 
 log = logging.getLogger("patuh.hashing")
 
-# Matches kept per hash, nearest first: a picture reposted a thousand times needs a person to look at a few.
-MAX_MATCHES_PER_HASH = 50
+# Matches kept per hash, nearest first and then earliest: a picture reposted a thousand times needs a person to look
+# at a few of its earlier copies (the first orders among them), not at every one (which grows as n squared).
+MAX_MATCHES_PER_HASH = 10
 READ_CHUNK = 1024 * 1024
 
 
