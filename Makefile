@@ -8,6 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 .PHONY: run test test-postgres lint install sweep bench clean
 
 $(STAMP): pyproject.toml
+	@command -v c++ >/dev/null 2>&1 || { echo "pdqhash (PDQ image hashing) compiles C++ on install: install a compiler first (Debian: apt-get install g++ python3-dev)" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'

@@ -113,6 +113,9 @@ class EventKind(models.TextChoices):
     EVIDENCE_ADDED = "evidence_added", _("Evidence added")
     EVIDENCE_WITHDRAWN = "evidence_withdrawn", _("Evidence withdrawn")
     SANCTION = "sanction", _("Sanction")
+    MATCH_FOUND = "match_found", _("Possible re-upload found")
+    MATCH_CONFIRMED = "match_confirmed", _("Re-upload confirmed")
+    MATCH_DISMISSED = "match_dismissed", _("Possible re-upload dismissed")
 
 
 class CustodyKind(models.TextChoices):
@@ -123,6 +126,7 @@ class CustodyKind(models.TextChoices):
     MISMATCH = "mismatch", _("Integrity check failed")
     MISSING = "missing", _("File missing")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    PREVIEWED = "previewed", _("Viewed in a re-upload review")
 
 
 class PlatformKind(models.TextChoices):

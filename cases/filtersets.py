@@ -26,6 +26,7 @@ from cases.choices import (
     Source,
     Tier,
 )
+from cases.matches import reupload_q
 from cases.models import Case, CaseEvent, Commitment, Evidence, Meeting, Platform, Sanction
 from cases.reports import DeadlineState, check_day, day_start, deadline_state_q
 
@@ -101,6 +102,10 @@ class CaseFilterSet(django_filters.FilterSet):
         method="filter_assigned_to_me", help_text=_("true: assigned to me; false: assigned to nobody."))
     q = django_filters.CharFilter(
         method="filter_q", help_text=_("An exact reference (PTH-2026-000123), or part of the URL."))
+    reupload = TrueFalseFilter(
+        method="filter_reupload",
+        help_text=_("true: a re-upload of an earlier case (evidence the ministry confirmed as the same image); "
+                    "false: not one."))
 
     class Meta:
         model = Case
@@ -120,6 +125,12 @@ class CaseFilterSet(django_filters.FilterSet):
             return queryset
         user = getattr(self.request, "user", None)
         return queryset.filter(assigned_to=user) if value else queryset.filter(assigned_to__isnull=True)
+
+    def filter_reupload(self, queryset, name, value):
+        if value is None:
+            return queryset
+        linked = reupload_q(getattr(self.request, "user", None))
+        return queryset.filter(linked) if value else queryset.exclude(linked)
 
     def filter_q(self, queryset, name, value):
         value = (value or "").strip()

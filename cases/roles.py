@@ -32,7 +32,7 @@ _OPERATIONAL_READ = {
     for m in (
         "platform", "platformmembership", "case", "caseevent", "evidence", "custodyevent", "meeting",
         "commitment", "commitmentupdate", "sanction", "deadlinepolicy", "deadlineoverride", "finepolicy",
-        "finefactorvalue", "notification",
+        "finefactorvalue", "notification", "imagehash", "hashmatch", "hashlist",
     )
 }
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -42,12 +42,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "case": ("add", "change", "view"),
         "evidence": ("add", "view"),
         "caseevent": ("add", "view"),
+        "hashmatch": ("change", "view"),  # confirm or dismiss a possible re-upload
+        "hashlist": ("add", "view"),  # import a partner's hash list
     },
     SUPERVISOR: {
         **_OPERATIONAL_READ,
         "case": ("add", "change", "view"),
         "evidence": ("add", "view"),
         "caseevent": ("add", "view"),
+        "hashmatch": ("change", "view"),
+        "hashlist": ("add", "view"),
         "platform": ("add", "change", "view"),
         "meeting": _ALL,
         "commitment": _ALL,

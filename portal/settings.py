@@ -275,6 +275,12 @@ EVIDENCE_X_ACCEL_PREFIX = os.environ.get("PATUH_EVIDENCE_X_ACCEL", "")
 # REMOTE_ADDR. Set it to 1 behind a single nginx so the recorded IP is the client's, not nginx's.
 EVIDENCE_TRUSTED_PROXY_COUNT = int(os.environ.get("PATUH_TRUSTED_PROXY_COUNT", "0"))
 
+# Re-upload matching (cases.services.hashing): PDQ hashes within this Hamming distance (of 256 bits) are shown
+# as a possible re-upload; hashes of quality below the minimum are kept but never matched. PDQ's own
+# recommendations are 31 and 50.
+PDQ_MATCH_THRESHOLD = int(os.environ.get("PATUH_PDQ_THRESHOLD", "31"))
+PDQ_MIN_QUALITY = int(os.environ.get("PATUH_PDQ_MIN_QUALITY", "50"))
+
 
 # --- API -----------------------------------------------------------------------------------------
 # The REST API (docs/api.md): sessions for browsers (with CSRF), bearer tokens for machines.

@@ -50,6 +50,9 @@ from cases.models import (
     DeadlinePolicy,
     Evidence,
     FinePolicy,
+    HashList,
+    HashMatch,
+    ImageHash,
     Meeting,
     Notification,
     Platform,
@@ -114,6 +117,21 @@ def a_world(make_case, platform_a, platform_b, analyst, supervisor, administrato
                                                   user_agent="asecret agent", http_accept="",
                                                   path_info="/platform/login/", locked_out=False)
     b_case = make_case(submit=True, platform=platform_b, url="https://facebook.com/b_visible/1")
+    # Re-upload matching: A's flyer on a second case of A's, matched and confirmed; a partner's hash list.
+    from cases.services import hashing, hashlists
+    from tests.reupload_images import encode, jpeg_q40, poster
+
+    hashing.hash_evidence(evidence.pk)
+    flyer = upload_evidence(case=case, actor=analyst, file=SimpleUploadedFile("asecret_flyer.png", encode(poster(8))),
+                            kind="screenshot", visibility=Visibility.SHARED)
+    repost_case = make_case(submit=True, url="https://t.me/asecret_repost/3")
+    repost = upload_evidence(case=repost_case, actor=analyst, kind="screenshot", visibility=Visibility.SHARED,
+                             file=SimpleUploadedFile("asecret_repost.jpg", jpeg_q40(poster(8))))
+    hashing.hash_evidence(flyer.pk)
+    match = hashing.hash_evidence(repost.pk).matches[0]
+    hashing.decide_match(match, actor=analyst, decision="confirmed", note="asecret same flyer")
+    hash_list, _skipped = hashlists.import_list(actor=analyst, lines=[f"{'ab' * 32},90\n"], name="asecret list",
+                                                source="asecret partner", labels="asecret")
     return {
         Case: case, "draft": draft, CaseEvent: case.events.order_by("id").first(), Evidence: evidence,
         CustodyEvent: evidence.custody_events.first(), Meeting: meeting, Commitment: commitment,
@@ -122,7 +140,8 @@ def a_world(make_case, platform_a, platform_b, analyst, supervisor, administrato
         Notification: Notification.objects.filter(case=case).first(), get_user_model(): liaison_a,
         Group: Group.objects.get(name=roles.LIAISON), TOTPDevice: totp, StaticDevice: static,
         AccessAttempt: attempt, AccessLog: access_log, AccessFailureLog: failure_log, "b_case": b_case,
-        "liaison_a": liaison_a,
+        "liaison_a": liaison_a, HashMatch: match, HashList: hash_list,
+        "pdq": ImageHash.objects.get(evidence=flyer).pdq,
     }
 
 
@@ -130,7 +149,7 @@ def markers(world) -> list[str]:
     """Strings that identify A's objects: none may reach liaison B or the anonymous visitor."""
     return [
         SECRET, world[Case].reference, world["draft"].reference, world[Evidence].sha256, world[ApiToken].prefix,
-        "Telegram", "t.me/",
+        "Telegram", "t.me/", world["pdq"], "ab" * 32,
     ]
 
 
@@ -160,6 +179,9 @@ def snapshot(world) -> dict[str, list[dict]]:
         "fines": FinePolicy.objects.all(),
         "groups": Group.objects.all(),
         "axes": AccessAttempt.objects.filter(username="liaison_a"),
+        "image_hashes": ImageHash.objects.all(),
+        "matches": HashMatch.objects.all(),
+        "hash_lists": HashList.objects.all(),
     }
     return {name: list(qs.order_by("pk").values()) for name, qs in querysets.items()}
 
@@ -691,4 +713,4 @@ def test_the_probe_fails_on_an_admin_model_without_an_object_of_a(a_world, liais
 def test_the_snapshot_sees_a_change(a_world):
     before = snapshot(a_world)
     Case.objects.filter(pk=a_world[Case].pk).update(updated_at=clock.now() + timedelta(seconds=1))
-    assert _diff(before, snapshot(a_world)) == ["case: 2 rows before, 2 after; rows differ"]
+    assert _diff(before, snapshot(a_world)) == ["case: 3 rows before, 3 after; rows differ"]

@@ -3,6 +3,7 @@
 from cases.admin import (  # noqa: F401 - registers the ModelAdmins
     accounts,  # the user page, recording who deactivates
     evidence,
+    hashes,  # re-upload matches and hash lists
     ministry,
     platform,
     tokens,  # noqa: F401 - API tokens in both consoles

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases.admin.base import ScopedAdmin, ScopedRelatedFilter
+from cases.admin.hashes import ReuploadFilter
 from cases.choices import (
     AWAITING_ACTION_STATUSES,
     PLATFORM_VISIBLE_STATUSES,
@@ -364,7 +365,7 @@ class MinistryCaseAdmin(CasePageMixin, ScopedAdmin):
     list_select_related = ["platform", "assigned_to"]
     list_filter = [
         ("platform", ScopedRelatedFilter), "status", "category", "tier", DeadlineStateFilter, AssignedToMeFilter,
-        "source", ("submitted_at", SubmittedRangeFilter),
+        "source", ("submitted_at", SubmittedRangeFilter), ReuploadFilter,
     ]
     # A reference is matched exactly, below; locations by substring (cases.search, the `locates` lookup).
     search_fields = ["location_url__locates", "handle__locates", "native_id__locates"]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases import matches
 from cases.choices import (
     ActionTaken,
     Category,
@@ -22,7 +23,17 @@ from cases.choices import (
     Virality,
     Visibility,
 )
-from cases.models import Case, CaseEvent, Commitment, CommitmentUpdate, Evidence, Meeting, Platform, Sanction
+from cases.models import (
+    Case,
+    CaseEvent,
+    Commitment,
+    CommitmentUpdate,
+    Evidence,
+    MatchDecision,
+    Meeting,
+    Platform,
+    Sanction,
+)
 from cases.reports import DeadlineState
 from cases.roles import is_ministry, roles_of
 from cases.services.cases import MAX_BULK_ITEMS
@@ -227,6 +238,28 @@ class CaseEventSerializer(MinistryOnlyFields, OutputSerializer):
 # --- evidence -----------------------------------------------------------------------------------------
 
 
+class MatchSourceSerializer(serializers.Serializer):
+    list = serializers.CharField(help_text=_("The imported hash list's name."))
+    source = serializers.CharField(help_text=_("Who shared the list."))
+    labels = serializers.CharField(allow_blank=True)
+
+
+class EvidenceMatchSerializer(serializers.Serializer):
+    """One possible re-upload (cases.matches.as_data)."""
+
+    id = serializers.IntegerField()
+    relation = serializers.ChoiceField(
+        choices=["earlier_evidence", "later_evidence", "hash_list"],
+        help_text=_("earlier_evidence: this item looks like an earlier case's evidence (a possible re-upload of it); "
+                    "later_evidence: a later case's evidence looks like this one; hash_list: an entry of an imported "
+                    "hash list (ministry only)."))
+    evidence = serializers.IntegerField(allow_null=True, help_text=_("The other evidence item's id."))
+    case = serializers.CharField(allow_null=True, help_text=_("The other evidence item's case reference."))
+    distance = serializers.IntegerField(help_text=_("Hamming distance between the two PDQ hashes (0-256)."))
+    decision = serializers.ChoiceField(choices=MatchDecision.choices)
+    source = MatchSourceSerializer(allow_null=True, help_text=_("For a hash-list entry: the list, its source, labels."))
+
+
 class EvidenceSerializer(MinistryOnlyFields, OutputSerializer):
     ministry_only_fields = ("withdrawn_at", "withdrawal_reason")
 
@@ -234,13 +267,21 @@ class EvidenceSerializer(MinistryOnlyFields, OutputSerializer):
     uploaded_by = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField(
         help_text=_("GET it with the same credentials; every download is written to the chain of custody."))
+    matches = serializers.SerializerMethodField(
+        help_text=_("Possible re-uploads found by perceptual hash (PDQ). Ministry staff see every match; a platform "
+                    "sees only matches the ministry confirmed between two items it may see."))
 
     class Meta:
         model = Evidence
         fields = ["id", "case", "kind", "visibility", "original_name", "content_type", "size", "sha256",
                   "captured_at", "source_url", "description", "uploaded_by", "uploaded_at", "withdrawn_at",
-                  "withdrawal_reason", "download_url"]
+                  "withdrawal_reason", "download_url", "matches"]
         read_only_fields = fields
+
+    @extend_schema_field(EvidenceMatchSerializer(many=True))
+    def get_matches(self, obj) -> list[dict]:
+        user = _user(self)
+        return [matches.as_data(view, user) for view in matches.matches_of(obj, user)]
 
     def get_uploaded_by(self, obj) -> str:
         user = obj.uploaded_by

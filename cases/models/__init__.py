@@ -3,6 +3,7 @@ from cases.models.api import ApiToken, IdempotencyKey
 from cases.models.cases import Case, CaseQuerySet, ReferenceCounter
 from cases.models.events import CaseEvent
 from cases.models.evidence import CustodyEvent, Evidence
+from cases.models.hashes import HashList, HashMatch, ImageHash, MatchDecision
 from cases.models.meetings import Commitment, CommitmentUpdate, Meeting
 from cases.models.notifications import Notification
 from cases.models.platforms import Platform, PlatformMembership
@@ -25,7 +26,11 @@ __all__ = [
     "Evidence",
     "FineFactorValue",
     "FinePolicy",
+    "HashList",
+    "HashMatch",
     "IdempotencyKey",
+    "ImageHash",
+    "MatchDecision",
     "Meeting",
     "Notification",
     "Platform",

@@ -25,6 +25,7 @@ from cases import audit, clock, filetypes
 from cases.choices import CustodyKind, EventKind, EvidenceKind, Visibility
 from cases.models import Case, CustodyEvent, Evidence
 from cases.roles import MINISTRY_WRITERS, has_role, is_ministry
+from cases.services import hashing
 from cases.services.cases import require_ministry_writer
 from cases.services.events import actor_name, record_event
 from cases.storage import SpooledFile, evidence_storage, new_spool_file, stored_name
@@ -161,6 +162,7 @@ def upload_evidence(
             data={"evidence_id": evidence.pk, "kind": kind, "content_type": spool.filetype.mime, "size": spool.size,
                   "sha256": spool.sha256},
         )
+        hashing.schedule_hashing(evidence)  # PDQ hash and re-upload matching, after the commit
     except BaseException:
         if created_name:
             evidence_storage().delete(created_name)

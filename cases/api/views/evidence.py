@@ -18,6 +18,7 @@ from cases.api.schema import errors, list_errors
 from cases.api.serializers import EvidenceSerializer, EvidenceUploadSerializer
 from cases.api.views.cases import case_for
 from cases.filtersets import EvidenceFilterSet
+from cases.matches import match_prefetches
 from cases.models import Evidence
 from cases.services.evidence import upload_evidence
 from cases.views.evidence import custody_meta, download_evidence
@@ -45,7 +46,8 @@ class CaseEvidenceViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
 
     def get_queryset(self):
         case = case_for(self.request, self.kwargs["reference"])
-        return Evidence.objects.visible_to(self.request.user).filter(case=case).select_related("case", "uploaded_by")
+        return (Evidence.objects.visible_to(self.request.user).filter(case=case).select_related("case", "uploaded_by")
+                .prefetch_related(*match_prefetches(self.request.user)))
 
     def create(self, request, *args, **kwargs):
         case = case_for(request, kwargs["reference"])  # 404 before anything else: not visible, not there
@@ -67,7 +69,8 @@ class EvidenceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Evidence.objects.none()
 
     def get_queryset(self):
-        return Evidence.objects.visible_to(self.request.user).select_related("case", "uploaded_by")
+        return (Evidence.objects.visible_to(self.request.user).select_related("case", "uploaded_by")
+                .prefetch_related(*match_prefetches(self.request.user)))
 
     @extend_schema(
         summary="Download an evidence file",

@@ -1,0 +1,221 @@
+"""Hash lists: exporting the PDQ hashes of content the ministry has confirmed illegal, importing partners' lists.
+
+The file is CSV, in the columns python-threatexchange writes with `threatexchange dataset -P --csv` (the format HMA
+and ThreatExchange tools read for ease of distribution), with PDQ's quality score added as a last column:
+
+    signal_type,signal_str,collab,category,tags,quality
+    pdq,f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,Patuh,POSITIVE_CLASS,terrorism,100
+
+`signal_str` is the hash in 64 hex digits, `tags` the labels separated by spaces. Only hashes leave Patuh, never
+images or case data. Imports also read a CSV with a `hash` (or `pdq`) column instead of `signal_str`, the lines PDQ's
+own hasher prints (`hash=<hex>,quality=<n>,...`), the `pdq <hex>` lines of ThreatExchange's file exchange, and
+bare hashes one per line. An import is all or nothing: one bad line refuses the file, naming the line.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from cases import clock, pdq
+from cases.choices import CaseStatus, EvidenceKind
+from cases.models import HashList, HashMatch, ImageHash
+from cases.roles import MINISTRY_WRITERS, has_role
+from cases.services.hashing import min_quality
+
+COLUMNS = ["signal_type", "signal_str", "collab", "category", "tags", "quality"]
+SIGNAL_TYPE = "pdq"  # python-threatexchange's name for the PDQ signal type
+POSITIVE = "POSITIVE_CLASS"  # SignalOpinionCategory: this is the harmful content
+MAX_ENTRIES = 2_000_000
+MAX_ERRORS_SHOWN = 10
+BATCH = 5_000
+
+
+# --- export ----------------------------------------------------------------------------------------------
+
+
+def exportable_hashes():
+    """Evidence hashes of confirmed illegal content: images of cases the platform actioned (or the ministry verified
+    as gone), and images confirmed as a re-upload of such content; matchable quality, no platform responses, nothing
+    withdrawn."""
+    confirmed = HashMatch.objects.reuploads()
+    return (
+        ImageHash.objects.filter(evidence__isnull=False).exclude(pdq="").filter(quality__gte=min_quality())
+        .filter(evidence__withdrawn_at__isnull=True).exclude(evidence__kind=EvidenceKind.PLATFORM_RESPONSE)
+        .filter(Q(evidence__case__status__in=[CaseStatus.ACTIONED, CaseStatus.VERIFIED])
+                | Q(evidence__in=confirmed.values("evidence")) | Q(evidence__in=confirmed.values("matched_evidence")))
+        .exclude(evidence__case__status=CaseStatus.WITHDRAWN)
+        .values_list("pdq", "quality", "evidence__case__category")
+        .order_by("id")
+    )
+
+
+def export_rows(*, actor, collab: str = "Patuh") -> Iterator[list[str]]:
+    """The CSV rows (header first), one per distinct hash."""
+    if not has_role(actor, *MINISTRY_WRITERS):
+        raise PermissionDenied(_("Only analysts and supervisors export hash lists."))
+    yield COLUMNS
+    seen = set()
+    for value, quality, category in exportable_hashes().iterator(chunk_size=10_000):
+        if value in seen:
+            continue
+        seen.add(value)
+        yield [SIGNAL_TYPE, value, collab, POSITIVE, category, str(quality)]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def export_csv_lines(*, actor, collab: str = "Patuh") -> Iterator[str]:
+    writer = csv.writer(_Echo(), lineterminator="\n")
+    for row in export_rows(actor=actor, collab=collab):
+        yield writer.writerow(row)
+
+
+# --- import ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    hex: str
+    quality: int | None
+    labels: str
+
+
+def parse_list(lines: Iterable[str]) -> tuple[list[Entry], int]:
+    """Entries of a hash-list file (any of the formats above) and how many rows of other signal types were skipped.
+
+    Raises ValidationError naming the first bad lines.
+    """
+    lines = iter(lines)
+    first = next(lines, "")
+    while first is not None and not first.strip():
+        first = next(lines, None)
+    if first is None or not first.strip():
+        raise ValidationError(_("The file holds no hashes."), code="empty")
+    header = [c.strip().lower() for c in next(csv.reader([first]))]
+    if {"signal_str", "hash", "pdq"} & set(header):
+        return _parse_csv(header, lines)
+    return _parse_lines(_chain([first], lines))
+
+
+def _chain(*iterables):
+    for iterable in iterables:
+        yield from iterable
+
+
+def _parse_csv(header: list[str], lines) -> tuple[list[Entry], int]:
+    hash_column = next(c for c in ("signal_str", "hash", "pdq") if c in header)
+    label_column = next((c for c in ("tags", "labels", "label") if c in header), None)
+    entries, errors, skipped = [], [], 0
+    for number, row in enumerate(csv.reader(lines), start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        record = dict(zip(header, row, strict=False))
+        if record.get("signal_type", SIGNAL_TYPE).strip().lower() not in (SIGNAL_TYPE, "hash_pdq", "pdq_hash"):
+            skipped += 1
+            continue
+        _add(entries, errors, number, record.get(hash_column, ""), record.get("quality", ""),
+             record.get(label_column, "") if label_column else "")
+    return _finish(entries, errors), skipped
+
+
+def _parse_lines(lines) -> tuple[list[Entry], int]:
+    entries, errors = [], []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.lower().startswith("pdq ") or line.lower().startswith("pdq\t"):
+            line = line[4:].strip()
+        if "=" in line:  # PDQ's hasher: hash=<hex>,quality=<n>,filename=...
+            fields = dict(part.split("=", 1) for part in line.split(",") if "=" in part)
+            _add(entries, errors, number, fields.get("hash", ""), fields.get("quality", ""), fields.get("label", ""))
+        else:
+            value, _sep, rest = line.replace("\t", ",").partition(",")
+            _add(entries, errors, number, value, rest.split(",")[0] if rest else "", "")
+    return _finish(entries, errors), 0
+
+
+def _add(entries, errors, number, value, quality, labels) -> None:
+    try:
+        hex_value = pdq.normalise_hex(value)
+    except ValueError:
+        errors.append(_("line %(n)s: “%(value)s” is not a PDQ hash (64 hexadecimal digits)") % {
+            "n": number, "value": (value or "")[:80]})
+        return
+    quality_value = None
+    if str(quality or "").strip():
+        try:
+            quality_value = int(str(quality).strip())
+        except ValueError:
+            quality_value = -1
+        if not 0 <= quality_value <= 100:
+            errors.append(_("line %(n)s: the quality “%(value)s” is not a whole number from 0 to 100") % {
+                "n": number, "value": str(quality)[:20]})
+            return
+    entries.append(Entry(hex_value, quality_value, " ".join((labels or "").split())[:300]))
+    if len(entries) > MAX_ENTRIES:
+        raise ValidationError(_("A list may hold at most %(n)s hashes.") % {"n": f"{MAX_ENTRIES:,}"}, code="too_many")
+
+
+def _finish(entries: list[Entry], errors: list[str]) -> list[Entry]:
+    if errors:
+        shown = errors[:MAX_ERRORS_SHOWN]
+        more = len(errors) - len(shown)
+        if more:
+            shown.append(_("and %(n)s more lines") % {"n": more})
+        raise ValidationError([_("The list was not imported; nothing was stored.")] + shown, code="invalid_lines")
+    if not entries:
+        raise ValidationError(_("The file holds no PDQ hashes."), code="empty")
+    return entries
+
+
+def decode_upload(file) -> Iterator[str]:
+    """The uploaded file's lines as text (UTF-8, a byte-order mark allowed)."""
+    try:
+        text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+        for line in text:
+            if "\x00" in line:
+                raise ValidationError(_("This is not a text file."), code="binary")
+            yield line
+    except UnicodeDecodeError as err:
+        raise ValidationError(_("The file is not UTF-8 text."), code="encoding") from err
+
+
+def import_list(*, actor, lines: Iterable[str], name: str, source: str, labels: str = "", description: str = "",
+                original_name: str = "") -> tuple[HashList, int]:
+    """Store a partner's list; (the list, rows of other signal types skipped). All or nothing."""
+    if not has_role(actor, *MINISTRY_WRITERS):
+        raise PermissionDenied(_("Only analysts and supervisors import hash lists."))
+    name, source = (name or "").strip(), (source or "").strip()
+    problems = {}
+    if not name:
+        problems["name"] = _("Name the list.")
+    if not source:
+        problems["source"] = _("Say who shared the list.")
+    if problems:
+        raise ValidationError(problems, code="required")
+    entries, skipped = parse_list(lines)
+    labels = " ".join((labels or "").split())[:300]
+    unique = list({e.hex: e for e in entries}.values())
+    with transaction.atomic():
+        hash_list = HashList.objects.create(
+            name=name[:200], source=source[:200], labels=labels, description=(description or "").strip(),
+            original_name=(original_name or "")[:255], entry_count=len(unique), imported_by=actor,
+            imported_at=clock.now(),
+        )
+        now = clock.now()
+        for start in range(0, len(unique), BATCH):
+            ImageHash.objects.bulk_create([
+                ImageHash(hash_list=hash_list, pdq=e.hex, quality=e.quality, labels=e.labels, created_at=now)
+                for e in unique[start:start + BATCH]
+            ])
+    return hash_list, skipped

@@ -1,0 +1,26 @@
+"""`{% reupload_matches %}`: the case page's block of possible re-uploads (ministry console only)."""
+
+from django import template
+
+from cases.matches import EARLIER, HASH_LIST, LATER, matches_of_case
+from cases.roles import MINISTRY_WRITERS, has_role, is_ministry
+
+register = template.Library()
+
+
+@register.inclusion_tag("patuh/_reupload_matches.html", takes_context=True)
+def reupload_matches(context):
+    request = context.get("request")
+    case = context.get("case")
+    user = getattr(request, "user", None)
+    if case is None or context.get("site_name") != "admin" or not is_ministry(user):
+        return {"show": False}
+    return {
+        "show": True,
+        "views": matches_of_case(case, user),
+        "case": case,
+        "can_decide": has_role(user, *MINISTRY_WRITERS),
+        "csrf_token": context.get("csrf_token"),
+        "next": request.get_full_path(),
+        "EARLIER": EARLIER, "LATER": LATER, "HASH_LIST": HASH_LIST,
+    }

@@ -1,0 +1,195 @@
+"""Re-upload matching with real pictures drawn in the test: what PDQ recognises, what it must not, and the rules
+around it (which cases count, low quality, idempotence, the upload hook, page archives)."""
+
+import base64
+
+import pytest
+
+from cases.choices import CaseStatus, EventKind, EvidenceKind, Visibility
+from cases.models import CaseEvent, HashMatch, ImageHash, MatchDecision
+from cases.services import hashing
+from cases.services.evidence import withdraw_evidence
+from cases.workflow import transition
+from tests.reupload_images import colour_shifted, cropped, encode, flat, jpeg_q40, poster, resized
+from tests.test_evidence_support import upload, use_temporary_evidence_root  # noqa: F401 - autouse fixture
+
+pytestmark = pytest.mark.django_db
+
+ORIGINAL = poster(1)
+ORIGINAL_PNG = encode(ORIGINAL)
+
+
+@pytest.fixture
+def earlier(make_case, analyst):
+    """An earlier case, ordered removed and actioned, with the original picture as its evidence."""
+    case = make_case(submit=True)
+    evidence = upload(case, analyst, "flyer.png", ORIGINAL_PNG, visibility=Visibility.SHARED)
+    hashing.hash_evidence(evidence.pk)
+    return evidence
+
+
+def upload_and_hash(case, actor, name, data, **kwargs):
+    evidence = upload(case, actor, name, data, **kwargs)
+    return evidence, hashing.hash_evidence(evidence.pk)
+
+
+@pytest.mark.parametrize(("name", "make"), [
+    ("reencoded.jpg", lambda: jpeg_q40(ORIGINAL)),
+    ("half-size.png", lambda: resized(ORIGINAL, 0.5)),
+    ("colour-shift.png", lambda: colour_shifted(ORIGINAL)),
+])
+def test_a_reencoded_resized_or_recoloured_copy_matches_the_earlier_case(earlier, make_case, analyst, name, make):
+    later = make_case()
+    evidence, outcome = upload_and_hash(later, analyst, name, make())
+    assert outcome.created and outcome.hashes[0].quality >= 50
+    [match] = HashMatch.objects.filter(evidence=evidence)
+    assert match.matched_evidence == earlier
+    assert 0 <= match.distance <= 31
+    assert match.decision == MatchDecision.PENDING
+    found = CaseEvent.objects.get(case=later, kind=EventKind.MATCH_FOUND)
+    assert found.visibility == Visibility.INTERNAL and found.actor is None
+    assert f"possibly the same content as {earlier.case.reference} (distance {match.distance})" in found.note
+
+
+@pytest.mark.parametrize(("name", "make"), [
+    ("unrelated.png", lambda: encode(poster(2))),
+    ("cropped.png", lambda: cropped(ORIGINAL, 0.1)),
+])
+def test_an_unrelated_picture_or_a_crop_does_not_match(earlier, make_case, analyst, name, make):
+    evidence, outcome = upload_and_hash(make_case(), analyst, name, make())
+    assert outcome.hashes[0].quality >= 50  # a real hash, just far away
+    assert not HashMatch.objects.exists()
+    assert not CaseEvent.objects.filter(kind=EventKind.MATCH_FOUND).exists()
+
+
+def test_a_flat_low_quality_picture_is_kept_but_never_matched(make_case, analyst):
+    first, outcome = upload_and_hash(make_case(submit=True), analyst, "red.png", flat())
+    assert outcome.hashes[0].pdq and outcome.hashes[0].quality < 50  # kept, with its quality
+    second, _ = upload_and_hash(make_case(), analyst, "red-again.png", flat(size=(800, 600)))
+    third, _ = upload_and_hash(make_case(), analyst, "red.jpg", encode(__import__("PIL.Image").Image.new(
+        "RGB", (400, 300), (200, 30, 30)), "JPEG"))
+    assert ImageHash.objects.filter(evidence__in=[first, second, third]).count() == 3
+    assert not HashMatch.objects.exists()
+
+
+def test_the_same_file_on_another_case_matches_at_distance_zero(earlier, make_case, analyst):
+    evidence, _ = upload_and_hash(make_case(), analyst, "flyer-again.png", ORIGINAL_PNG)
+    assert evidence.first_copy == earlier  # stored once (SHA-256), hashed per item
+    assert HashMatch.objects.get(evidence=evidence).distance == 0
+
+
+def test_withdrawn_cases_withdrawn_evidence_the_same_case_and_platform_responses_are_not_matched(
+        make_case, analyst, supervisor, liaison_a):
+    withdrawn_case = make_case(submit=True)
+    upload_and_hash(withdrawn_case, analyst, "a.png", ORIGINAL_PNG)
+    transition(withdrawn_case, "withdraw", actor=supervisor, note="Sent by mistake.")
+    withdrawn_item, _ = upload_and_hash(make_case(submit=True), analyst, "b.jpg", jpeg_q40(ORIGINAL))
+    withdraw_evidence(withdrawn_item, actor=analyst, reason="Wrong file.")
+    target = make_case(submit=True)
+    upload_and_hash(target, liaison_a, "our-response.png", resized(ORIGINAL), kind=EvidenceKind.PLATFORM_RESPONSE)
+    assert not HashMatch.objects.exists()
+    # The same case: a second screenshot of the same post is not a re-upload.
+    upload_and_hash(target, analyst, "c.png", colour_shifted(ORIGINAL))
+    upload_and_hash(target, analyst, "d.png", ORIGINAL_PNG)
+    assert not HashMatch.objects.exists()
+    # A fresh case still matches the open one.
+    evidence, _ = upload_and_hash(make_case(), analyst, "e.jpg", jpeg_q40(ORIGINAL))
+    assert {m.matched_evidence.case for m in HashMatch.objects.filter(evidence=evidence)} == {target}
+
+
+def test_the_match_is_stored_on_the_later_upload_whichever_was_hashed_first(make_case, analyst):
+    old = upload(make_case(submit=True), analyst, "old.png", ORIGINAL_PNG)
+    new = upload(make_case(), analyst, "new.jpg", jpeg_q40(ORIGINAL))
+    hashing.hash_evidence(new.pk)  # the backlog reaches the older item last
+    hashing.hash_evidence(old.pk)
+    [match] = HashMatch.objects.all()
+    assert (match.evidence, match.matched_evidence) == (new, old)
+    assert CaseEvent.objects.get(kind=EventKind.MATCH_FOUND).case == new.case
+
+
+def test_hashing_is_idempotent(earlier, make_case, analyst):
+    evidence, first = upload_and_hash(make_case(), analyst, "x.jpg", jpeg_q40(ORIGINAL))
+    again = hashing.hash_evidence(evidence.pk)
+    assert first.created and not again.created
+    assert ImageHash.objects.filter(evidence=evidence).count() == 1
+    assert HashMatch.objects.count() == 1
+    assert CaseEvent.objects.filter(kind=EventKind.MATCH_FOUND).count() == 1
+
+
+def test_the_upload_hashes_after_its_commit(earlier, make_case, analyst, django_capture_on_commit_callbacks):
+    case = make_case()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        evidence = upload(case, analyst, "re.jpg", jpeg_q40(ORIGINAL))
+    assert callbacks  # the hook ran after the commit, not inside the upload
+    assert ImageHash.objects.get(evidence=evidence).quality >= 50
+    assert HashMatch.objects.get(evidence=evidence).matched_evidence == earlier
+
+
+def test_a_failed_hashing_does_not_fail_the_upload(make_case, analyst, django_capture_on_commit_callbacks,
+                                                    monkeypatch, caplog):
+    def broken(evidence):
+        raise RuntimeError("pdq exploded")
+
+    monkeypatch.setattr(hashing, "compute_hashes", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        evidence = upload(make_case(), analyst, "x.png", ORIGINAL_PNG)
+    assert evidence.pk and not ImageHash.objects.exists()  # left for `manage.py hash_evidence`
+    assert "hash_evidence will try it again" in caplog.text.replace("`", "")
+
+
+def test_documents_are_looked_at_once_and_noted(make_case, analyst):
+    from tests.test_evidence_support import PDF
+
+    evidence, outcome = upload_and_hash(make_case(), analyst, "note.pdf", PDF, kind=EvidenceKind.DOCUMENT)
+    [row] = outcome.hashes
+    assert (row.pdq, row.quality, row.note) == ("", None, "not an image")
+
+
+def test_images_inside_an_mhtml_page_archive_are_hashed_and_matched(earlier, make_case, analyst):
+    picture = base64.encodebytes(jpeg_q40(ORIGINAL)).decode()
+    archive = (
+        "From: <Saved by Blink>\r\nSubject: channel\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/related; type="text/html"; boundary="----B"\r\n\r\n'
+        "------B\r\nContent-Type: text/html\r\nContent-Location: https://t.me/s/chan\r\n\r\n"
+        "<html><body><img src=\"https://t.me/i/flyer.jpg\"></body></html>\r\n"
+        "------B\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n"
+        "Content-Location: https://t.me/i/flyer.jpg\r\n\r\n" + picture + "\r\n------B--\r\n"
+    ).encode()
+    evidence, outcome = upload_and_hash(make_case(), analyst, "page.mhtml", archive, kind=EvidenceKind.PAGE_ARCHIVE)
+    [row] = outcome.hashes
+    assert row.part == "https://t.me/i/flyer.jpg" and row.quality >= 50
+    assert HashMatch.objects.get(evidence=evidence).matched_evidence == earlier
+
+
+def test_a_missing_file_is_left_for_later(make_case, analyst):
+    from cases.storage import evidence_storage
+
+    evidence = upload(make_case(), analyst, "x.png", ORIGINAL_PNG)
+    evidence_storage().delete(evidence.file.name)
+    with pytest.raises(hashing.HashingError, match="missing"):
+        hashing.hash_evidence(evidence.pk)
+    assert not ImageHash.objects.exists()
+
+
+def test_the_threshold_is_configurable(earlier, make_case, analyst, settings):
+    settings.PDQ_MATCH_THRESHOLD = 0
+    upload_and_hash(make_case(), analyst, "x.png", colour_shifted(ORIGINAL))
+    assert not HashMatch.objects.exists()
+
+
+def test_an_open_case_is_matched(make_case, analyst):
+    case = make_case(submit=True)
+    upload_and_hash(case, analyst, "a.png", ORIGINAL_PNG)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED
+    evidence, _ = upload_and_hash(make_case(), analyst, "b.jpg", jpeg_q40(ORIGINAL))
+    assert HashMatch.objects.filter(evidence=evidence).exists()
+
+
+def test_a_picture_reposted_many_times_points_at_its_earliest_copies_only(make_case, analyst):
+    cases = [make_case(submit=True) for _ in range(hashing.MAX_MATCHES_PER_HASH + 3)]
+    for case in cases:
+        upload_and_hash(case, analyst, "flyer.png", ORIGINAL_PNG)
+    last = HashMatch.objects.filter(evidence__case=cases[-1])
+    assert last.count() == hashing.MAX_MATCHES_PER_HASH
+    assert {m.matched_evidence.case for m in last} == set(cases[:hashing.MAX_MATCHES_PER_HASH])
