@@ -113,6 +113,7 @@ class EventKind(models.TextChoices):
     EVIDENCE_ADDED = "evidence_added", _("Evidence added")
     EVIDENCE_WITHDRAWN = "evidence_withdrawn", _("Evidence withdrawn")
     SANCTION = "sanction", _("Sanction")
+    DELIVERED = "delivered", _("Delivered to the platform's system")
 
 
 class CustodyKind(models.TextChoices):
@@ -203,6 +204,7 @@ class NotificationKind(models.TextChoices):
     DUE_SOON = "due_soon", _("Deadline approaching")
     OVERDUE = "overdue", _("Case overdue")
     SANCTION_PROPOSED = "sanction_proposed", _("Sanction proposed")
+    UNDELIVERED = "undelivered", _("Urgent order not yet seen")
 
 
 class FineFactor(models.TextChoices):
