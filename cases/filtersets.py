@@ -101,6 +101,10 @@ class CaseFilterSet(django_filters.FilterSet):
         method="filter_assigned_to_me", help_text=_("true: assigned to me; false: assigned to nobody."))
     q = django_filters.CharFilter(
         method="filter_q", help_text=_("An exact reference (PTH-2026-000123), or part of the URL."))
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte",
+        help_text=_("Changed (status or order) at or after this time (ISO 8601). For every change, poll "
+                    "/api/v1/events/."))
 
     class Meta:
         model = Case

@@ -381,6 +381,8 @@ SPECTACULAR_SETTINGS = {
         "VisibilityEnum": "cases.choices.Visibility",
         "EventKindEnum": "cases.choices.EventKind",
         "TransitionActionEnum": "cases.workflow.TRANSITIONS",
+        "WebhookEventTypeEnum": "cases.models.webhooks.WebhookEventType",
+        "WebhookDeliveryStatusEnum": "cases.models.webhooks.DeliveryStatus",
     },
 }
 # The public transparency report (/api/v1/public/transparency/): counts only, off unless published.

@@ -313,6 +313,10 @@ def redeliver(delivery: WebhookDelivery, *, actor) -> WebhookDelivery:
         raise PermissionDenied(_("You cannot redeliver this platform's webhooks."))
     from cases.services import deliveries as sending
 
+    endpoint = delivery.endpoint
+    if endpoint.disabled_at is not None or not endpoint.is_active:
+        raise ValidationError(_("The endpoint %(url)s is paused or disabled: activate it first, then redeliver.")
+                              % {"url": endpoint.url})
     now = clock.now()
     with transaction.atomic():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
