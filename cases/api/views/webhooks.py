@@ -21,7 +21,7 @@ from cases.api.parsers import JSON_ONLY
 from cases.api.schema import errors, list_errors
 from cases.api.serializers import OutputSerializer
 from cases.api.views.cases import SLUG_REGEX
-from cases.filtersets import PlatformSlugFilter
+from cases.filtersets import PlatformSlugFilter, TrueFalseFilter
 from cases.models import DeliveryStatus, Platform, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
 from cases.services import webhooks
 
@@ -58,16 +58,16 @@ class WebhookEndpointCreateSerializer(serializers.Serializer):
     platform = serializers.RegexField(SLUG_REGEX, max_length=50, required=False, help_text=gettext_lazy(
         "The platform's slug. A liaison of one platform may leave it out."))
     url = serializers.CharField(max_length=500, help_text=gettext_lazy("HTTPS, on a public address."))
-    event_types = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEventType.choices),
-                                        min_length=1, help_text=EVENT_TYPE_HELP)
+    event_types = serializers.MultipleChoiceField(choices=WebhookEventType.choices, allow_empty=False,
+                                                  help_text=EVENT_TYPE_HELP)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False, default=True)
 
 
 class WebhookEndpointUpdateSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=500, required=False)
-    event_types = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEventType.choices),
-                                        min_length=1, required=False, help_text=EVENT_TYPE_HELP)
+    event_types = serializers.MultipleChoiceField(choices=WebhookEventType.choices, allow_empty=False,
+                                                  required=False, help_text=EVENT_TYPE_HELP)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False, help_text=gettext_lazy(
         "false pauses the endpoint; true resumes it (and re-enables one disabled after a 410)."))
@@ -98,6 +98,7 @@ class WebhookDeliverySerializer(OutputSerializer):
 
 class WebhookEndpointFilterSet(filters.FilterSet):
     platform = PlatformSlugFilter(field_name="platform__slug")
+    is_active = TrueFalseFilter(field_name="is_active")
 
     class Meta:
         model = WebhookEndpoint
@@ -172,7 +173,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         values = data.validated_data
         endpoint = webhooks.create_endpoint(
             actor=request.user, platform=self._platform(values.get("platform")), url=values["url"],
-            event_types=values["event_types"], description=values.get("description", ""),
+            event_types=sorted(values["event_types"]), description=values.get("description", ""),
             is_active=values.get("is_active", True))
         return Response(WebhookEndpointWithSecretSerializer(endpoint, context={"request": request}).data,
                         status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
@@ -183,7 +184,10 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         endpoint = self.get_object()
         data = WebhookEndpointUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = webhooks.update_endpoint(endpoint, actor=request.user, **data.validated_data)
+        changes = dict(data.validated_data)
+        if "event_types" in changes:
+            changes["event_types"] = sorted(changes["event_types"])
+        endpoint = webhooks.update_endpoint(endpoint, actor=request.user, **changes)
         return Response(WebhookEndpointSerializer(endpoint, context={"request": request}).data)
 
     @extend_schema(
