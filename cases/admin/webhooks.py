@@ -203,7 +203,7 @@ class AttemptInline(ScopedInline, ReadOnlyMixin, admin.TabularInline):
 
 
 class WebhookDeliveryAdmin(ReadOnlyMixin, ScopedAdmin):
-    list_display = ["created_at", "event_type", "case", "endpoint", "status", "attempts", "last_status_code",
+    list_display = ["created_at", "event", "case", "endpoint", "status", "attempts", "last_status_code",
                     "delivered_at"]
     list_filter = ["status", "event_type", "endpoint"]
     list_select_related = ["case", "endpoint"]
@@ -220,6 +220,10 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, ScopedAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.admin_site.has_permission(request)
+
+    @admin.display(description=_("event type"), ordering="event_type")
+    def event(self, obj):
+        return obj.event_type
 
     def get_list_filter(self, request):
         shown = list(super().get_list_filter(request))
