@@ -274,7 +274,8 @@ PATUH_WEBHOOKS = {
     "RETRY_SCHEDULE": [int(s) for s in os.environ.get(
         "PATUH_WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000,36000,36000,36000,36000,36000").split(",")
         if s.strip()],
-    # A delivery claimed longer ago than this belongs to a worker that died; the sweeper queues it again.
+    # A delivery claimed longer ago than this belongs to a worker that died; the sweeper queues it again. (At least
+    # twice CONNECT_TIMEOUT + READ_TIMEOUT: a live worker re-stamps its claims as it goes.)
     "CLAIM_TIMEOUT": int(os.environ.get("PATUH_WEBHOOK_CLAIM_TIMEOUT", "60")),
     # After a secret is rotated, deliveries are signed with the old one too, for this many hours.
     "SECRET_OVERLAP_HOURS": int(os.environ.get("PATUH_WEBHOOK_SECRET_OVERLAP_HOURS", "24")),

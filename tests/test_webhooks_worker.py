@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 MANAGE = Path(__file__).resolve().parent.parent / "manage.py"
 TIMINGS = {"PATUH_WEBHOOK_RETRY_SCHEDULE": "1,1,1", "PATUH_WEBHOOK_READ_TIMEOUT": "1",
-           "PATUH_WEBHOOK_CONNECT_TIMEOUT": "1", "PATUH_WEBHOOK_CLAIM_TIMEOUT": "3"}
+           "PATUH_WEBHOOK_CONNECT_TIMEOUT": "1", "PATUH_WEBHOOK_CLAIM_TIMEOUT": "4"}
 
 
 @contextmanager
@@ -90,7 +90,7 @@ def workers(transactional_db, tmp_path, settings):
     settings.PATUH_FETCH_ALLOW_LOOPBACK_HTTP = True
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "webhooks"]}}
     settings.PATUH_WEBHOOKS = {**settings.PATUH_WEBHOOKS, "RETRY_SCHEDULE": [1, 1, 1], "READ_TIMEOUT": 1,
-                               "CONNECT_TIMEOUT": 1, "CLAIM_TIMEOUT": 3}
+                               "CONNECT_TIMEOUT": 1, "CLAIM_TIMEOUT": 4}
     with shared_database(tmp_path) as url:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DJANGO_SECRET_KEY": "worker-test-key",
                "DATABASE_URL": url, "PATUH_FETCH_ALLOW_LOOPBACK_HTTP": "1", "PATUH_VAR_DIR": str(tmp_path),
@@ -201,7 +201,7 @@ def test_a_worker_killed_mid_delivery_leads_to_a_redelivery_with_the_same_id(
     delivery = WebhookDelivery.objects.get(case=case)
     assert delivery.status == DeliveryStatus.PENDING and delivery.claimed_at is not None  # the dead worker's claim
     workers.start()
-    time.sleep(3.5)  # past PATUH_WEBHOOK_CLAIM_TIMEOUT
+    time.sleep(4.5)  # past PATUH_WEBHOOK_CLAIM_TIMEOUT
     workers.sweep()  # the sweeper (cron, or `make run`) queues what nobody is sending
     got = receiver.wait_for(2, timeout=30)
     assert got[0].headers["webhook-id"] == got[1].headers["webhook-id"] == delivery.message_id

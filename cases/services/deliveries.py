@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +35,7 @@ from cases import clock, outbound
 from cases.choices import CaseStatus, EventKind, Visibility
 from cases.jobs import enqueue_after_commit
 from cases.models import (
-    Case,
+    CaseEvent,
     DeliveryStatus,
     ServiceRecord,
     WebhookAttempt,
@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 BATCH = 50  # deliveries claimed at once by one job
 PARALLEL_JOBS = 4  # at most this many jobs queued at once for one endpoint's new deliveries
 TIME_BUDGET_SECONDS = 30  # a job hands over to a fresh one after this long, so others get a turn
+RECORD_EVERY_SECONDS = 0.5  # attempts are written at least this often while a batch is being sent
 EXCERPT_BYTES = 1024
 
 
@@ -64,8 +65,14 @@ def wake(endpoint_id: int, n: int = 1, *, run_after: datetime | None = None) -> 
         enqueue_after_commit(deliver_webhooks, endpoint_id, run_after=run_after)
 
 
+def claim_validity() -> timedelta:
+    """How long a claim holds. Never less than two attempts' worth of timeouts, so a live worker keeps what it
+    claimed: it re-stamps its claim before each send once a third of this has passed (`deliver_due`)."""
+    return timedelta(seconds=max(conf("CLAIM_TIMEOUT"), 2 * (conf("CONNECT_TIMEOUT") + conf("READ_TIMEOUT"))))
+
+
 def _claimable(now: datetime) -> Q:
-    stale = now - timedelta(seconds=conf("CLAIM_TIMEOUT"))
+    stale = now - claim_validity()
     return Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) & (
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
 
@@ -82,21 +89,42 @@ def claim(endpoint_id: int, *, limit: int = BATCH) -> list[WebhookDelivery]:
 
 
 def deliver_due(endpoint_id: int, *, time_budget: float = TIME_BUDGET_SECONDS) -> int:
-    """Send what is due for one endpoint, batch by batch. Returns the number of attempts made."""
+    """Send what is due for one endpoint, batch by batch. Returns the number of attempts made.
+
+    Attempts are recorded in one transaction per RECORD_EVERY seconds of sending (and at the end of each batch),
+    so a fast receiver costs a few statements per batch, not per delivery. A worker killed between a send and
+    its record leaves the claim behind: the delivery is sent again later, with the same webhook-id.
+    """
     started = time.monotonic()
     attempts = 0
     while True:
-        endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
+        endpoint = WebhookEndpoint.objects.select_related("platform").filter(pk=endpoint_id).first()
         if endpoint is None or not endpoint.is_active or endpoint.disabled_at is not None:
             return attempts  # paused or disabled: what is pending waits (housekeeping skips it too)
         batch = claim(endpoint_id)
         if not batch:
             return attempts
+        refresh_after = claim_validity() / 3
+        done: list[tuple[WebhookDelivery, Outcome]] = []
+        recorded_at = time.monotonic()
         for delivery in batch:
-            attempt(endpoint, delivery)
+            now = clock.now()
+            if now - delivery.claimed_at > refresh_after:  # a long batch: keep the claim fresh, or skip a lost one
+                record_many(endpoint, done)
+                done, recorded_at = [], time.monotonic()
+                kept = WebhookDelivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token).update(
+                    claimed_at=now)
+                if not kept:
+                    continue
+                delivery.claimed_at = now
+            done.append((delivery, send(endpoint, delivery)))
             attempts += 1
-            if endpoint.disabled_at is not None:  # 410 Gone: the rest of the batch was cancelled with it
-                return attempts
+            if done[-1][1].status_code == 410 or time.monotonic() - recorded_at > RECORD_EVERY_SECONDS:
+                record_many(endpoint, done)
+                done, recorded_at = [], time.monotonic()
+                if endpoint.disabled_at is not None:  # 410 Gone: the rest of the batch was cancelled with it
+                    return attempts
+        record_many(endpoint, done)
         if time.monotonic() - started > time_budget:
             wake(endpoint_id)
             return attempts
@@ -119,6 +147,7 @@ class Outcome:
     latency_ms: int
     error: str
     excerpt: str
+    at: datetime | None = None  # when the attempt started
 
     @property
     def succeeded(self) -> bool:
@@ -126,6 +155,7 @@ class Outcome:
 
 
 def send(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Outcome:
+    """One POST, not yet recorded."""
     now = clock.now()
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
     started = time.monotonic()
@@ -136,9 +166,9 @@ def send(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Outcome:
             max_bytes=conf("MAX_RESPONSE_BYTES"),
         )
     except (outbound.Refused, outbound.FetchError) as err:
-        return Outcome(None, int((time.monotonic() - started) * 1000), str(err)[:500], "")
+        return Outcome(None, int((time.monotonic() - started) * 1000), str(err)[:500], "", now)
     excerpt = response.body[:EXCERPT_BYTES].decode("utf-8", "replace")
-    return Outcome(response.status, response.elapsed_ms, "", excerpt)
+    return Outcome(response.status, response.elapsed_ms, "", excerpt, now)
 
 
 def backoff(attempt_number: int) -> timedelta | None:
@@ -152,48 +182,83 @@ def backoff(attempt_number: int) -> timedelta | None:
 def attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Outcome:
     """One try of a claimed delivery, and its record."""
     outcome = send(endpoint, delivery)
-    record(endpoint, delivery, outcome)
+    record_many(endpoint, [(delivery, outcome)])
     return outcome
 
 
-def record(endpoint: WebhookEndpoint, delivery: WebhookDelivery, outcome: Outcome) -> None:
+def record_many(endpoint: WebhookEndpoint, done: list[tuple[WebhookDelivery, "Outcome"]]) -> None:
+    """Log the attempts and update their deliveries, in one transaction. Deliveries whose claim was taken over
+    meanwhile (a worker presumed dead) get their attempt logged, and are otherwise left to the new claimant."""
+    if not done:
+        return
     now = clock.now()
-    number = delivery.attempts + 1
-    mine = WebhookDelivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token)
-    released = {"attempts": number, "last_status_code": outcome.status_code, "claimed_at": None, "claim_token": "",
-                "redelivery_requested_by": None}
     with transaction.atomic():
-        WebhookAttempt.objects.create(
-            delivery=delivery, number=number, attempted_at=now, status_code=outcome.status_code,
-            latency_ms=outcome.latency_ms, error=outcome.error, response_excerpt=outcome.excerpt,
-            requested_by_id=delivery.redelivery_requested_by_id,
-        )
-        if outcome.succeeded:
-            mine.update(status=DeliveryStatus.DELIVERED, delivered_at=now, next_attempt_at=None, last_error="",
-                        **released)
+        WebhookAttempt.objects.bulk_create([
+            WebhookAttempt(delivery=d, number=d.attempts + 1, attempted_at=o.at or now, status_code=o.status_code,
+                           latency_ms=o.latency_ms, error=o.error, response_excerpt=o.excerpt,
+                           requested_by_id=d.redelivery_requested_by_id)
+            for d, o in done
+        ])
+        held = set(WebhookDelivery.objects.filter(pk__in=[d.pk for d, _o in done],
+                                                  claim_token__in={d.claim_token for d, _o in done})
+                   .values_list("pk", "claim_token"))
+        mine = [(d, o) for d, o in done if (d.pk, d.claim_token) in held]
+        delivered = [(d, o) for d, o in mine if o.succeeded]
+        for d, o in delivered:
+            d.status, d.delivered_at, d.next_attempt_at, d.last_error = DeliveryStatus.DELIVERED, o.at or now, None, ""
+        for d, o in mine:
+            d.attempts, d.last_status_code = d.attempts + 1, o.status_code
+            d.claimed_at, d.claim_token, d.redelivery_requested_by_id = None, "", None
+        failed = [(d, o) for d, o in mine if not o.succeeded]
+        for d, o in failed:
+            _failed(endpoint, d, o, now)
+        update_rows(WebhookDelivery, [d for d, _o in mine], ["status", "delivered_at", "next_attempt_at", "last_error",
+                                                            "attempts", "last_status_code", "claimed_at",
+                                                            "claim_token", "redelivery_requested_by"])
+        if delivered:
+            latest = max(o.at or now for _d, o in delivered)
             if endpoint.failure_streak or not endpoint.last_success_at or \
-                    endpoint.last_success_at < now - timedelta(minutes=1):
-                WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failure_streak=0, last_success_at=now)
-                endpoint.failure_streak, endpoint.last_success_at = 0, now
-            if delivery.event_type == WebhookEventType.CASE_SUBMITTED and delivery.case_id:
-                record_receipt(delivery, endpoint, now)
-        elif outcome.status_code == 410:
-            mine.update(status=DeliveryStatus.FAILED, next_attempt_at=None, last_error=_("410 Gone"), **released)
+                    endpoint.last_success_at < latest - timedelta(minutes=1):
+                WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failure_streak=0, last_success_at=latest)
+                endpoint.failure_streak, endpoint.last_success_at = 0, latest
+            record_receipts(endpoint, [(d, o.at or now) for d, o in delivered
+                                       if d.event_type == WebhookEventType.CASE_SUBMITTED and d.case_id])
+        if failed:
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+                failure_streak=F("failure_streak") + len(failed), last_failure_at=now)
+            endpoint.failure_streak += len(failed)
+        if any(o.status_code == 410 for _d, o in mine):
             disable(endpoint, _("The endpoint answered 410 Gone at %(time)s.") % {
                 "time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z")}, now=now)
-        else:
-            error = outcome.error or _("HTTP %(status)s") % {"status": outcome.status_code}
-            wait = backoff(number)
-            if wait is None:
-                mine.update(status=DeliveryStatus.FAILED, next_attempt_at=None, last_error=error[:500], **released)
-            else:
-                updated = mine.update(next_attempt_at=now + wait, last_error=error[:500], **released)
-                if updated:
-                    wake(endpoint.pk, run_after=now + wait)
-            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failure_streak=F("failure_streak") + 1,
-                                                                 last_failure_at=now)
-            endpoint.failure_streak += 1
-    delivery.attempts, delivery.last_status_code = number, outcome.status_code
+
+
+def update_rows(model, objs, names: list[str]) -> None:
+    """Write `names` of each object with one prepared UPDATE run for all rows (executemany). Django's
+    bulk_update builds a CASE expression per field and row, which cost more than the sends it records."""
+    if not objs:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {quote(model._meta.db_table)} SET "  # noqa: S608 - names from the model, values bound
+           + ", ".join(f"{quote(f.column)} = %s" for f in fields) + f" WHERE {quote(model._meta.pk.column)} = %s")
+    params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _failed(endpoint: WebhookEndpoint, delivery: WebhookDelivery, outcome: "Outcome", now: datetime) -> None:
+    """A failed attempt: 410 gives up (the endpoint is disabled); otherwise the next try, or give up."""
+    if outcome.status_code == 410:
+        delivery.status, delivery.next_attempt_at, delivery.last_error = DeliveryStatus.FAILED, None, _("410 Gone")
+        return
+    error = outcome.error or _("HTTP %(status)s") % {"status": outcome.status_code}
+    delivery.last_error = error[:500]
+    wait = backoff(delivery.attempts)  # attempts already counts this one
+    if wait is None:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+    else:
+        delivery.next_attempt_at = now + wait
+        wake(endpoint.pk, run_after=delivery.next_attempt_at)
 
 
 def disable(endpoint: WebhookEndpoint, reason: str, *, now: datetime) -> None:
@@ -206,23 +271,36 @@ def disable(endpoint: WebhookEndpoint, reason: str, *, now: datetime) -> None:
     log.warning("webhook endpoint %s disabled: %s", endpoint.pk, reason)
 
 
-def record_receipt(delivery: WebhookDelivery, endpoint: WebhookEndpoint, now: datetime) -> None:
-    """The first 2xx of an order's submission: proof of service, on the case's timeline once per submission."""
-    from cases.services.events import record_event
+def record_receipts(endpoint: WebhookEndpoint, delivered: list[tuple[WebhookDelivery, datetime]]) -> None:
+    """The first 2xx of each order's submission: proof of service, on the case's timeline once per submission
+    (the service record's `delivered_at` is claimed by compare-and-swap first)."""
+    from cases.services.cases import insert_many
+    from cases.services.events import SYSTEM_NAME
 
-    cycle = int(delivery.key.split(":")[2])
-    won = ServiceRecord.objects.filter(case_id=delivery.case_id, cycle=cycle, delivered_at__isnull=True).update(
-        delivered_at=now, delivery=delivery)
-    if not won:
+    if not delivered:
         return
-    case = Case.objects.select_related("platform").get(pk=delivery.case_id)
-    record_event(
-        case, EventKind.DELIVERED, actor=None, visibility=Visibility.SHARED,
-        note=_("Delivered to %(platform)s's system at %(time)s.") % {
-            "platform": case.platform.name, "time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M:%S %Z")},
-        data={"webhook_id": delivery.message_id, "endpoint_id": endpoint.pk, "delivered_at": now.isoformat(),
-              "submission": cycle},
-    )
+    wanted = {(d.case_id, int(d.key.split(":")[2])): (d, at) for d, at in reversed(delivered)}  # first one wins
+    records = (ServiceRecord.objects.select_for_update()
+               .filter(case_id__in={case_id for case_id, _cycle in wanted}, delivered_at__isnull=True))
+    won = []
+    for record in records:
+        if (record.case_id, record.cycle) in wanted:
+            record.delivery, record.delivered_at = wanted[(record.case_id, record.cycle)]
+            won.append(record)
+    update_rows(ServiceRecord, won, ["delivery", "delivered_at"])
+    events = []
+    for record in won:
+        delivery, at, cycle = record.delivery, record.delivered_at, record.cycle
+        events.append({
+            "case_id": delivery.case_id, "kind": EventKind.DELIVERED, "actor_id": None, "actor_name": SYSTEM_NAME,
+            "from_status": "", "to_status": "", "visibility": Visibility.SHARED, "created_at": at,
+            "note": _("Delivered to %(platform)s's system at %(time)s.") % {
+                "platform": endpoint.platform.name,
+                "time": timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S %Z")},
+            "data": {"webhook_id": delivery.message_id, "endpoint_id": endpoint.pk,
+                     "delivered_at": at.isoformat(), "submission": cycle},
+        })
+    insert_many(CaseEvent, events)
 
 
 # --- the sweeper's share --------------------------------------------------------------------------------------
