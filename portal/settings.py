@@ -251,6 +251,8 @@ TASKS = {
 # A job still marked running this long after it started is presumed lost with its worker (killed, machine gone)
 # and is queued again by the sweeper: jobs are written to be safe to run twice.
 PATUH_JOB_TIMEOUT_MINUTES = int(os.environ.get("PATUH_JOB_TIMEOUT_MINUTES", "15"))
+# Finished jobs are forgotten after this many days (by the sweeper).
+PATUH_JOB_RESULTS_KEEP_DAYS = int(os.environ.get("PATUH_JOB_RESULTS_KEEP_DAYS", "7"))
 
 # --- Outbound HTTP and webhooks --------------------------------------------------------------------
 # Every outbound fetch (webhook deliveries, and later URL re-checks) goes through one SSRF guard,

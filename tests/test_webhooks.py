@@ -109,7 +109,7 @@ def test_a_failure_is_retried_later_with_backoff_and_gives_up_after_the_schedule
     delivery = WebhookDelivery.objects.get(case=case)
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
     wait = (delivery.next_attempt_at - delivery.attempt_log.get().attempted_at).total_seconds()
-    assert 60 <= wait <= 72  # 60 s plus up to 20% jitter
+    assert 60 <= wait <= 74  # 60 s plus up to 20% jitter (counted from when the attempt was recorded)
     assert deliveries.deliver_due(endpoint.pk) == 0  # not due yet
     with time_machine.travel(delivery.next_attempt_at + timedelta(seconds=1)):
         assert deliveries.deliver_due(endpoint.pk) == 1
@@ -135,6 +135,17 @@ def test_redeliver_sends_again_with_the_same_id(make_case, liaison_a, platform_a
     assert delivery.attempt_log.count() == 2
     assert delivery.attempt_log.order_by("-number").first().requested_by == liaison_a
     assert case.events.filter(kind=EventKind.DELIVERED).count() == 1  # the receipt is written once
+
+
+def test_redirects_are_not_followed_and_answers_are_capped(receiver, settings):
+    from cases import outbound
+
+    receiver.script((302, 0, b"", {"Location": "http://169.254.169.254/latest/meta-data/"}),
+                    (200, 0, b"x" * 200_000, {}))
+    moved = outbound.request("POST", receiver.url, body=b"{}", max_bytes=1024)
+    assert moved.status == 302 and len(receiver.requests) == 1  # the redirect came back as it was
+    big = outbound.request("POST", receiver.url, body=b"{}", max_bytes=1024)
+    assert big.status == 200 and big.truncated and len(big.body) == 1024
 
 
 # --- the SSRF guard on the way in -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
     with Receiver() as receiver:
         receiver.script(500, 500, 200)          # the first two requests get 500, then 200
         receiver.script((200, 3.0))             # or (status, seconds to wait before answering)
+        receiver.script((302, 0, b"", {"Location": "/elsewhere"}))   # ... and the body and extra headers
         ...
         receiver.wait_for(3)                    # blocks until 3 requests arrived (or fails after a timeout)
 """
@@ -33,7 +34,7 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
 
     def __post_init__(self):
-        self._script: list[tuple[int, float]] = []
+        self._script: list[tuple] = []
         self._lock = threading.Condition()
         receiver = self
 
@@ -51,13 +52,15 @@ class Receiver:
                 body = self.rfile.read(length)
                 with receiver._lock:
                     receiver.requests.append(Received(dict(self.headers), body, time.time(), self.path))
-                    status, delay = receiver._script.pop(0) if receiver._script else (receiver.default_status, 0)
+                    answer = receiver._script.pop(0) if receiver._script else (receiver.default_status, 0)
+                    status, delay, payload, extra = (*answer, b'{"ok": true}', {})[:4]
                     receiver._lock.notify_all()
                 if delay:
                     time.sleep(delay)
-                payload = b'{"ok": true}'
                 try:
                     self.send_response(status)
+                    for name, value in extra.items():
+                        self.send_header(name, value)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()

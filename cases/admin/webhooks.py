@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
 
 from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline
 from cases.models import Platform, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
@@ -293,8 +294,8 @@ for site in (admin.site, platform_site):
 # django-tasks-db registers its job table on the default admin site, which here is the ministry console. Jobs
 # carry ids of any platform's rows and are operations, not casework: they stay out of the consoles (look at them
 # with `manage.py shell`, or the delivery log for webhooks).
-if admin.site.is_registered(__import__("django_tasks_db.models").models.DBTaskResult):
-    admin.site.unregister(__import__("django_tasks_db.models").models.DBTaskResult)
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)
 
 
 def dashboard_alerts(request) -> dict:

@@ -22,7 +22,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -131,6 +131,7 @@ def deliver_due(endpoint_id: int, *, time_budget: float = TIME_BUDGET_SECONDS) -
 
 
 def signed_headers(endpoint: WebhookEndpoint, delivery: WebhookDelivery, body: str, now: datetime) -> dict:
+    now = now.astimezone(UTC)  # standardwebhooks reads the wall-clock fields as UTC
     signatures = " ".join(Webhook(secret).sign(delivery.message_id, now, body)
                           for secret in endpoint.signing_secrets(now))
     return {
@@ -329,8 +330,19 @@ def housekeeping(now: datetime | None = None) -> Housekeeping:
         wake(endpoint_id)
         report.requeued_endpoints += 1
     report.recovered_jobs = recover_lost_jobs()
+    prune_finished_jobs()
     report.fallbacks = fall_back_to_email(now)
     return report
+
+
+def prune_finished_jobs() -> int:
+    """Forget finished jobs after PATUH_JOB_RESULTS_KEEP_DAYS (the delivery log keeps what matters)."""
+    from django.utils import timezone as tz
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = tz.now() - timedelta(days=settings.PATUH_JOB_RESULTS_KEEP_DAYS)
+    deleted, _per_model = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return deleted
 
 
 def fall_back_to_email(now: datetime) -> list[str]:
