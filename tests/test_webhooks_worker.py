@@ -170,7 +170,7 @@ def test_a_slow_receiver_times_out_and_is_retried(workers, receiver, make_case, 
     assert got[0].headers["webhook-id"] == got[1].headers["webhook-id"]
     _wait(lambda: WebhookDelivery.objects.get(case=case).status == DeliveryStatus.DELIVERED, what="delivered")
     first, second = WebhookDelivery.objects.get(case=case).attempt_log.order_by("number")
-    assert first.status_code is None and "timeout" in first.error.lower()
+    assert first.status_code is None and first.error and first.latency_ms >= 900  # gave up at the 1 s read timeout
     assert second.status_code == 200
 
 
