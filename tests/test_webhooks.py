@@ -362,3 +362,22 @@ def test_a_failing_endpoint_shows_on_the_dashboard(liaison_a, platform_a, superv
     client.force_login(supervisor)
     page = client.get("/admin/").content.decode()
     assert PUBLIC_URL in page and "7 failures in a row" in page
+
+
+def test_an_administrator_adds_an_endpoint_for_any_platform_in_the_ministry_console(
+        client, administrator, analyst, platform_a, platform_b, caplog):
+    client.force_login(administrator)
+    page = client.get("/admin/cases/webhookendpoint/add/")
+    assert page.status_code == 200 and "Facebook" in page.content.decode()
+    response = client.post("/admin/cases/webhookendpoint/add/", {
+        "platform": platform_b.pk, "url": PUBLIC_URL, "event_types": ["case.submitted"], "description": "",
+        "is_active": "on", "_save": "Save"})
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.platform == platform_b and endpoint.secret in response.content.decode()  # shown once
+    assert "no-store" in response["Cache-Control"]
+    assert endpoint.secret not in client.get(f"/admin/cases/webhookendpoint/{endpoint.pk}/change/").content.decode()
+    assert any("webhook endpoint" in r.getMessage() and endpoint.secret not in r.getMessage() for r in caplog.records)
+    client.force_login(analyst)  # analysts read endpoints, but neither add nor change them
+    assert client.get("/admin/cases/webhookendpoint/add/").status_code == 403
+    assert client.get(f"/admin/cases/webhookendpoint/{endpoint.pk}/change/").status_code == 200
+    assert client.post(f"/admin/cases/webhookendpoint/{endpoint.pk}/rotate-secret/").status_code == 404

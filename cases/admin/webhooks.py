@@ -143,12 +143,6 @@ class WebhookEndpointAdmin(ScopedAdmin):
             setattr(obj, f.attname, getattr(saved, f.attname))
         obj._state.adding = False
 
-    def log_addition(self, request, obj, message):
-        pass  # the admin log would copy the row (and its secret's table) for nothing; the endpoint keeps who and when
-
-    def log_change(self, request, obj, message):
-        pass
-
     def response_add(self, request, obj, post_url_continue=None):
         return self.secret_page(request, obj, getattr(request, "_patuh_new_secret", ""), rotated=False)
 

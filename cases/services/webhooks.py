@@ -11,6 +11,7 @@ entries (`cases.services.events.record_event`); bulk submissions through `emit_c
 and letters call `emit()` themselves with their own event type.
 """
 
+import logging
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
@@ -35,6 +36,10 @@ from cases.models import (
 )
 from cases.outbound import Refused, check_url
 from cases.roles import ADMINISTRATOR, LIAISON, MINISTRY_WRITERS, has_role, is_ministry, liaison_platform_ids
+
+# Who added, changed or re-keyed an endpoint: where a platform's orders go is security-relevant. Ids and field
+# names only: a URL may carry the receiver's own token in its query string, and a secret is never logged.
+security_log = logging.getLogger("patuh.security")
 
 EVENT_TYPES = tuple(WebhookEventType.values)
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
@@ -121,6 +126,7 @@ def create_endpoint(*, actor, platform, url: str, event_types: Sequence[str], de
     )
     endpoint.full_clean(exclude=["secret", "url"])
     endpoint.save()
+    security_log.info("webhook endpoint %s added for platform %s by user %s", endpoint.pk, platform.pk, actor.pk)
     return endpoint
 
 
@@ -147,6 +153,7 @@ def update_endpoint(endpoint: WebhookEndpoint, *, actor, **changes) -> WebhookEn
         locked.updated_at = clock.now()
         locked.full_clean(exclude=["secret", "url"])
         locked.save()
+    security_log.info("webhook endpoint %s changed (%s) by user %s", locked.pk, ", ".join(sorted(changes)), actor.pk)
     return locked
 
 
@@ -163,6 +170,7 @@ def rotate_secret(endpoint: WebhookEndpoint, *, actor) -> WebhookEndpoint:
         locked.secret = new_secret()
         locked.secret_rotated_at = locked.updated_at = now
         locked.save()
+    security_log.info("webhook endpoint %s: secret rotated by user %s", locked.pk, actor.pk)
     return locked
 
 
