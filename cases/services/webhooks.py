@@ -189,7 +189,8 @@ def case_ref(case: Case) -> dict:
 
 def _subscribed(platform_ids: Iterable[int], event_type: str) -> dict[int, list[WebhookEndpoint]]:
     by_platform: dict[int, list[WebhookEndpoint]] = {}
-    rows = WebhookEndpoint.objects.filter(platform_id__in=set(platform_ids), is_active=True, disabled_at__isnull=True)
+    rows = (WebhookEndpoint.objects.filter(platform_id__in=set(platform_ids), is_active=True, disabled_at__isnull=True)
+            .order_by("id"))
     for endpoint in rows:
         if event_type in endpoint.event_types:
             by_platform.setdefault(endpoint.platform_id, []).append(endpoint)
