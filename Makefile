@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+PORT ?= 8000
 
-.PHONY: run test test-postgres lint install sweep bench clean
+.PHONY: run test test-postgres lint install sweep worker bench clean
 
 $(STAMP): pyproject.toml
 	@command -v c++ >/dev/null 2>&1 || { echo "pdqhash (PDQ image hashing) compiles C++ on install: install a compiler first (Debian: apt-get install g++ python3-dev)" >&2; exit 1; }
@@ -16,9 +17,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Bring the portal up on SQLite with demo data and print the logins.
+## Bring the portal up on SQLite with demo data and print the logins: the server, a background worker and the
+## deadline sweeper (every minute), stopped together by Ctrl-C. `make run PORT=8001` picks another port.
 run: $(STAMP)
-	DJANGO_DEBUG=1 $(BIN)/python manage.py quickstart
+	DJANGO_DEBUG=1 $(BIN)/python manage.py quickstart --addrport 127.0.0.1:$(PORT)
+
+## A background worker (webhook deliveries and other jobs) against the demo database; one per core.
+worker: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py worker
 
 ## The whole test suite (SQLite unless DATABASE_URL says otherwise).
 test: $(STAMP)

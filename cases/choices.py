@@ -116,6 +116,7 @@ class EventKind(models.TextChoices):
     MATCH_FOUND = "match_found", _("Possible re-upload found")
     MATCH_CONFIRMED = "match_confirmed", _("Re-upload confirmed")
     MATCH_DISMISSED = "match_dismissed", _("Possible re-upload dismissed")
+    DELIVERED = "delivered", _("Delivered to the platform's system")
 
 
 class CustodyKind(models.TextChoices):
@@ -207,6 +208,7 @@ class NotificationKind(models.TextChoices):
     DUE_SOON = "due_soon", _("Deadline approaching")
     OVERDUE = "overdue", _("Case overdue")
     SANCTION_PROPOSED = "sanction_proposed", _("Sanction proposed")
+    UNDELIVERED = "undelivered", _("Urgent order not yet seen")
 
 
 class FineFactor(models.TextChoices):

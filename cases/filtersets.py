@@ -106,6 +106,10 @@ class CaseFilterSet(django_filters.FilterSet):
         method="filter_reupload",
         help_text=_("true: a re-upload of an earlier case (evidence the ministry confirmed as the same image); "
                     "false: not one."))
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte",
+        help_text=_("Changed (status or order) at or after this time (ISO 8601). For every change, poll "
+                    "/api/v1/events/."))
 
     class Meta:
         model = Case

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",  # Content-Security-Policy header
+    "django_tasks",  # background jobs (see "Background jobs" below)
+    "django_tasks_db",
     "cases.apps.CasesConfig",
 ]
 
@@ -235,6 +237,57 @@ PATUH = {
     "API_MAX_BODY_BYTES": int(os.environ.get("PATUH_API_MAX_BODY_MB", "8")) * 1024 * 1024,
 }
 
+# --- Background jobs ------------------------------------------------------------------------------
+# Django's Tasks framework (the django-tasks backport) with its database backend (django-tasks-db): jobs are rows
+# in the same database, so SQLite needs nothing more and PostgreSQL workers on several machines share one queue
+# (SELECT ... FOR UPDATE SKIP LOCKED). A worker: `python manage.py worker` (`make worker`). Enqueue with
+# `cases.jobs.enqueue_after_commit`. See docs/webhooks.md, "Jobs".
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("PATUH_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "webhooks"],
+    }
+}
+# A job still marked running this long after it started is presumed lost with its worker (killed, machine gone)
+# and is queued again by the sweeper: jobs are written to be safe to run twice.
+PATUH_JOB_TIMEOUT_MINUTES = int(os.environ.get("PATUH_JOB_TIMEOUT_MINUTES", "15"))
+# Finished jobs are forgotten after this many days (by the sweeper).
+PATUH_JOB_RESULTS_KEEP_DAYS = int(os.environ.get("PATUH_JOB_RESULTS_KEEP_DAYS", "7"))
+
+# --- Outbound HTTP and webhooks --------------------------------------------------------------------
+# Every outbound fetch (webhook deliveries, and later URL re-checks) goes through one SSRF guard,
+# cases/outbound.py: it resolves the host and refuses private, loopback, link-local, shared and metadata
+# addresses, connects to the address it checked, and follows no redirect.
+# PATUH_FETCH_ALLOW_HOSTS: host names allowed in spite of the guard (comma-separated; e.g. an internal
+# ticketing system a platform hosts on a private network reachable from here).
+PATUH_FETCH_ALLOW_HOSTS = [h.strip().lower() for h in os.environ.get("PATUH_FETCH_ALLOW_HOSTS", "").split(",")
+                           if h.strip()]
+# Development only: plain HTTP to loopback addresses (127.0.0.0/8, ::1), e.g. a receiver on your laptop.
+PATUH_FETCH_ALLOW_LOOPBACK_HTTP = env_bool("PATUH_FETCH_ALLOW_LOOPBACK_HTTP", False)
+# The address the platforms reach Patuh at: the API URLs in webhook payloads start with it.
+PATUH_BASE_URL = os.environ.get("PATUH_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+PATUH_WEBHOOKS = {
+    # Seconds to connect, and to wait for the receiver's answer.
+    "CONNECT_TIMEOUT": float(os.environ.get("PATUH_WEBHOOK_CONNECT_TIMEOUT", "5")),
+    "READ_TIMEOUT": float(os.environ.get("PATUH_WEBHOOK_READ_TIMEOUT", "10")),
+    # At most this much of a receiver's answer is read (and 1 KB of it kept in the delivery log).
+    "MAX_RESPONSE_BYTES": int(os.environ.get("PATUH_WEBHOOK_MAX_RESPONSE_BYTES", str(64 * 1024))),
+    # The retry schedule, in seconds after the previous attempt (each with up to 20% jitter): about 3 days in all.
+    "RETRY_SCHEDULE": [int(s) for s in os.environ.get(
+        "PATUH_WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000,36000,36000,36000,36000,36000").split(",")
+        if s.strip()],
+    # A delivery claimed longer ago than this belongs to a worker that died; the sweeper queues it again. (At least
+    # twice CONNECT_TIMEOUT + READ_TIMEOUT: a live worker re-stamps its claims as it goes.)
+    "CLAIM_TIMEOUT": int(os.environ.get("PATUH_WEBHOOK_CLAIM_TIMEOUT", "60")),
+    # After a secret is rotated, deliveries are signed with the old one too, for this many hours.
+    "SECRET_OVERLAP_HOURS": int(os.environ.get("PATUH_WEBHOOK_SECRET_OVERLAP_HOURS", "24")),
+    # An urgent order neither delivered (2xx) nor opened by a liaison this long after submission falls back to
+    # e-mail and raises an alert on the supervisors' dashboard.
+    "URGENT_FALLBACK_MINUTES": int(os.environ.get("PATUH_WEBHOOK_URGENT_FALLBACK_MINUTES", "15")),
+    # An endpoint failing this many deliveries in a row shows as failing on the dashboard.
+    "FAILING_STREAK": int(os.environ.get("PATUH_WEBHOOK_FAILING_STREAK", "5")),
+}
+
 # --- Evidence ------------------------------------------------------------------------------------
 # Evidence files (screenshots of terrorist propaganda, of child abuse, ...) are handled only by
 # cases.services.evidence and served only by the download view. See docs/evidence.md.
@@ -337,6 +390,8 @@ SPECTACULAR_SETTINGS = {
         "VisibilityEnum": "cases.choices.Visibility",
         "EventKindEnum": "cases.choices.EventKind",
         "TransitionActionEnum": "cases.workflow.TRANSITIONS",
+        "WebhookEventTypeEnum": "cases.models.webhooks.WebhookEventType",
+        "WebhookDeliveryStatusEnum": "cases.models.webhooks.DeliveryStatus",
     },
 }
 # The public transparency report (/api/v1/public/transparency/): counts only, off unless published.

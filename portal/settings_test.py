@@ -33,3 +33,9 @@ PATUH = {**PATUH, "REQUIRE_2FA": env_bool("PATUH_REQUIRE_2FA", False)}  # noqa: 
 # A "replica" alias mirroring default (the same test database), for the router's tests in
 # tests/test_scaling_settings.py. No router is installed here, so nothing else ever reads from it.
 DATABASES.setdefault("replica", {**DATABASES["default"], "TEST": {"MIRROR": "default"}})  # noqa: F405
+
+# Jobs run in the test process, at once, when the transaction that queued them commits (tests that want them
+# wrap the work in django_capture_on_commit_callbacks(execute=True)). The integration tests start real worker
+# processes on the database backend (tests/test_webhooks_worker.py).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+                     "QUEUES": ["default", "webhooks"]}}

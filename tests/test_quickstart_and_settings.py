@@ -169,3 +169,58 @@ def test_quickstart_says_how_to_pick_another_port_when_its_port_is_busy():
         with pytest.raises(CommandError, match="already in use.*--addrport"):
             call_command("quickstart", "--addrport", f"127.0.0.1:{port}")
     assert not Platform.objects.exists()  # refused before loading anything
+
+
+@pytest.mark.slow
+def test_make_run_serves_with_a_worker_and_a_sweeper_and_stops_them_together(tmp_path):
+    """`make run` (quickstart): the server, one worker and the deadline sweeper start together, and SIGTERM (or
+    Ctrl-C) stops all three."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    from django.conf import settings
+
+    def session(sid: int) -> dict[int, str]:
+        """The processes of session `sid` (quickstart and its children) and their command lines."""
+        found = {}
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[3]) == sid:
+                    found[int(entry.name)] = (entry / "cmdline").read_text().replace("\0", " ")
+            except (OSError, IndexError, ValueError):
+                continue
+        return found
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DJANGO_DEBUG": "1", "PATUH_VAR_DIR": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    env.pop("DATABASE_URL", None)
+    manage = str(settings.BASE_DIR / "manage.py")
+    process = subprocess.Popen([sys.executable, manage, "quickstart", "--addrport", f"127.0.0.1:{port}", "--cases", "5",
+                                "--sweep-every", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=2) as answer:  # noqa: S310
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "the server did not come up"
+                time.sleep(0.5)
+        commands = list(session(process.pid).values())
+        assert any(" runserver " in c for c in commands) and any(c.rstrip().endswith(" worker") for c in commands)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+        assert "Demo logins" in output and "deadline sweeper" in output
+        time.sleep(0.5)
+        left = session(process.pid)
+        assert left == {}, f"still running after quickstart stopped: {left}"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)

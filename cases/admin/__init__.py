@@ -7,6 +7,7 @@ from cases.admin import (  # noqa: F401 - registers the ModelAdmins
     ministry,
     platform,
     tokens,  # noqa: F401 - API tokens in both consoles
+    webhooks,  # noqa: F401 - webhook endpoints and the delivery log in both consoles
 )
 from cases.sites import platform_site
 

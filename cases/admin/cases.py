@@ -37,6 +37,7 @@ from cases.reports import DeadlineState, deadline_state_q, humanize_delta
 from cases.roles import MINISTRY_WRITERS, has_role
 from cases.services.cases import StaleEdit, add_comment, assign_case, create_case, update_case
 from cases.services.evidence import upload_evidence
+from cases.services.webhooks import mark_opened
 from cases.views.evidence import custody_meta
 from cases.workflow import TRANSITIONS, TransitionError, available_actions, refusal, transition
 
@@ -281,6 +282,7 @@ class CasePageMixin:
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
+            mark_opened(obj, request.user)  # a liaison has seen the order: proof of service (issue 16)
             context.update(
                 case=obj,
                 timeline=CaseEvent.objects.visible_to(request.user).filter(case=obj).order_by("-created_at", "-id"),

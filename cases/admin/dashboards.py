@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from cases import charts, clock, reports
+from cases.admin.webhooks import dashboard_alerts
 from cases.charts import Segment
 from cases.choices import SanctionStatus
 from cases.models import Case, Sanction
@@ -64,6 +65,7 @@ def ministry_dashboard(request) -> dict:
     return {
         "headline": _headline(open_rows),
         "pending_sanctions": Sanction.objects.visible_to(request.user).filter(status=SanctionStatus.PROPOSED).count(),
+        **dashboard_alerts(request),  # webhooks: orders that reached nobody, failing endpoints (issue 16)
         **_charts(cases, ReportScope(request.user), open_rows),
     }
 

@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from cases.api.views import cases, evidence, reports, resources
+from cases.api.views import cases, evidence, feed, reports, resources, webhooks
 
 app_name = "api"
 
@@ -20,9 +20,13 @@ router.register("platforms", resources.PlatformViewSet, basename="platform")
 router.register("meetings", resources.MeetingViewSet, basename="meeting")
 router.register("commitments", resources.CommitmentViewSet, basename="commitment")
 router.register("sanctions", resources.SanctionViewSet, basename="sanction")
+router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
+router.register("webhook-deliveries", webhooks.WebhookDeliveryViewSet, basename="webhook-delivery")
 
 v1 = [
     path("cases/export.csv", cases.CaseExportView.as_view(), name="case-export"),
+    path("cases/transitions/bulk/", feed.BulkTransitionView.as_view(), name="case-transitions-bulk"),
+    path("events/", feed.EventFeedView.as_view(), name="event-feed"),
     path("reports/compliance/", reports.ComplianceReportView.as_view(), name="report-compliance"),
     path("reports/daily/", reports.DailyReportView.as_view(), name="report-daily"),
     path("reports/commitments/", reports.CommitmentReportView.as_view(), name="report-commitments"),

@@ -10,6 +10,14 @@ from cases.models.platforms import Platform, PlatformMembership
 from cases.models.policies import DeadlineOverride, DeadlinePolicy, FineFactorValue, FinePolicy
 from cases.models.rollups import CaseRollup, DurationRollup, RollupQuerySet
 from cases.models.sanctions import Sanction, SanctionCase
+from cases.models.webhooks import (
+    DeliveryStatus,
+    ServiceRecord,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+)
 
 __all__ = [
     "ApiToken",
@@ -39,5 +47,11 @@ __all__ = [
     "RollupQuerySet",
     "Sanction",
     "SanctionCase",
+    "ServiceRecord",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEventType",
+    "DeliveryStatus",
 ]

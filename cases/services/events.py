@@ -1,5 +1,7 @@
 """The one writer of case timeline entries."""
 
+from django.db import transaction
+
 from cases import audit, clock
 from cases.choices import Visibility
 from cases.models import Case, CaseEvent
@@ -24,18 +26,26 @@ def record_event(
     visibility: str = Visibility.SHARED,
     data: dict | None = None,
 ) -> CaseEvent:
-    """Append one event. Call inside the transaction that made the change it records."""
-    return audit.create(
-        CaseEvent,
-        case=case,
-        kind=kind,
-        actor=actor,
-        actor_name=actor_name(actor),
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        visibility=visibility,
-        created_at=clock.now(),
-        data=data or {},
-    )
+    """Append one event. Call inside the transaction that made the change it records.
+
+    What the platform may see of it is announced to the platform's webhooks in the same transaction.
+    """
+    from cases.services.webhooks import on_case_event
+
+    with transaction.atomic():
+        event = audit.create(
+            CaseEvent,
+            case=case,
+            kind=kind,
+            actor=actor,
+            actor_name=actor_name(actor),
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            visibility=visibility,
+            created_at=clock.now(),
+            data=data or {},
+        )
+        on_case_event(event)
+    return event
 

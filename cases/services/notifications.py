@@ -131,14 +131,21 @@ def queue_case_submitted(case: Case) -> int:
 
 
 def queue_cases_submitted(cases) -> None:
-    """The same notices for a batch of newly created cases (their keys cannot exist yet), written at once."""
+    """The same notices for a batch of newly created cases (their keys cannot exist yet), written at once, and
+    their `case.submitted` webhooks (a single submission's come with its timeline event, `record_event`)."""
     from cases.services.cases import insert_many
+    from cases.services.webhooks import emit_cases_submitted
 
     notice = SubmittedNotice()
     insert_many(Notification, [row for case in cases for row in notice.rows(case)])
+    emit_cases_submitted(cases)
 
 
 def queue_due_soon(case: Case) -> int:
+    """The "deadline in an hour" notice to the liaisons, and the `case.due_soon` webhook."""
+    from cases.services.webhooks import emit_due_soon
+
+    emit_due_soon(case)
     subject = _("Deadline approaching for %(ref)s: due %(due)s") % {"ref": case.reference, "due": _fmt(case.due_at)}
     body = _("Case %(ref)s on %(platform)s is due at %(due)s and no action has been reported yet.") % {
         "ref": case.reference, "platform": case.platform.name, "due": _fmt(case.due_at),
@@ -160,6 +167,24 @@ def queue_overdue(case: Case) -> int:
         kind=NotificationKind.OVERDUE, key=f"overdue:{case.pk}:{case.due_at:%Y%m%d%H%M}",
         recipients=supervisor_recipients(), subject=subject, body=body, case=case, urgent=True,
     )
+
+
+def queue_undelivered(case: Case) -> int:
+    """An urgent order nobody at the platform has received or opened in time (cases.services.deliveries): an
+    e-mail to its liaisons and to its registered contact address, whatever its webhooks did."""
+    recipients = platform_recipients(case.platform)
+    if case.platform.contact_email and all(r.email != case.platform.contact_email for r in recipients):
+        recipients.append(Recipient(key="platform", user_id=None, email=case.platform.contact_email))
+    subject = _("[URGENT] Not yet received: takedown order %(ref)s, due %(due)s") % {
+        "ref": case.reference, "due": _fmt(case.due_at)}
+    body = _(
+        "An urgent takedown order was submitted to %(platform)s at %(submitted)s and has neither reached your "
+        "system (no webhook delivery was accepted) nor been opened by a liaison.\n\nReference: %(ref)s\n"
+        "Due: %(due)s\n\nOpen the platform console now to acknowledge it and report the action taken."
+    ) % {"platform": case.platform.name, "submitted": _fmt(case.submitted_at), "ref": case.reference,
+         "due": _fmt(case.due_at)}
+    return queue(kind=NotificationKind.UNDELIVERED, key=f"undelivered:{case.pk}:{case.submission_count}",
+                 recipients=recipients, subject=subject, body=body, case=case, urgent=True)
 
 
 def deliver_pending(limit: int = 500) -> tuple[int, int]:

@@ -31,6 +31,7 @@ class SweepReport:
     sent: int = 0
     failed: int = 0
     expired_keys: int = 0
+    webhooks: object = None  # cases.services.deliveries.Housekeeping
     dry_run: bool = False
     would_send: int = 0
 
@@ -94,7 +95,13 @@ def sweep(*, dry_run: bool = False, deliver: bool = True) -> SweepReport:
         with transaction.atomic():
             report.due_soon_queued += notifications.queue_due_soon(case)
 
-    # 3. Deliver whatever is waiting in the outbox.
+    # 3. Webhooks: queue deliveries nobody is sending, recover lost jobs, urgent orders that reached nobody fall
+    # back to e-mail (before the outbox is sent, so that e-mail goes out in this run).
+    from cases.services.deliveries import housekeeping
+
+    report.webhooks = housekeeping(now)
+
+    # 3b. Deliver whatever is waiting in the outbox.
     if deliver:
         report.sent, report.failed = notifications.deliver_pending()
 

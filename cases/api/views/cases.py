@@ -47,6 +47,7 @@ from cases.services.cases import (
     create_cases_bulk,
     require_ministry_writer,
 )
+from cases.services.webhooks import mark_opened
 from cases.workflow import TRANSITIONS, transition
 
 # What an API client may not send of an order's fields: it names the platform by slug (`parse_item`), and
@@ -158,6 +159,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def retrieve(self, request, *args, **kwargs):
         case = case_for(request, kwargs["reference"])
+        mark_opened(case, request.user)  # a liaison's system fetched the order: proof of service
         return Response(self.get_serializer(case).data, headers={"ETag": etag(case)})
 
     def _created(self, request, case: Case) -> Response:

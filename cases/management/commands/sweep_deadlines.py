@@ -28,5 +28,12 @@ class Command(BaseCommand):
                 f"{report.sent} sent, {report.failed} failed."
             )
         )
+        hook = report.webhooks
+        if hook is not None and (hook.requeued_endpoints or hook.recovered_jobs or hook.fallbacks):
+            self.stdout.write(
+                f"webhooks: {hook.requeued_endpoints} endpoint(s) with stalled deliveries requeued, "
+                f"{hook.recovered_jobs} lost job(s) requeued, urgent orders fallen back to e-mail: "
+                f"{', '.join(hook.fallbacks) or '-'}"
+            )
         if report.failed:
             self.stderr.write("Some notifications failed; they stay queued and are retried on the next run.")
