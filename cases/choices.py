@@ -114,6 +114,9 @@ class EventKind(models.TextChoices):
     EVIDENCE_WITHDRAWN = "evidence_withdrawn", _("Evidence withdrawn")
     SANCTION = "sanction", _("Sanction")
     DELIVERED = "delivered", _("Delivered to the platform's system")
+    RECHECKED = "rechecked", _("Re-checked by Patuh")
+    RECHECK_FLAGGED = "recheck_flagged", _("Reported removed, still live: reopen proposed")
+    RECHECK_FLAG_DISMISSED = "recheck_dismissed", _("Still-live flag dismissed")
 
 
 class CustodyKind(models.TextChoices):
