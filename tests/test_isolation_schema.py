@@ -54,6 +54,8 @@ from cases.models import (
     Notification,
     Platform,
     PlatformMembership,
+    Recheck,
+    RecheckHost,
     Sanction,
     SanctionCase,
 )
@@ -114,7 +116,13 @@ def a_world(make_case, platform_a, platform_b, analyst, supervisor, administrato
                                                   user_agent="asecret agent", http_accept="",
                                                   path_info="/platform/login/", locked_out=False)
     b_case = make_case(submit=True, platform=platform_b, url="https://facebook.com/b_visible/1")
+    recheck = Recheck.objects.create(  # a finished, shared re-check of A's case (issue 17)
+        case=case, platform=platform_a, cycle=1, reason="on_demand", slot="asecret slot", vantage="direct",
+        url=case.location_url, host="t.me", status="done", due_at=clock.now(), checked_at=clock.now(),
+        verdict="live", finding="asecret finding", evidence=evidence)
+    recheck_host = RecheckHost.objects.create(host="asecret.t.me")
     return {
+        Recheck: recheck, RecheckHost: recheck_host,
         Case: case, "draft": draft, CaseEvent: case.events.order_by("id").first(), Evidence: evidence,
         CustodyEvent: evidence.custody_events.first(), Meeting: meeting, Commitment: commitment,
         CommitmentUpdate: update, Sanction: issued, "proposal": proposal, Platform: platform_a, ApiToken: token,
@@ -160,6 +168,7 @@ def snapshot(world) -> dict[str, list[dict]]:
         "fines": FinePolicy.objects.all(),
         "groups": Group.objects.all(),
         "axes": AccessAttempt.objects.filter(username="liaison_a"),
+        "rechecks": Recheck.objects.filter(platform=a),
     }
     return {name: list(qs.order_by("pk").values()) for name, qs in querysets.items()}
 

@@ -5,6 +5,7 @@ from cases.admin import (  # noqa: F401 - registers the ModelAdmins
     evidence,
     ministry,
     platform,
+    rechecks,  # re-check lists, hosts; the case page's re-check buttons come through cases.admin.cases
     tokens,  # noqa: F401 - API tokens in both consoles
 )
 from cases.sites import platform_site

@@ -269,6 +269,11 @@ class RecheckHost(models.Model):
         null=True,
         blank=True,
     )
+    probing = models.BooleanField(
+        verbose_name=_("probe out"),
+        default=False,
+        help_text=_("The circuit's cooldown is over and one re-check is testing the host."),
+    )
     times_opened = models.PositiveIntegerField(
         verbose_name=_("times opened in a row"),
         default=0,

@@ -292,8 +292,8 @@ def claim(*, now: datetime | None = None, case_id: int | None = None) -> list[Re
                 claimed.append(recheck)
             host.next_slot_at = slot
             if probing:
-                host.open_until = now + timedelta(seconds=conf("CLAIM_TIMEOUT"))
-            host.save(update_fields=["next_slot_at", "open_until"])
+                host.open_until, host.probing = now + timedelta(seconds=conf("CLAIM_TIMEOUT")), True
+            host.save(update_fields=["next_slot_at", "open_until", "probing"])
         if claimed:
             Recheck.objects.bulk_update(claimed, ["status", "claimed_at", "claim_token", "start_after"])
     return claimed
@@ -317,21 +317,30 @@ def _host_outcome(host_name: str, fetch: interpreters.Fetch, now: datetime) -> N
             cooldown = min(3600, conf("BREAKER_COOLDOWN") * 2 ** host.times_opened)
             host.open_until = now + timedelta(seconds=cooldown)
             host.times_opened += 1
-            host.failures = 0
+            host.failures, host.probing = 0, False
             log.warning("re-checks of %s paused for %s s: %s", host_name, cooldown, host.last_error)
     else:
         host.failures, host.times_opened, host.open_until, host.last_success_at = 0, 0, None, now
+        host.probing = False
     host.save()
 
 
 # --- 3. running -----------------------------------------------------------------------------------------------
 
 
-def run_one(recheck: Recheck) -> Recheck:
-    """Fetch, interpret and record one claimed re-check. Waits for its host's slot first."""
+def run_one(recheck: Recheck) -> Recheck | None:
+    """Fetch, interpret and record one claimed re-check. Waits for its host's slot first.
+
+    Returns None, and hands the re-check back, if its host's circuit opened since it was claimed (an earlier
+    re-check of the same batch failed once too often).
+    """
     wait = (recheck.start_after - clock.now()).total_seconds() if recheck.start_after else 0
     if wait > 0:
         time.sleep(min(wait, MAX_WAIT.total_seconds() * 2))
+    if RecheckHost.objects.filter(host=recheck.host, open_until__gt=clock.now(), probing=False).exists():
+        Recheck.objects.filter(pk=recheck.pk, claim_token=recheck.claim_token).update(
+            status=RecheckStatus.PENDING, claimed_at=None, claim_token="", start_after=None)
+        return None
     case = Case.objects.select_related("platform").get(pk=recheck.case_id)
     where = fetching.vantage(recheck.vantage)
     if where is None:
@@ -363,6 +372,8 @@ def run_due(*, time_budget: float = 50.0, limit: int | None = None, case_id: int
         for recheck in sorted(batch, key=lambda r: r.start_after):
             try:
                 result = run_one(recheck)
+                if result is None:
+                    continue  # its host's circuit opened meanwhile: handed back
                 if on_result is not None:
                     on_result(result)
             except Exception:  # a bug or the database: release the claim, keep going with the others
@@ -606,8 +617,10 @@ def verification_note(case: Case) -> str:
     if case.status != CaseStatus.ACTIONED or case.actioned_at is None:
         return ""
     results = [r for r in latest_results(case) if r.checked_at and r.checked_at >= case.actioned_at]
-    allowed = {Verdict.GONE} | ({Verdict.RESTRICTED} if case.action_taken in GONE_IN_INDONESIA else set())
-    if not results or any(r.verdict not in allowed for r in results):
+    # Every vantage point answered, none contradicts the reported action, and one found it gone or restricted
+    # (a geo-block seen from Indonesia, the content live abroad: as reported).
+    if not results or any(r.verdict not in CONCLUSIVE_VERDICTS or r.contradicts for r in results) or \
+            not any(r.verdict in (Verdict.GONE, Verdict.RESTRICTED) for r in results):
         return ""
     lines = [_("Patuh's re-checks found the content %(verdicts)s:") % {
         "verdicts": ", ".join(sorted({str(Verdict(r.verdict).label) for r in results}))}]
@@ -618,6 +631,14 @@ def verification_note(case: Case) -> str:
                                        "evidence": r.evidence_id,
                                        "sha": r.evidence.sha256[:16] if r.evidence_id else "-"})
     return "\n".join(lines)
+
+
+def prefill_note(case: Case, action: str) -> str:
+    """The note a verification or a reopen form starts with: what Patuh's re-checks found."""
+    if action == "verify":
+        return verification_note(case)
+    flag = open_flag(case) if action == "reopen" else None
+    return reopen_note(flag) if flag else ""
 
 
 # --- 6. the figure --------------------------------------------------------------------------------------------
