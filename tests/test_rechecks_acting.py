@@ -21,7 +21,7 @@ from cases.forms import TransitionForm
 from cases.models import CaseEvent, Evidence, FlagStatus, Recheck, RecheckHost, RecheckStatus, StillLiveFlag
 from cases.reports import ReportScope
 from cases.services import rechecks
-from cases.workflow import TRANSITIONS, TransitionError, transition
+from cases.workflow import TRANSITIONS, TransitionError
 from tests.recheck_fixtures import CASES
 from tests.recheck_server import FixtureServer, Route, fixture
 from tests.test_rechecks import recheck_settings, reported_removed

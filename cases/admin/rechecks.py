@@ -148,7 +148,8 @@ class RecheckAdminBase(ReadOnlyMixin, ScopedAdmin):
 @admin.register(models.Recheck)
 class RecheckAdmin(RecheckAdminBase):
     list_display = [*RecheckAdminBase.list_display, "status", "contradicts"]
-    list_filter = ["verdict", "status", "reason", "vantage", "contradicts", ("platform", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["verdict", "status", "reason", "vantage", "contradicts",
+                   ("platform", admin.RelatedOnlyFieldListFilter)]
     date_hierarchy = "due_at"
 
 
