@@ -336,3 +336,22 @@ def test_a_429_pushes_the_hosts_next_slot_back(env, server, make_case, platform_
     host = RecheckHost.objects.get(host="127.0.0.1")
     assert host.next_slot_at > clock.now() + timedelta(seconds=100)
     assert Recheck.objects.get(case=case).verdict == "unknown"
+
+
+def test_the_report_gives_each_persona_the_share_still_live_of_their_platforms(checked, liaison_a, analyst,
+                                                                              anonymous):
+    a, b = checked
+    Recheck.objects.update(reason="after_action")  # as if the +1h re-checks had found them
+    client = APIClient()
+    url = reverse("api:report-rechecks")
+    client.force_authenticate(analyst)
+    rows = {r["platform"]: r for r in client.get(url).json()}
+    assert rows["telegram"]["found_live"] == 1 and rows["telegram"]["still_live_share"] == 1.0
+    assert set(rows) == {"telegram", "facebook"}
+    client.force_authenticate(liaison_a)
+    assert [r["platform"] for r in client.get(url).json()] == ["telegram"]
+    assert client.get(url + "?platform=facebook").status_code == 400  # not a platform A's liaison may name
+    csv = client.get(url + "?format=csv").content.decode()
+    assert csv.splitlines()[0].startswith("platform,")
+    client.force_authenticate(None)
+    assert client.get(url).status_code == 401
