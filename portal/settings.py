@@ -338,8 +338,9 @@ def _host_rates(text: str) -> dict[str, float]:
 
 
 PATUH_RECHECKS = {
-    # Plan re-checks at all (the deadline sweeper plans them every minute; workers run them).
-    "ENABLED": env_bool("PATUH_RECHECKS", True),
+    # Plan re-checks by themselves (the deadline sweeper plans them every minute; workers run them). Off by default
+    # in debug, so the demo never fetches real platforms' pages unasked; "Re-check now" works either way.
+    "ENABLED": env_bool("PATUH_RECHECKS", not DEBUG),
     # Seconds after the action report, per category ("default" for the others), each with up to JITTER of random
     # delay so a platform cannot time a restoration between two re-checks.
     "SCHEDULE": _recheck_schedule(os.environ.get("PATUH_RECHECK_SCHEDULE", "default=1h,24h,7d")),

@@ -35,7 +35,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 SERVICE_ACCOUNT = "patuh-recheck"
 # A claim books slots at most this far ahead: a worker waits for its slot rather than claiming work for later.
 MAX_WAIT = timedelta(seconds=1)
+# Re-checks one claim takes (one per host): a worker's share of the concurrency cap.
+CLAIM_BATCH = 2
 LOCK_KEY = zlib.crc32(b"patuh.rechecks") & 0x7FFFFFFF
 # Platform reports after which the content should be unreachable from anywhere, or from Indonesia.
 GONE_EVERYWHERE = (ActionTaken.REMOVED, ActionTaken.ACCOUNT_SUSPENDED, ActionTaken.ALREADY_GONE)
@@ -247,10 +249,12 @@ def _due(now: datetime) -> Q:
     return Q(status=RecheckStatus.PENDING, due_at__lte=now) | Q(status=RecheckStatus.RUNNING, claimed_at__lt=stale)
 
 
-def claim(*, now: datetime | None = None, case_id: int | None = None) -> list[Recheck]:
+def claim(*, now: datetime | None = None, case_id: int | None = None, batch: int = CLAIM_BATCH) -> list[Recheck]:
     """Claim due re-checks within the limits: free concurrency, each host's next free slots, closed circuits.
 
-    Each claimed re-check carries `start_after`, its host's slot: the worker waits for it before fetching.
+    At most `batch` at a time, one per host per claim, so the concurrency cap is shared among the workers
+    rather than taken by the first, and one busy host never fills a batch. Each claimed re-check carries
+    `start_after`, its host's slot: the worker waits for it before fetching.
     """
     now = now or clock.now()
     stale = now - timedelta(seconds=conf("CLAIM_TIMEOUT"))
@@ -260,22 +264,27 @@ def claim(*, now: datetime | None = None, case_id: int | None = None) -> list[Re
     with transaction.atomic():
         _lock()
         running = Recheck.objects.filter(status=RecheckStatus.RUNNING, claimed_at__gte=stale).count()
-        free = conf("MAX_CONCURRENCY") - running
+        free = min(batch, conf("MAX_CONCURRENCY") - running)
         if free <= 0:
             return []
         due = Recheck.objects.filter(_due(now))
         if case_id is not None:
             due = due.filter(case_id=case_id)
-        firsts = list(due.values("host").annotate(first=Min("due_at")).order_by("first")[: free * 4])
-        if not firsts:
+        # The earliest due re-checks of hosts that can take a request now (the hosts' table is small; the due
+        # re-checks are read in due order from their index, never grouped whole: a backlog of one host does not
+        # make every claim scan it, nor hide the other hosts behind it).
+        resting = RecheckHost.objects.filter(Q(next_slot_at__gt=horizon) | Q(open_until__gt=now))
+        names = list(dict.fromkeys(due.exclude(host__in=resting.values("host")).order_by("due_at", "id")
+                                   .values_list("host", flat=True)[: free * 25]))
+        if not names:
             return []
-        known = {h.host: h for h in RecheckHost.objects.filter(host__in=[f["host"] for f in firsts])}
-        for row in firsts:
+        known = {h.host: h for h in RecheckHost.objects.filter(host__in=names)}
+        for name in names:
             if len(claimed) >= free:
                 break
-            host = known.get(row["host"])
+            host = known.get(name)
             if host is None:
-                host, _created = RecheckHost.objects.get_or_create(host=row["host"])
+                host, _created = RecheckHost.objects.get_or_create(host=name)
             if host.open_until is not None and host.open_until > now:
                 continue  # the circuit is open (or its probe is out)
             probing = host.open_until is not None
@@ -283,9 +292,8 @@ def claim(*, now: datetime | None = None, case_id: int | None = None) -> list[Re
             if slot > horizon:
                 continue
             interval = timedelta(seconds=1 / host_rate(host.host))
-            room = 1 if probing else 1 + int((horizon - slot) / interval)
-            batch = list(due.filter(host=host.host).order_by("due_at", "id")[: min(room, free - len(claimed))])
-            for recheck in batch:
+            mine = list(due.filter(host=host.host).order_by("due_at", "id")[:1])
+            for recheck in mine:
                 recheck.status, recheck.claimed_at, recheck.claim_token = RecheckStatus.RUNNING, now, token
                 recheck.start_after = slot
                 slot += interval
