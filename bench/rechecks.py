@@ -154,14 +154,26 @@ def run(args, scratch: Path) -> int:
         print(f"ran {finished} re-checks in {elapsed:.1f} s: {finished / elapsed:.1f} re-checks/s "
               f"({args.workers} worker threads, cap {args.concurrency}, {args.hosts} hosts at {args.rate:g}/s each: "
               f"at most {args.hosts * args.rate:g}/s)")
-        busiest = []
+        busiest, closest = [], []
         for s in servers:
-            per_second: dict[int, int] = {}
-            for hit in s.hits:
-                per_second[int(hit.at)] = per_second.get(int(hit.at), 0) + 1
-            busiest.append(max(per_second.values()) if per_second else 0)
-        print(f"busiest second per host: max {max(busiest)}, median {sorted(busiest)[len(busiest) // 2]} "
-              f"(limit {args.rate:g}/s)")
+            times = sorted(hit.at for hit in s.hits)
+            # The most requests in any one-second window (sliding), and the closest two requests.
+            most, first = 0, 0
+            for last, at in enumerate(times):
+                while at - times[first] >= 1.0:
+                    first += 1
+                most = max(most, last - first + 1)
+            busiest.append(most)
+            closest.append(min((b - a for a, b in zip(times, times[1:], strict=False)), default=0))
+        print(f"busiest second per host (sliding window): max {max(busiest)}, median "
+              f"{sorted(busiest)[len(busiest) // 2]} (limit {args.rate:g}/s); closest two requests to one host: "
+              f"{min(closest) * 1000:.0f} ms (slot {1000 / args.rate:.0f} ms)")
+        slots: dict[str, list] = {}
+        for host, at in Recheck.objects.values_list("host", "start_after"):
+            slots.setdefault(host, []).append(at)
+        booked = min((b - a).total_seconds() for at in slots.values() for a, b in
+                     zip(sorted(at), sorted(at)[1:], strict=False))
+        print(f"closest two booked slots of one host (when Patuh sent them): {booked * 1000:.0f} ms")
         print(f"resident memory: {rss_start:.0f} MB before; " +
               ", ".join(f"{n}: {mb:.0f} MB" for n, mb, _t in samples))
         if samples:

@@ -301,3 +301,23 @@ def test_status_of_a_withdrawn_case_is_not_rechecked(env, server, platforms, mak
     rechecks.plan()
     assert not Recheck.objects.filter(case=case, status=RecheckStatus.PENDING).exists()
     assert case.status == CaseStatus.WITHDRAWN
+
+
+def test_the_database_queue_runs_them_once_however_often_the_sweeper_asks(env, server, platforms, make_case,
+                                                                          settings):
+    """The production path: the sweeper plans and queues jobs in the database; `manage.py worker` runs them."""
+    from django_tasks_db.models import DBTaskResult
+
+    from cases.services.sweeper import sweep
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "webhooks"]}}
+    server.routes["/queued"] = next(c for c in CASES if c.path == "/page").route
+    case = reported_removed(make_case, platforms["other"], server.url("/queued"))
+    with clock.frozen(case.actioned_at + timedelta(hours=1, minutes=5)):
+        sweep(deliver=False)
+        sweep(deliver=False)  # a second sweep queues no second job while the first waits
+        assert DBTaskResult.objects.filter(task_path="cases.rechecks.tasks.run_rechecks").count() == 1
+        call_command("worker", "--batch", "--no-startup-delay", "-v", "0")
+    done = Recheck.objects.get(case=case, slot="+1h")
+    assert done.status == RecheckStatus.DONE and done.verdict == "live"
+    assert Recheck.objects.filter(case=case, status=RecheckStatus.PENDING).count() == 2  # +24h and +7d wait

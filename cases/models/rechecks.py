@@ -156,7 +156,7 @@ class Recheck(models.Model):
         verbose_name=_("start after"),
         null=True,
         blank=True,
-        help_text=_("The host's rate-limit slot the worker waits for."),
+        help_text=_("The host's rate-limit slot the fetch waited for."),
     )
     checked_at = models.DateTimeField(
         verbose_name=_("checked at"),

@@ -20,6 +20,7 @@
 """
 
 import logging
+import math
 import random
 import time
 import uuid
@@ -35,7 +36,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -250,11 +251,11 @@ def _due(now: datetime) -> Q:
 
 
 def claim(*, now: datetime | None = None, case_id: int | None = None, batch: int = CLAIM_BATCH) -> list[Recheck]:
-    """Claim due re-checks within the limits: free concurrency, each host's next free slots, closed circuits.
+    """Claim due re-checks within the limits: free concurrency, hosts that are not resting, closed circuits.
 
-    At most `batch` at a time, one per host per claim, so the concurrency cap is shared among the workers
-    rather than taken by the first, and one busy host never fills a batch. Each claimed re-check carries
-    `start_after`, its host's slot: the worker waits for it before fetching.
+    At most `batch` at a time, one per host per claim, so the concurrency cap is shared among the workers rather
+    than taken by the first, and one busy host never fills a batch; a host gets no more re-checks in flight than
+    its rate serves within MAX_WAIT. The host's slot itself is booked when the fetch starts (`reserve_slot`).
     """
     now = now or clock.now()
     stale = now - timedelta(seconds=conf("CLAIM_TIMEOUT"))
@@ -263,8 +264,8 @@ def claim(*, now: datetime | None = None, case_id: int | None = None, batch: int
     claimed: list[Recheck] = []
     with transaction.atomic():
         _lock()
-        running = Recheck.objects.filter(status=RecheckStatus.RUNNING, claimed_at__gte=stale).count()
-        free = min(batch, conf("MAX_CONCURRENCY") - running)
+        running = Recheck.objects.filter(status=RecheckStatus.RUNNING, claimed_at__gte=stale)
+        free = min(batch, conf("MAX_CONCURRENCY") - running.count())
         if free <= 0:
             return []
         due = Recheck.objects.filter(_due(now))
@@ -279,32 +280,49 @@ def claim(*, now: datetime | None = None, case_id: int | None = None, batch: int
         if not names:
             return []
         known = {h.host: h for h in RecheckHost.objects.filter(host__in=names)}
+        in_flight = dict(running.filter(host__in=names).values("host").annotate(n=Count("id")).values_list("host", "n"))
         for name in names:
             if len(claimed) >= free:
                 break
             host = known.get(name)
             if host is None:
                 host, _created = RecheckHost.objects.get_or_create(host=name)
-            if host.open_until is not None and host.open_until > now:
-                continue  # the circuit is open (or its probe is out)
-            probing = host.open_until is not None
-            slot = max(now, host.next_slot_at)
-            if slot > horizon:
+            probing = host.open_until is not None  # its rest is over: one probe decides
+            allowed = 1 if probing else max(1, math.ceil(host_rate(name) * MAX_WAIT.total_seconds()))
+            if in_flight.get(name, 0) >= allowed:
                 continue
-            interval = timedelta(seconds=1 / host_rate(host.host))
-            mine = list(due.filter(host=host.host).order_by("due_at", "id")[:1])
-            for recheck in mine:
-                recheck.status, recheck.claimed_at, recheck.claim_token = RecheckStatus.RUNNING, now, token
-                recheck.start_after = slot
-                slot += interval
-                claimed.append(recheck)
-            host.next_slot_at = slot
+            recheck = due.filter(host=name).order_by("due_at", "id").first()
+            if recheck is None:
+                continue
+            recheck.status, recheck.claimed_at, recheck.claim_token = RecheckStatus.RUNNING, now, token
+            claimed.append(recheck)
             if probing:
                 host.open_until, host.probing = now + timedelta(seconds=conf("CLAIM_TIMEOUT")), True
-            host.save(update_fields=["next_slot_at", "open_until", "probing"])
+                host.save(update_fields=["open_until", "probing"])
         if claimed:
-            Recheck.objects.bulk_update(claimed, ["status", "claimed_at", "claim_token", "start_after"])
+            Recheck.objects.bulk_update(claimed, ["status", "claimed_at", "claim_token"])
     return claimed
+
+
+def reserve_slot(host_name: str) -> datetime | None:
+    """Book the host's next free slot for a fetch about to start, or None when the host may not be asked now (its
+    circuit opened meanwhile, or its next slot is too far off: a 429's Retry-After).
+
+    Booking when the fetch starts, not when it is claimed, keeps requests spaced by the rate even when a worker
+    runs late: a late worker books a later slot instead of firing into the next one's.
+    """
+    RecheckHost.objects.get_or_create(host=host_name)
+    with transaction.atomic():
+        host = RecheckHost.objects.select_for_update().get(host=host_name)
+        now = clock.now()
+        if host.open_until is not None and host.open_until > now and not host.probing:
+            return None
+        slot = max(now, host.next_slot_at)
+        if slot - now > 3 * MAX_WAIT:
+            return None
+        host.next_slot_at = slot + timedelta(seconds=1 / host_rate(host_name))
+        host.save(update_fields=["next_slot_at"])
+    return slot
 
 
 def _host_outcome(host_name: str, fetch: interpreters.Fetch, now: datetime) -> None:
@@ -337,18 +355,20 @@ def _host_outcome(host_name: str, fetch: interpreters.Fetch, now: datetime) -> N
 
 
 def run_one(recheck: Recheck) -> Recheck | None:
-    """Fetch, interpret and record one claimed re-check. Waits for its host's slot first.
+    """Fetch, interpret and record one claimed re-check. Books its host's slot and waits for it first.
 
-    Returns None, and hands the re-check back, if its host's circuit opened since it was claimed (an earlier
-    re-check of the same batch failed once too often).
+    Returns None, and hands the re-check back, if the host may not be asked now (its circuit opened since the
+    claim, e.g. an earlier re-check of the batch failed once too often; or a 429 pushed its next slot away).
     """
-    wait = (recheck.start_after - clock.now()).total_seconds() if recheck.start_after else 0
-    if wait > 0:
-        time.sleep(min(wait, MAX_WAIT.total_seconds() * 2))
-    if RecheckHost.objects.filter(host=recheck.host, open_until__gt=clock.now(), probing=False).exists():
+    slot = reserve_slot(recheck.host)
+    if slot is None:
         Recheck.objects.filter(pk=recheck.pk, claim_token=recheck.claim_token).update(
-            status=RecheckStatus.PENDING, claimed_at=None, claim_token="", start_after=None)
+            status=RecheckStatus.PENDING, claimed_at=None, claim_token="")
         return None
+    wait = (slot - clock.now()).total_seconds()
+    if wait > 0:
+        time.sleep(wait)
+    Recheck.objects.filter(pk=recheck.pk).update(start_after=slot)
     case = Case.objects.select_related("platform").get(pk=recheck.case_id)
     where = fetching.vantage(recheck.vantage)
     if where is None:
@@ -377,7 +397,7 @@ def run_due(*, time_budget: float = 50.0, limit: int | None = None, case_id: int
                 break
             time.sleep(0.2)
             continue
-        for recheck in sorted(batch, key=lambda r: r.start_after):
+        for recheck in batch:
             try:
                 result = run_one(recheck)
                 if result is None:
