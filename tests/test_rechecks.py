@@ -321,3 +321,19 @@ def test_the_database_queue_runs_them_once_however_often_the_sweeper_asks(env, s
     done = Recheck.objects.get(case=case, slot="+1h")
     assert done.status == RecheckStatus.DONE and done.verdict == "live"
     assert Recheck.objects.filter(case=case, status=RecheckStatus.PENDING).count() == 2  # +24h and +7d wait
+
+
+def test_a_handle_is_rechecked_at_its_public_page_where_patuh_knows_one(env, platforms, make_case, analyst):
+    from cases.services.cases import create_case
+
+    def handle_case(platform, handle):
+        case = create_case(actor=analyst, platform=platform, category="hoax", handle=handle, legal_basis="UU ITE",
+                           reasons="Hoax.", submit=True)
+        return transition(case, "report_action", actor=_liaison(platform), action_taken="account_suspended",
+                          action_taken_at=clock.now().isoformat())
+
+    telegram = handle_case(platforms["telegram"], "@hoax_channel")
+    elsewhere = handle_case(platforms["other"], "@somebody")
+    rechecks.plan()
+    assert set(Recheck.objects.filter(case=telegram).values_list("url", flat=True)) == {"https://t.me/hoax_channel"}
+    assert not Recheck.objects.filter(case=elsewhere).exists()  # no public page Patuh knows for that platform
