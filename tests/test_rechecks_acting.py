@@ -355,3 +355,13 @@ def test_the_report_gives_each_persona_the_share_still_live_of_their_platforms(c
     assert csv.splitlines()[0].startswith("platform,")
     client.force_authenticate(None)
     assert client.get(url).status_code == 401
+
+
+def test_the_scorecards_show_the_share_still_live(checked, client, liaison_a, analyst, platform_a):
+    Recheck.objects.update(reason="after_action")
+    client.force_login(liaison_a)
+    page = client.get(reverse("platform:scorecard")).content.decode()
+    assert "Reported actions found still live" in page and "Telegram" in page and "Facebook" not in page
+    client.force_login(analyst)
+    page = client.get(reverse("admin:cases_platform_change", args=[platform_a.pk])).content.decode()
+    assert "Reported actions found still live" in page and "100%" in page
