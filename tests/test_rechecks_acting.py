@@ -249,6 +249,9 @@ def test_the_consoles_show_the_results_by_persona(checked, client, liaison_a, li
     assert client.get(reverse("platform:cases_recheck_change",
                               args=[Recheck.objects.get(case=a).pk])).status_code == 404
     client.force_login(auditor)
+    listing = client.get(reverse("admin:cases_recheck_changelist")).content.decode()
+    assert a.reference in listing and b.reference in listing
+    assert client.get(reverse("admin:cases_recheckhost_changelist")).status_code == 200
     page = client.get(reverse("admin:cases_case_change", args=[a.pk])).content.decode()
     assert "reported removed, still live" in page and "Confirm reopen" not in page and "Re-check now" not in page
     client.force_login(analyst)

@@ -119,7 +119,18 @@ RECHECK_FIELDS = ["case", "cycle", "reason", "slot", "vantage", "url", "status",
                   "interpreter", "http_status", "finding", "elapsed_ms", "contradicts", "evidence_link", "note"]
 
 
-class RecheckAdminBase(ReadOnlyMixin, ScopedAdmin):
+class SiteReads:
+    """Whoever may enter the console reads these rows (scoped): ministry staff in theirs, liaisons in theirs. The
+    rows are written by the re-check service only, never through a form."""
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.has_permission(request)
+
+    def has_module_permission(self, request):
+        return self.admin_site.has_permission(request)
+
+
+class RecheckAdminBase(SiteReads, ReadOnlyMixin, ScopedAdmin):
     list_display = ["case", "slot", "vantage", "verdict_badge", "http_status", "checked_at", "short_finding"]
     list_select_related = ["case"]
     search_fields = ["case__reference", "url"]
@@ -154,7 +165,7 @@ class RecheckAdmin(RecheckAdminBase):
 
 
 @admin.register(models.RecheckHost)
-class RecheckHostAdmin(ReadOnlyMixin, ScopedAdmin):
+class RecheckHostAdmin(SiteReads, ReadOnlyMixin, ScopedAdmin):
     list_display = ["host", "next_slot_at", "failures", "open_until", "times_opened", "last_success_at",
                     "last_failure_at", "last_error"]
     search_fields = ["host"]
@@ -167,12 +178,6 @@ class PlatformRecheckAdmin(RecheckAdminBase):
     list_filter = ["verdict", "vantage"]
     fields = [f for f in RECHECK_FIELDS if f not in ("note", "status", "due_at")]
     readonly_fields = fields
-
-    def has_view_permission(self, request, obj=None):
-        return self.admin_site.has_permission(request)
-
-    def has_module_permission(self, request):
-        return self.admin_site.has_permission(request)
 
 
 def may_request(user) -> bool:
