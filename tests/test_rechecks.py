@@ -303,6 +303,7 @@ def test_status_of_a_withdrawn_case_is_not_rechecked(env, server, platforms, mak
     assert case.status == CaseStatus.WITHDRAWN
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection after each job, as in production
 def test_the_database_queue_runs_them_once_however_often_the_sweeper_asks(env, server, platforms, make_case,
                                                                           settings):
     """The production path: the sweeper plans and queues jobs in the database; `manage.py worker` runs them."""
