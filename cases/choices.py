@@ -117,6 +117,9 @@ class EventKind(models.TextChoices):
     MATCH_CONFIRMED = "match_confirmed", _("Re-upload confirmed")
     MATCH_DISMISSED = "match_dismissed", _("Possible re-upload dismissed")
     DELIVERED = "delivered", _("Delivered to the platform's system")
+    RECHECKED = "rechecked", _("Re-checked by Patuh")
+    RECHECK_FLAGGED = "recheck_flagged", _("Reported removed, still live: reopen proposed")
+    RECHECK_FLAG_DISMISSED = "recheck_dismissed", _("Still-live flag dismissed")
 
 
 class CustodyKind(models.TextChoices):

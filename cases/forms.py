@@ -30,6 +30,11 @@ class TransitionForm(forms.Form):
             label=_("Note"), required=spec.note_required, widget=forms.Textarea(attrs={"rows": 3}),
             help_text=_("Shown on the case timeline."),
         )
+        if spec.action in ("verify", "reopen") and not self.is_bound:
+            # Patuh's own re-checks of the location pre-fill the analyst's note; the analyst still decides.
+            from cases.services.rechecks import prefill_note
+
+            self.fields["note"].initial = prefill_note(case, spec.action)
 
     def save(self):
         """Apply the transition; service refusals become form errors and nothing is changed."""

@@ -288,6 +288,101 @@ PATUH_WEBHOOKS = {
     "FAILING_STREAK": int(os.environ.get("PATUH_WEBHOOK_FAILING_STREAK", "5")),
 }
 
+# --- Re-checks ----------------------------------------------------------------------------------
+# After a platform reports an action, Patuh fetches the location itself (cases/services/rechecks.py, README
+# "Re-checks"). Every fetch goes through the SSRF guard above (cases/outbound.py).
+
+
+def _durations(text: str) -> list[int]:
+    """"1h,24h,7d" -> seconds. Units: m, h, d."""
+    units = {"m": 60, "h": 3600, "d": 86400}
+    out = []
+    for item in text.split(","):
+        item = item.strip().lower().lstrip("+")
+        if item:
+            if item[-1] not in units or not item[:-1].isdigit():
+                raise SystemExit(f"PATUH_RECHECK_SCHEDULE: {item!r} is not a duration such as 30m, 1h or 7d.")
+            out.append(int(item[:-1]) * units[item[-1]])
+    return sorted(set(out))
+
+
+def _recheck_schedule(text: str) -> dict[str, list[int]]:
+    """"default=1h,24h,7d;terrorism=1h,6h,24h,7d" -> {category: [seconds after the action report]}."""
+    schedule = {}
+    for part in text.split(";"):
+        if part.strip():
+            category, _sep, offsets = part.partition("=")
+            schedule[category.strip()] = _durations(offsets)
+    schedule.setdefault("default", [3600, 86400, 7 * 86400])
+    return schedule
+
+
+def _recheck_vantages(text: str) -> list[dict]:
+    """JSON: [{"name": "jakarta", "proxy": "http://10.20.0.5:3128", "country": "ID"}, ...]. No proxy: direct."""
+    import json
+
+    try:
+        vantages = json.loads(text)
+        assert isinstance(vantages, list) and vantages
+        return [{"name": str(v["name"])[:40], "proxy": str(v.get("proxy") or ""),
+                 "country": str(v.get("country") or "").upper()[:2]} for v in vantages]
+    except (ValueError, AssertionError, KeyError, TypeError) as err:
+        raise SystemExit('PATUH_RECHECK_VANTAGES must be a JSON list such as [{"name": "jakarta", '
+                         '"proxy": "http://proxy:3128", "country": "ID"}].') from err
+
+
+def _host_rates(text: str) -> dict[str, float]:
+    rates = {}
+    for item in text.split(","):
+        if "=" in item:
+            host, _sep, rate = item.partition("=")
+            rates[host.strip().lower()] = float(rate)
+    return rates
+
+
+PATUH_RECHECKS = {
+    # Plan re-checks by themselves (the deadline sweeper plans them every minute; workers run them). Off by default
+    # in debug, so the demo never fetches real platforms' pages unasked; "Re-check now" works either way.
+    "ENABLED": env_bool("PATUH_RECHECKS", not DEBUG),
+    # Seconds after the action report, per category ("default" for the others), each with up to JITTER of random
+    # delay so a platform cannot time a restoration between two re-checks.
+    "SCHEDULE": _recheck_schedule(os.environ.get("PATUH_RECHECK_SCHEDULE", "default=1h,24h,7d")),
+    "JITTER": float(os.environ.get("PATUH_RECHECK_JITTER", "0.1")),
+    # A location in a case whose deadline is running is also re-checked this long before the deadline.
+    "PRE_DEADLINE_MINUTES": int(os.environ.get("PATUH_RECHECK_PRE_DEADLINE_MINUTES", "30")),
+    # Where fetches leave from. "country" is ISO 3166 (ID: Indonesia): a live verdict seen from Indonesia
+    # contradicts a reported geo-block; one seen from elsewhere does not.
+    "VANTAGES": _recheck_vantages(os.environ.get(
+        "PATUH_RECHECK_VANTAGES", '[{"name": "direct", "proxy": "", "country": "ID"}]')),
+    # Named in the User-Agent of every fetch, so a platform's operations team knows who is asking.
+    "CONTACT": os.environ.get("PATUH_RECHECK_CONTACT", "aduankonten@komdigi.go.id"),
+    # Per host: requests per second (HOST_RATES overrides per host, e.g. "t.me=2,www.youtube.com=1").
+    "HOST_RATE": float(os.environ.get("PATUH_RECHECK_HOST_RATE", "1")),
+    "HOST_RATES": _host_rates(os.environ.get("PATUH_RECHECK_HOST_RATES", "")),
+    # At most this many fetches at once, over every worker.
+    "MAX_CONCURRENCY": int(os.environ.get("PATUH_RECHECK_MAX_CONCURRENCY", "8")),
+    # Circuit breaker: after this many failures in a row (network errors, 5xx, 429) a host rests for COOLDOWN
+    # seconds, doubled at each reopening up to an hour; its re-checks wait meanwhile.
+    "BREAKER_FAILURES": int(os.environ.get("PATUH_RECHECK_BREAKER_FAILURES", "5")),
+    "BREAKER_COOLDOWN": int(os.environ.get("PATUH_RECHECK_BREAKER_COOLDOWN", "60")),
+    "CONNECT_TIMEOUT": float(os.environ.get("PATUH_RECHECK_CONNECT_TIMEOUT", "5")),
+    "READ_TIMEOUT": float(os.environ.get("PATUH_RECHECK_READ_TIMEOUT", "15")),
+    # At most this much of an answer is read and kept (the WARC record says it was truncated).
+    "MAX_BODY_BYTES": int(os.environ.get("PATUH_RECHECK_MAX_BODY_KB", "2048")) * 1024,
+    "MAX_REDIRECTS": int(os.environ.get("PATUH_RECHECK_MAX_REDIRECTS", "5")),
+    # Re-check results (the timeline entry and the WARC) are shared with the platform concerned.
+    "SHARE_WITH_PLATFORM": env_bool("PATUH_RECHECK_SHARE", True),
+    # Categories whose fetched bodies are never stored (only status, headers, size and SHA-256 of the body).
+    "BODYLESS_CATEGORIES": [c.strip() for c in os.environ.get("PATUH_RECHECK_BODYLESS_CATEGORIES", "csam").split(",")
+                            if c.strip()],
+    # A re-check still waiting this long after it was due (its host's circuit kept open) is cancelled.
+    "EXPIRE_HOURS": int(os.environ.get("PATUH_RECHECK_EXPIRE_HOURS", "24")),
+    # A re-check claimed longer ago than this belongs to a worker that died; it is claimed again.
+    "CLAIM_TIMEOUT": int(os.environ.get("PATUH_RECHECK_CLAIM_TIMEOUT", "120")),
+    # X serves no post to clients without JavaScript; its public oEmbed endpoint answers for a post URL.
+    "X_OEMBED": os.environ.get("PATUH_RECHECK_X_OEMBED", "https://publish.twitter.com/oembed"),
+}
+
 # --- Evidence ------------------------------------------------------------------------------------
 # Evidence files (screenshots of terrorist propaganda, of child abuse, ...) are handled only by
 # cases.services.evidence and served only by the download view. See docs/evidence.md.

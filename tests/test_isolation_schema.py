@@ -57,6 +57,8 @@ from cases.models import (
     Notification,
     Platform,
     PlatformMembership,
+    Recheck,
+    RecheckHost,
     Sanction,
     SanctionCase,
     WebhookDelivery,
@@ -138,8 +140,14 @@ def a_world(make_case, platform_a, platform_b, analyst, supervisor, administrato
     hashing.decide_match(match, actor=analyst, decision="confirmed", note="asecret same flyer")
     hash_list, _skipped = hashlists.import_list(actor=analyst, lines=[f"{'ab' * 32},90\n"], name="asecret list",
                                                 source="asecret partner", labels="asecret")
+    recheck = Recheck.objects.create(  # a finished, shared re-check of A's case (issue 17)
+        case=case, platform=platform_a, cycle=1, reason="on_demand", slot="asecret slot", vantage="direct",
+        url=case.location_url, host="t.me", status="done", due_at=clock.now(), checked_at=clock.now(),
+        verdict="live", finding="asecret finding", evidence=evidence)
+    recheck_host = RecheckHost.objects.create(host="asecret.t.me")
     return {
         WebhookEndpoint: endpoint, WebhookDelivery: delivery,
+        Recheck: recheck, RecheckHost: recheck_host,
         Case: case, "draft": draft, CaseEvent: case.events.order_by("id").first(), Evidence: evidence,
         CustodyEvent: evidence.custody_events.first(), Meeting: meeting, Commitment: commitment,
         CommitmentUpdate: update, Sanction: issued, "proposal": proposal, Platform: platform_a, ApiToken: token,
@@ -191,6 +199,7 @@ def snapshot(world) -> dict[str, list[dict]]:
         "hash_lists": HashList.objects.all(),
         "webhook_endpoints": WebhookEndpoint.objects.filter(platform=a),
         "webhook_deliveries": WebhookDelivery.objects.filter(platform=a),
+        "rechecks": Recheck.objects.filter(platform=a),
     }
     return {name: list(qs.order_by("pk").values()) for name, qs in querysets.items()}
 

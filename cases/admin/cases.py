@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from cases import clock
 from cases.admin.base import ScopedAdmin, ScopedRelatedFilter
 from cases.admin.hashes import ReuploadFilter
+from cases.admin.rechecks import RecheckCaseMixin, StillLiveFilter
 from cases.choices import (
     AWAITING_ACTION_STATUSES,
     PLATFORM_VISIBLE_STATUSES,
@@ -360,14 +361,15 @@ class MinistryCaseForm(forms.ModelForm):
         return cleaned
 
 
-class MinistryCaseAdmin(CasePageMixin, ScopedAdmin):
+class MinistryCaseAdmin(RecheckCaseMixin, CasePageMixin, ScopedAdmin):
     form = MinistryCaseForm
-    list_display = ["reference", "platform", "category", "tier_badge", "status_badge", "deadline", "assigned_to"]
+    list_display = ["reference", "platform", "category", "tier_badge", "status_badge", "deadline", "recheck_flag",
+                    "assigned_to"]
     list_display_links = ["reference"]
     list_select_related = ["platform", "assigned_to"]
     list_filter = [
         ("platform", ScopedRelatedFilter), "status", "category", "tier", DeadlineStateFilter, AssignedToMeFilter,
-        "source", ("submitted_at", SubmittedRangeFilter), ReuploadFilter,
+        "source", ("submitted_at", SubmittedRangeFilter), ReuploadFilter, StillLiveFilter,
     ]
     # A reference is matched exactly, below; locations by substring (cases.search, the `locates` lookup).
     search_fields = ["location_url__locates", "handle__locates", "native_id__locates"]

@@ -100,7 +100,13 @@ class PlatformAdmin(SupervisorWrites, ScopedAdmin):
 
     @admin.display(description=_("scorecard (last 30 and 90 days)"))
     def scorecard(self, obj):
-        return render_scorecard(scorecard(ReportScope(everyone=True, platforms=(obj,))))
+        from django.template.loader import render_to_string
+
+        from cases.templatetags.rechecks import still_live_periods
+
+        scope = ReportScope(everyone=True, platforms=(obj,))
+        return format_html("{}{}", render_scorecard(scorecard(scope)),
+                           render_to_string("patuh/_recheck_scorecard.html", still_live_periods(scope)))
 
 
 # --- meetings and commitments ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from cases.api.views import cases, evidence, feed, reports, resources, webhooks
+from cases.api.views import cases, evidence, feed, rechecks, reports, resources, webhooks
 
 app_name = "api"
 
@@ -31,6 +31,7 @@ v1 = [
     path("reports/daily/", reports.DailyReportView.as_view(), name="report-daily"),
     path("reports/commitments/", reports.CommitmentReportView.as_view(), name="report-commitments"),
     path("reports/sanctions/", reports.SanctionReportView.as_view(), name="report-sanctions"),
+    path("reports/rechecks/", rechecks.RecheckReportView.as_view(), name="report-rechecks"),
     path("public/transparency/", reports.PublicTransparencyView.as_view(), name="public-transparency"),
     *router.urls,
 ]

@@ -8,6 +8,15 @@ from cases.models.meetings import Commitment, CommitmentUpdate, Meeting
 from cases.models.notifications import Notification
 from cases.models.platforms import Platform, PlatformMembership
 from cases.models.policies import DeadlineOverride, DeadlinePolicy, FineFactorValue, FinePolicy
+from cases.models.rechecks import (
+    FlagStatus,
+    Recheck,
+    RecheckHost,
+    RecheckReason,
+    RecheckStatus,
+    StillLiveFlag,
+    Verdict,
+)
 from cases.models.rollups import CaseRollup, DurationRollup, RollupQuerySet
 from cases.models.sanctions import Sanction, SanctionCase
 from cases.models.webhooks import (
@@ -32,6 +41,7 @@ __all__ = [
     "DeadlinePolicy",
     "DurationRollup",
     "Evidence",
+    "FlagStatus",
     "FineFactorValue",
     "FinePolicy",
     "HashList",
@@ -43,12 +53,18 @@ __all__ = [
     "Notification",
     "Platform",
     "PlatformMembership",
+    "Recheck",
+    "RecheckHost",
+    "RecheckReason",
+    "RecheckStatus",
     "ReferenceCounter",
     "RollupQuerySet",
     "Sanction",
     "SanctionCase",
     "ServiceRecord",
+    "StillLiveFlag",
     "UserSession",
+    "Verdict",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -32,6 +32,7 @@ class SweepReport:
     failed: int = 0
     expired_keys: int = 0
     webhooks: object = None  # cases.services.deliveries.Housekeeping
+    rechecks: object = None  # cases.services.rechecks.PlanReport
     dry_run: bool = False
     would_send: int = 0
 
@@ -100,6 +101,12 @@ def sweep(*, dry_run: bool = False, deliver: bool = True) -> SweepReport:
     from cases.services.deliveries import housekeeping
 
     report.webhooks = housekeeping(now)
+
+    # 3a. Re-checks of reported locations: plan what is missing, queue jobs for what is due (issue 17).
+    from cases.services import rechecks
+
+    report.rechecks = rechecks.plan(now)
+    rechecks.queue_due(now)
 
     # 3b. Deliver whatever is waiting in the outbox.
     if deliver:
