@@ -193,3 +193,24 @@ def test_a_picture_reposted_many_times_points_at_its_earliest_copies_only(make_c
     last = HashMatch.objects.filter(evidence__case=cases[-1])
     assert last.count() == hashing.MAX_MATCHES_PER_HASH
     assert {m.matched_evidence.case for m in last} == set(cases[:hashing.MAX_MATCHES_PER_HASH])
+
+
+def test_copies_that_may_not_be_matched_do_not_crowd_out_an_earlier_case(make_case, analyst, liaison_a):
+    # More exact copies than matches kept per hash, none of which may be matched (platforms' responses showing the
+    # picture), all nearer to the new upload than the earlier case's re-encoded copy.
+    for i in range(hashing.MAX_MATCHES_PER_HASH + 2):
+        upload_and_hash(make_case(submit=True), liaison_a, f"response-{i}.png", ORIGINAL_PNG,
+                        kind=EvidenceKind.PLATFORM_RESPONSE)
+    earlier, _ = upload_and_hash(make_case(submit=True), analyst, "flyer.jpg", jpeg_q40(ORIGINAL))
+    evidence, outcome = upload_and_hash(make_case(), analyst, "repost.png", ORIGINAL_PNG)
+    assert [m.matched_evidence for m in outcome.matches] == [earlier]
+
+
+def test_evidence_of_a_withdrawn_case_hashed_late_is_not_matched(make_case, analyst, supervisor):
+    old_case = make_case(submit=True)
+    old = upload(old_case, analyst, "old.png", ORIGINAL_PNG)
+    transition(old_case, "withdraw", actor=supervisor, note="Sent by mistake.")
+    new, _ = upload_and_hash(make_case(), analyst, "new.jpg", jpeg_q40(ORIGINAL))
+    outcome = hashing.hash_evidence(old.pk)  # the backlog reaches the withdrawn case's item last
+    assert outcome.created and outcome.matches == []
+    assert not HashMatch.objects.exists()
