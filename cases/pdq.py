@@ -104,6 +104,7 @@ class ImagePart:
     data: bytes
 
 
+PART_NAME_LENGTH = 300  # ImageHash.part
 MAX_PARTS = 50  # images hashed per archive at most (a page's pictures, not its icons by the thousand)
 MIN_PART_BYTES = 1024  # smaller images are icons and spacers
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a compressed WARC is read this far at most
@@ -117,12 +118,19 @@ def images_in_archive(data: bytes, content_type: str) -> Iterator[ImagePart]:
         parts = _warc_images(data)
     else:
         return
-    count = 0
+    seen: set[str] = set()
     for part in parts:
         if len(part.data) >= MIN_PART_BYTES:
-            yield part
-            count += 1
-            if count >= MAX_PARTS:
+            # A name is the part's key (one hash row per evidence and part): the same URL twice in an archive, or
+            # two URLs alike in their first 300 characters, get a number.
+            name, n = part.name, 1
+            while name in seen:
+                n += 1
+                suffix = f" #{n}"
+                name = part.name[:PART_NAME_LENGTH - len(suffix)] + suffix
+            seen.add(name)
+            yield ImagePart(name, part.data)
+            if len(seen) >= MAX_PARTS:
                 return
 
 
@@ -134,7 +142,7 @@ def _mhtml_images(data: bytes) -> Iterator[ImagePart]:
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes) and payload:
             name = part.get("Content-Location") or part.get("Content-ID") or f"part {index}"
-            yield ImagePart(str(name)[:300], payload)
+            yield ImagePart(str(name)[:PART_NAME_LENGTH], payload)
 
 
 def _warc_images(data: bytes) -> Iterator[ImagePart]:
@@ -170,7 +178,7 @@ def _warc_images(data: bytes) -> Iterator[ImagePart]:
             continue
         http_headers = _header_map(block[:http_end])
         if http_headers.get("content-type", "").split(";")[0].strip().startswith("image/"):
-            yield ImagePart(headers.get("warc-target-uri", "record")[:300], block[http_end + 4:])
+            yield ImagePart(headers.get("warc-target-uri", "record")[:PART_NAME_LENGTH], block[http_end + 4:])
 
 
 def _header_map(raw: bytes) -> dict[str, str]:

@@ -5,6 +5,7 @@ import base64
 
 import pytest
 
+from cases import pdq
 from cases.choices import CaseStatus, EventKind, EvidenceKind, Visibility
 from cases.models import CaseEvent, HashMatch, ImageHash, MatchDecision
 from cases.services import hashing
@@ -145,20 +146,44 @@ def test_documents_are_looked_at_once_and_noted(make_case, analyst):
     assert (row.pdq, row.quality, row.note) == ("", None, "not an image")
 
 
-def test_images_inside_an_mhtml_page_archive_are_hashed_and_matched(earlier, make_case, analyst):
-    picture = base64.encodebytes(jpeg_q40(ORIGINAL)).decode()
-    archive = (
+def mhtml(*images: tuple[str, bytes]) -> bytes:
+    """A page archive as Blink saves it: the page, then each (URL, JPEG bytes) as a base64 part."""
+    parts = "".join(
+        "------B\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n"
+        f"Content-Location: {url}\r\n\r\n" + base64.encodebytes(data).decode() + "\r\n"
+        for url, data in images
+    )
+    return (
         "From: <Saved by Blink>\r\nSubject: channel\r\nMIME-Version: 1.0\r\n"
         'Content-Type: multipart/related; type="text/html"; boundary="----B"\r\n\r\n'
         "------B\r\nContent-Type: text/html\r\nContent-Location: https://t.me/s/chan\r\n\r\n"
-        "<html><body><img src=\"https://t.me/i/flyer.jpg\"></body></html>\r\n"
-        "------B\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n"
-        "Content-Location: https://t.me/i/flyer.jpg\r\n\r\n" + picture + "\r\n------B--\r\n"
+        "<html><body><img src=\"https://t.me/i/flyer.jpg\"></body></html>\r\n" + parts + "------B--\r\n"
     ).encode()
+
+
+def test_images_inside_an_mhtml_page_archive_are_hashed_and_matched(earlier, make_case, analyst):
+    archive = mhtml(("https://t.me/i/flyer.jpg", jpeg_q40(ORIGINAL)))
     evidence, outcome = upload_and_hash(make_case(), analyst, "page.mhtml", archive, kind=EvidenceKind.PAGE_ARCHIVE)
     [row] = outcome.hashes
     assert row.part == "https://t.me/i/flyer.jpg" and row.quality >= 50
     assert HashMatch.objects.get(evidence=evidence).matched_evidence == earlier
+
+
+def test_an_archive_holding_the_same_url_twice_is_hashed_and_previewed_part_by_part(earlier, make_case, analyst,
+                                                                                    client):
+    archive = mhtml(("https://t.me/i/flyer.jpg", encode(poster(9), "JPEG")),
+                    ("https://t.me/i/flyer.jpg", jpeg_q40(ORIGINAL)),
+                    ("https://t.me/i/" + "x" * 400, encode(poster(10), "JPEG")),
+                    ("https://t.me/i/" + "x" * 400, jpeg_q40(poster(11))))
+    evidence, outcome = upload_and_hash(make_case(), analyst, "page.mhtml", archive, kind=EvidenceKind.PAGE_ARCHIVE)
+    assert [len(row.part) <= 300 and row.quality >= 50 for row in outcome.hashes] == [True] * 4
+    assert len({row.part for row in outcome.hashes}) == 4
+    [match] = outcome.matches
+    assert match.matched_evidence == earlier and match.evidence_hash.part == "https://t.me/i/flyer.jpg #2"
+    client.force_login(analyst)
+    preview = client.get(f"/admin/cases/hashmatch/{match.pk}/image/later/")  # the second part, not the first
+    assert preview.status_code == 200
+    assert pdq.distance(pdq.hash_image_bytes(preview.content).hex, pdq.hash_image_bytes(ORIGINAL_PNG).hex) <= 31
 
 
 def test_a_missing_file_is_left_for_later(make_case, analyst):
