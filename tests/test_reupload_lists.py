@@ -120,6 +120,10 @@ def test_the_formats_partners_send_are_read(analyst, text):
     (f"hash,quality\n{'a' * 64},101\n", "line 2: the quality “101”"),
     (f"{'a' * 64}\n{'b' * 63}\n", "line 2"),
     (b"\xff\xfe\x00\x00garbage".decode("latin-1"), "not a PDQ hash"),
+    (f"\n\n{'a' * 64}\nnope\n", "line 4: “nope”"),  # lines are counted from the top of the file
+    ("\n\nhash,quality\nnope,1\n", "line 4: “nope”"),
+    ("hash,labels\n" + f"{'a' * 64},\"" + "x" * 140_000 + "\"\n", "line 2 is not valid CSV"),  # a field over 128 KiB
+    ("hash\n" + "nope\n" * 100_000, "and 99990 more lines"),
 ])
 def test_a_bad_list_is_refused_whole_and_leaves_nothing(analyst, text, words):
     with pytest.raises(ValidationError) as err:
@@ -128,10 +132,19 @@ def test_a_bad_list_is_refused_whole_and_leaves_nothing(analyst, text, words):
     assert not HashList.objects.exists() and not ImageHash.objects.exists()
 
 
-def test_binary_or_non_utf8_files_are_refused(analyst):
-    for data, words in ((b"PNG\r\n\x1a\n\x00\x00\n", "not a text file"), (b"\xff\xfe\xfa bad", "not UTF-8")):
-        with pytest.raises(ValidationError, match=words):
-            hashlists.import_list(actor=analyst, lines=hashlists.decode_upload(io.BytesIO(data)), name="n", source="s")
+@pytest.mark.parametrize(("data", "words"), [
+    (b"PNG\r\n\x1a\n\x00\x00\n", "not a text file"),
+    (b"\xff\xfe\xfa bad", "not UTF-8"),
+    (f"hash\n{'a' * 64}\n".encode("utf-16"), "not UTF-8"),
+    (b"hash\n" + b"a" * 64 + b",\xed\xa0\x80\n", "not UTF-8"),  # a lone surrogate, encoded
+    (b"hash\n" + b"a" * 64 + b"\x00\n", "not a text file"),
+    (b"hash\n" + b"a" * 50_000_000, "line 2 is longer than 10,000 characters"),  # never read whole
+])
+def test_binary_non_utf8_or_endless_files_are_refused(analyst, data, words):
+    with pytest.raises(ValidationError) as err:
+        hashlists.import_list(actor=analyst, lines=hashlists.decode_upload(io.BytesIO(data)), name="n", source="s")
+    assert words in " ".join(err.value.messages)
+    assert not HashList.objects.exists() and not ImageHash.objects.exists()
 
 
 def test_only_ministry_writers_import_and_export(auditor, liaison_a):
@@ -162,6 +175,14 @@ def test_the_console_imports_and_exports(client, analyst, make_case, liaison_a):
         "upload": SimpleUploadedFile("l.csv", f"hash,quality\n{'c' * 64},80\n".encode())}, follow=True)
     assert "Imported 1 hashes" in good.content.decode()
     assert HashList.objects.get().entries.get().pdq == "c" * 64
+    quoted_on_and_on = b"hash,labels\n" + b"a" * 64 + b',"' + (b"x" * 9_000 + b"\n") * 20 + b'"\n'
+    for data, words in ((b"hash\n" + b"a" * 140_000 + b"\n", "line 2 is longer than 10,000 characters"),
+                        (quoted_on_and_on, "line 16 is not valid CSV"),  # a field over 128 KiB, line by line
+                        (b"a" * 64 + b"\n" * (hashlists.CONSOLE_MAX_BYTES - 63), "python manage.py hash_list import")):
+        refused = client.post("/admin/cases/hashlist/add/", {
+            "name": "Partner", "source": "Meta", "upload": SimpleUploadedFile("l.csv", data)})
+        assert refused.status_code == 200 and words in refused.content.decode()
+    assert HashList.objects.count() == 1  # the good one only
     response = client.post("/admin/cases/hashlist/export/", {"collab": "Kominfo"})
     body = b"".join(response.streaming_content).decode()
     assert response["Content-Disposition"].startswith('attachment; filename="patuh-pdq-')

@@ -183,6 +183,15 @@ class HashListImportForm(forms.ModelForm):
         model = HashList
         fields = ["name", "source", "labels", "description"]
 
+    def clean_upload(self):
+        upload = self.cleaned_data["upload"]
+        if upload.size > hashlists.CONSOLE_MAX_BYTES:
+            raise ValidationError(gettext(
+                "This file is larger than %(mb)s MB, more than a page can import before it times out. Import it "
+                "from the shell: python manage.py hash_list import FILE --as USER --name NAME --source SOURCE."
+            ) % {"mb": hashlists.CONSOLE_MAX_BYTES // (1024 * 1024)}, code="too_large")
+        return upload
+
     def _post_clean(self):
         if self.errors:
             return
