@@ -147,6 +147,16 @@ def test_binary_non_utf8_or_endless_files_are_refused(analyst, data, words):
     assert not HashList.objects.exists() and not ImageHash.objects.exists()
 
 
+@pytest.mark.parametrize(("field", "value"), [("name", "GIFCT\x00"), ("source", "\udcffGIFCT"),
+                                              ("labels", "terror\x00"), ("description", "\ud800")])
+def test_names_and_labels_the_database_cannot_store_are_refused(analyst, field, value):
+    given = {"name": "n", "source": "s"} | {field: value}
+    with pytest.raises(ValidationError) as err:
+        hashlists.import_list(actor=analyst, lines=[f"{'a' * 64}\n"], **given)
+    assert field in err.value.error_dict
+    assert not HashList.objects.exists()
+
+
 def test_only_ministry_writers_import_and_export(auditor, liaison_a):
     for user in (auditor, liaison_a):
         with pytest.raises(PermissionDenied):

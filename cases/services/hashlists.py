@@ -226,6 +226,17 @@ def decode_upload(file) -> Iterator[str]:
         raise ValidationError(_("The file is not UTF-8 text."), code="encoding") from err
 
 
+def _text_problem(value: str) -> str | None:
+    """Why the database cannot store this text (a NUL, or lone surrogates from bytes that are not UTF-8), if so."""
+    if "\x00" in value:
+        return _("Remove the NUL character (\\x00) from this text.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _("This text is not valid Unicode (it holds lone surrogates).")
+    return None
+
+
 def import_list(*, actor, lines: Iterable[str], name: str, source: str, labels: str = "", description: str = "",
                 original_name: str = "") -> tuple[HashList, int]:
     """Store a partner's list; (the list, rows of other signal types skipped). All or nothing."""
@@ -237,8 +248,13 @@ def import_list(*, actor, lines: Iterable[str], name: str, source: str, labels: 
         problems["name"] = _("Name the list.")
     if not source:
         problems["source"] = _("Say who shared the list.")
+    for field, value in (("name", name), ("source", source), ("labels", labels), ("description", description)):
+        if field not in problems and (problem := _text_problem(value or "")):
+            problems[field] = problem
     if problems:
-        raise ValidationError(problems, code="required")
+        raise ValidationError(problems, code="invalid")
+    # A file name from the shell may hold bytes that are not UTF-8 (surrogates): the database refuses those.
+    original_name = (original_name or "").encode("utf-8", "replace").decode("utf-8")
     entries, skipped = parse_list(lines)
     labels = " ".join((labels or "").split())[:300]
     unique = list({e.hex: e for e in entries}.values())
