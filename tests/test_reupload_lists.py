@@ -157,6 +157,12 @@ def test_names_and_labels_the_database_cannot_store_are_refused(analyst, field, 
     assert not HashList.objects.exists()
 
 
+def test_the_lines_threatexchanges_cli_prints_are_read(analyst):
+    line = f"pdq {'a' * 64} 'GIFCT' {{'category': 'POSITIVE_CLASS', 'tags': 'terrorism'}}\n"
+    hash_list, _ = hashlists.import_list(actor=analyst, lines=[line], name="n", source="s")
+    assert list(hash_list.entries.values_list("pdq", "quality")) == [("a" * 64, None)]
+
+
 def test_only_ministry_writers_import_and_export(auditor, liaison_a):
     for user in (auditor, liaison_a):
         with pytest.raises(PermissionDenied):

@@ -159,8 +159,10 @@ def _parse_lines(numbered) -> tuple[list[Entry], int]:
             fields = dict(part.split("=", 1) for part in line.split(",") if "=" in part)
             _add(entries, errors, number, fields.get("hash", ""), fields.get("quality", ""), fields.get("label", ""))
         else:
-            value, _sep, rest = line.replace("\t", ",").partition(",")
-            _add(entries, errors, number, value, rest.split(",")[0] if rest else "", "")
+            # "<hash>", "<hash>,<quality>", or what `threatexchange dataset -P` prints: "pdq <hash> 'collab' {...}".
+            head, _sep, rest = line.replace("\t", ",").partition(",")
+            value, _space, more = head.strip().partition(" ")
+            _add(entries, errors, number, value, rest.split(",")[0] if rest and not more else "", "")
     return _finish(entries, errors), 0
 
 
