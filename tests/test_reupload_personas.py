@@ -170,3 +170,13 @@ def test_liaisons_get_no_block_and_no_image(world, client, liaison_a):
     page = client.get(f"/platform/cases/case/{world['a2'].pk}/change/").content.decode()
     assert page.count("patuh-matches") == 0 and "possibly the same content" not in page
     assert client.get(f"/admin/cases/hashmatch/{world['a2_a1'].pk}/image/later/").status_code in (302, 404)
+
+
+def test_a_decision_note_holding_a_nul_is_refused_and_changes_nothing(world, client, analyst):
+    client.force_login(analyst)
+    response = client.post(f"/admin/cases/hashmatch/{world['b1_a2'].pk}/decide/",
+                           {"decision": "confirmed", "note": "same\x00flyer"}, follow=True)
+    assert response.status_code == 200 and "NUL" in response.content.decode()
+    assert HashMatch.objects.get(pk=world["b1_a2"].pk).decision == MatchDecision.PENDING
+    assert not CaseEvent.objects.filter(case=world["b1"], kind=EventKind.MATCH_CONFIRMED,
+                                        data__matched_case=world["a2"].reference).exists()

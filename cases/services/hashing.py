@@ -298,6 +298,8 @@ def decide_match(match: HashMatch, *, actor, decision: str, note: str = "") -> H
         raise PermissionDenied(_("Only analysts and supervisors decide on matches."))
     if decision not in DECISION_EVENTS:
         raise ValidationError({"decision": _("Choose confirm or dismiss.")}, code="invalid_decision")
+    if "\x00" in (note or ""):
+        raise ValidationError({"note": _("Remove the NUL character (\\x00) from this text.")}, code="nul")
     locked = HashMatch.objects.select_for_update().get(pk=match.pk)
     if locked.decision == decision:
         raise ValidationError(_("This match has already been decided that way."), code="already_decided")
