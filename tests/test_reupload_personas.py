@@ -134,6 +134,13 @@ def test_a_decision_can_be_revised_but_not_repeated(world, analyst):
     hashing.decide_match(world["a2_a1"], actor=analyst, decision=MatchDecision.DISMISSED, note="Looked again.")
     assert CaseEvent.objects.filter(case=world["a2"], kind=EventKind.MATCH_DISMISSED).count() == 1
     assert world["a2"].reference not in reupload_list(analyst)
+    # The earlier case's timeline, which said "Re-uploaded: A2", now says the link was taken back.
+    said = [(e.kind, e.data["reupload_case"]) for e in CaseEvent.objects.filter(
+        case=world["a1"], kind__in=[EventKind.MATCH_CONFIRMED, EventKind.MATCH_DISMISSED]).order_by("id")]
+    assert said[-1] == (EventKind.MATCH_DISMISSED, world["a2"].reference)
+    assert (EventKind.MATCH_CONFIRMED, world["a2"].reference) in said
+    _head, broken = audit.verify(audit.CASE_EVENTS, CaseEventModel)
+    assert broken is None
 
 
 def test_the_ministry_case_page_shows_the_match_side_by_side(world, client, analyst):

@@ -290,7 +290,8 @@ DECISION_EVENTS = {MatchDecision.CONFIRMED: EventKind.MATCH_CONFIRMED,
 
 @transaction.atomic
 def decide_match(match: HashMatch, *, actor, decision: str, note: str = "") -> HashMatch:
-    """Confirm or dismiss a match; one audited event on the newer case (and, when confirmed, on the earlier).
+    """Confirm or dismiss a match; one audited event on the newer case (and on the earlier, when the decision
+    links the two cases or takes a link back).
 
     A decision may be revised (confirm after a dismissal, or the reverse); each decision is its own event.
     """
@@ -313,11 +314,14 @@ def decide_match(match: HashMatch, *, actor, decision: str, note: str = "") -> H
         "evidence_id": subject.pk, "decision": decision, "previous": previous}
     record_event(subject.case, DECISION_EVENTS[decision], actor=actor, visibility=Visibility.INTERNAL,
                  note=locked.decision_note or described["text"], data=data)
-    if decision == MatchDecision.CONFIRMED and locked.matched_evidence_id is not None:
+    # The earlier case's timeline says when it became linked to a re-upload, and when that link was taken back.
+    linked, unlinked = decision == MatchDecision.CONFIRMED, previous == MatchDecision.CONFIRMED
+    if locked.matched_evidence_id is not None and (linked or unlinked):
         earlier = Evidence.objects.select_related("case").get(pk=locked.matched_evidence_id)
-        record_event(earlier.case, EventKind.MATCH_CONFIRMED, actor=actor, visibility=Visibility.INTERNAL,
-                     note=_("Re-uploaded: %(ref)s (distance %(d)s)") % {"ref": subject.case.reference,
-                                                                        "d": locked.distance},
+        words = {"ref": subject.case.reference, "d": locked.distance}
+        record_event(earlier.case, DECISION_EVENTS[decision], actor=actor, visibility=Visibility.INTERNAL,
+                     note=(_("Re-uploaded: %(ref)s (distance %(d)s)") if linked
+                           else _("No longer a re-upload of this case: %(ref)s (distance %(d)s)")) % words,
                      data=data | {"reupload_case": subject.case.reference})
     match.decision, match.decided_by, match.decided_at, match.decision_note = (
         locked.decision, locked.decided_by, locked.decided_at, locked.decision_note)
