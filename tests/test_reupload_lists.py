@@ -9,11 +9,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cases import pdq
-from cases.choices import Category, EventKind, Visibility
-from cases.models import CaseEvent, HashList, HashMatch, ImageHash
+from cases.choices import Category, EventKind, EvidenceKind, Visibility
+from cases.models import CaseEvent, HashList, HashMatch, ImageHash, MatchDecision
 from cases.services import hashing, hashlists
 from cases.storage import evidence_storage
-from tests.reupload_images import colour_shifted, encode, flat, jpeg_q40, poster, resized
+from tests.reupload_images import colour_shifted, encode, flat, jpeg_q40, mhtml, poster, resized
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 from tests.test_evidence_support import upload, use_temporary_evidence_root  # noqa: F401 - autouse fixture
 
@@ -50,6 +50,36 @@ def test_export_holds_hashes_of_confirmed_illegal_content_and_nothing_else(make_
     expected = ImageHash.objects.get(evidence=item)
     assert lines[1:] == [f"pdq,{expected.pdq},Kominfo,POSITIVE_CLASS,terrorism,{expected.quality}"]
     assert case.reference not in text and "t.me" not in text  # hashes only
+
+
+def test_export_leaves_out_what_nobody_judged_illegal(make_case, analyst, liaison_a):
+    # An actioned case's page archive: the images in it (the channel's avatar, say) were never judged by anyone.
+    case = actioned_case(make_case, liaison_a)
+    archive = mhtml(("https://t.me/i/avatar.jpg", encode(poster(61), "JPEG")))
+    hashing.hash_evidence(upload(case, analyst, "page.mhtml", archive, kind=EvidenceKind.PAGE_ARCHIVE).pk)
+    # Two open cases whose images a person confirmed as the same picture: neither was judged illegal yet.
+    first = upload(make_case(submit=True), analyst, "a.png", encode(poster(62)))
+    hashing.hash_evidence(first.pk)
+    [match] = hashing.hash_evidence(upload(make_case(), analyst, "b.jpg", jpeg_q40(poster(62))).pk).matches
+    hashing.decide_match(match, actor=analyst, decision=MatchDecision.CONFIRMED)
+    assert ImageHash.objects.exclude(pdq="").count() == 3
+    assert exported(analyst).splitlines() == [",".join(hashlists.COLUMNS)]
+
+
+def test_export_holds_a_confirmed_reupload_of_judged_content_and_nothing_beside_it(make_case, analyst, liaison_a):
+    case = actioned_case(make_case, liaison_a)
+    original = upload(case, analyst, "p.png", encode(PROPAGANDA))
+    hashing.hash_evidence(original.pk)
+    # Reposted on another channel: the page archive holds the re-upload and an advertisement.
+    archive = mhtml(("https://t.me/i/repost.jpg", jpeg_q40(PROPAGANDA)), ("https://t.me/i/ad.jpg", encode(poster(63),
+                                                                                                          "JPEG")))
+    later = upload(make_case(submit=True), analyst, "page.mhtml", archive, kind=EvidenceKind.PAGE_ARCHIVE)
+    [match] = hashing.hash_evidence(later.pk).matches
+    ours = ImageHash.objects.get(evidence=original).pdq
+    repost = ImageHash.objects.get(evidence=later, part="https://t.me/i/repost.jpg").pdq
+    assert {line.split(",")[1] for line in exported(analyst).splitlines()[1:]} == {ours}  # not confirmed yet
+    hashing.decide_match(match, actor=analyst, decision=MatchDecision.CONFIRMED)
+    assert {line.split(",")[1] for line in exported(analyst).splitlines()[1:]} == {ours, repost}
 
 
 def test_export_then_import_round_trips(make_case, analyst, supervisor, liaison_a):

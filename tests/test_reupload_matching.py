@@ -1,8 +1,6 @@
 """Re-upload matching with real pictures drawn in the test: what PDQ recognises, what it must not, and the rules
 around it (which cases count, low quality, idempotence, the upload hook, page archives)."""
 
-import base64
-
 import pytest
 
 from cases import pdq
@@ -11,7 +9,7 @@ from cases.models import CaseEvent, HashMatch, ImageHash, MatchDecision
 from cases.services import hashing
 from cases.services.evidence import withdraw_evidence
 from cases.workflow import transition
-from tests.reupload_images import colour_shifted, cropped, encode, flat, jpeg_q40, poster, resized
+from tests.reupload_images import colour_shifted, cropped, encode, flat, jpeg_q40, mhtml, poster, resized
 from tests.test_evidence_support import upload, use_temporary_evidence_root  # noqa: F401 - autouse fixture
 
 pytestmark = pytest.mark.django_db
@@ -144,21 +142,6 @@ def test_documents_are_looked_at_once_and_noted(make_case, analyst):
     evidence, outcome = upload_and_hash(make_case(), analyst, "note.pdf", PDF, kind=EvidenceKind.DOCUMENT)
     [row] = outcome.hashes
     assert (row.pdq, row.quality, row.note) == ("", None, "not an image")
-
-
-def mhtml(*images: tuple[str, bytes]) -> bytes:
-    """A page archive as Blink saves it: the page, then each (URL, JPEG bytes) as a base64 part."""
-    parts = "".join(
-        "------B\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n"
-        f"Content-Location: {url}\r\n\r\n" + base64.encodebytes(data).decode() + "\r\n"
-        for url, data in images
-    )
-    return (
-        "From: <Saved by Blink>\r\nSubject: channel\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/related; type="text/html"; boundary="----B"\r\n\r\n'
-        "------B\r\nContent-Type: text/html\r\nContent-Location: https://t.me/s/chan\r\n\r\n"
-        "<html><body><img src=\"https://t.me/i/flyer.jpg\"></body></html>\r\n" + parts + "------B--\r\n"
-    ).encode()
 
 
 def test_images_inside_an_mhtml_page_archive_are_hashed_and_matched(earlier, make_case, analyst):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from cases import clock, pdq
 from cases.choices import CaseStatus, EvidenceKind
-from cases.models import HashList, HashMatch, ImageHash
+from cases.models import HashList, HashMatch, ImageHash, MatchDecision
 from cases.roles import MINISTRY_WRITERS, has_role
 from cases.services.hashing import min_quality
 
@@ -44,16 +44,21 @@ BATCH = 5_000
 
 
 def exportable_hashes():
-    """Evidence hashes of confirmed illegal content: images of cases the platform actioned (or the ministry verified
-    as gone), and images confirmed as a re-upload of such content; matchable quality, no platform responses, nothing
-    withdrawn."""
-    confirmed = HashMatch.objects.reuploads()
-    return (
-        ImageHash.objects.filter(evidence__isnull=False).exclude(pdq="").filter(quality__gte=min_quality())
+    """Evidence hashes of content the ministry has judged illegal: the image files of cases the platform actioned
+    (or the ministry verified as gone), and any image a person confirmed as the same content as one of those. Never
+    an image merely found inside a page archive (a logo, an avatar, an advertisement: nobody judged it), never a
+    match nobody confirmed, nothing withdrawn, no platform response, no hash of low quality."""
+    shareable = (
+        ImageHash.objects.filter(evidence__isnull=False, quality__gte=min_quality()).exclude(pdq="")
         .filter(evidence__withdrawn_at__isnull=True).exclude(evidence__kind=EvidenceKind.PLATFORM_RESPONSE)
-        .filter(Q(evidence__case__status__in=[CaseStatus.ACTIONED, CaseStatus.VERIFIED])
-                | Q(evidence__in=confirmed.values("evidence")) | Q(evidence__in=confirmed.values("matched_evidence")))
         .exclude(evidence__case__status=CaseStatus.WITHDRAWN)
+    )
+    judged = shareable.filter(part="", evidence__case__status__in=[CaseStatus.ACTIONED, CaseStatus.VERIFIED])
+    confirmed = HashMatch.objects.filter(decision=MatchDecision.CONFIRMED)
+    return (
+        shareable.filter(Q(pk__in=judged.values("pk"))
+                         | Q(pk__in=confirmed.filter(matched_hash__in=judged.values("pk")).values("evidence_hash"))
+                         | Q(pk__in=confirmed.filter(evidence_hash__in=judged.values("pk")).values("matched_hash")))
         .values_list("pdq", "quality", "evidence__case__category")
         .order_by("id")
     )
