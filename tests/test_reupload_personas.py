@@ -187,3 +187,20 @@ def test_a_decision_note_holding_a_nul_is_refused_and_changes_nothing(world, cli
     assert HashMatch.objects.get(pk=world["b1_a2"].pk).decision == MatchDecision.PENDING
     assert not CaseEvent.objects.filter(case=world["b1"], kind=EventKind.MATCH_CONFIRMED,
                                         data__matched_case=world["a2"].reference).exists()
+
+
+def test_the_review_queue_leads_to_a_page_where_the_match_is_seen_and_decided(world, client, analyst, auditor):
+    match = world["b1_a2"]
+    client.force_login(analyst)
+    queue = client.get("/admin/cases/hashmatch/", {"decision__exact": "pending"}).content.decode()
+    assert f"/admin/cases/hashmatch/{match.pk}/change/" in queue
+    page = client.get(f"/admin/cases/hashmatch/{match.pk}/change/").content.decode()
+    title = f"{world['b1'].reference} ~ {world['a2'].reference} (distance {match.distance})"
+    assert f"<h2>{title}</h2>" in page
+    assert f"/admin/cases/hashmatch/{match.pk}/image/later/" in page
+    assert f"/admin/cases/hashmatch/{match.pk}/image/earlier/" in page
+    assert 'data-decision="confirmed"' in page and "next=/admin/cases/hashmatch/" in page
+    client.force_login(auditor)  # sees the same, is not asked to decide
+    page = client.get(f"/admin/cases/hashmatch/{match.pk}/change/").content.decode()
+    assert f"/admin/cases/hashmatch/{match.pk}/image/earlier/" in page and 'data-decision="confirmed"' not in page
+    assert "confirm or dismiss." not in page and "Analysts and supervisors confirm or dismiss each one" in page
