@@ -204,3 +204,42 @@ def test_the_review_queue_leads_to_a_page_where_the_match_is_seen_and_decided(wo
     page = client.get(f"/admin/cases/hashmatch/{match.pk}/change/").content.decode()
     assert f"/admin/cases/hashmatch/{match.pk}/image/earlier/" in page and 'data-decision="confirmed"' not in page
     assert "confirm or dismiss." not in page and "Analysts and supervisors confirm or dismiss each one" in page
+
+
+@pytest.mark.parametrize("persona", ["analyst", "liaison_a"])
+def test_the_evidence_list_and_the_case_page_read_matches_in_a_fixed_number_of_queries(
+        request, persona, make_case, analyst, client):
+    """One evidence item with an earlier and a later confirmed match, then three: the same queries (no N+1)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = request.getfixturevalue(persona)
+    target = make_case(submit=True)
+
+    def add_items(n, seed):
+        for i in range(n):
+            picture = poster(seed + i)
+            shared(make_case(submit=True), analyst, "earlier.png", encode(picture))
+            shared(target, analyst, "here.jpg", jpeg_q40(picture))
+            shared(make_case(submit=True), analyst, "later.png", resized(picture))
+        for match in HashMatch.objects.filter(decision=MatchDecision.PENDING):
+            hashing.decide_match(match, actor=analyst, decision=MatchDecision.CONFIRMED)
+
+    def count(get):
+        get()  # sessions and caches settle
+        with CaptureQueriesContext(connection) as ctx:
+            response = get()
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response
+
+    api = bearer_client(user)
+    client.force_login(user)
+    pages = [lambda: api.get(f"/api/v1/cases/{target.reference}/evidence/")]
+    if persona == "analyst":
+        pages.append(lambda: client.get(f"/admin/cases/case/{target.pk}/change/"))
+    add_items(1, 200)
+    before = [count(get)[0] for get in pages]
+    add_items(2, 300)
+    after = [count(get) for get in pages]
+    assert [len(item["matches"]) for item in after[0][1].json()["results"]] == [2, 2, 2]  # an earlier, a later
+    assert [n for n, _response in after] == before
