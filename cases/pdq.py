@@ -18,11 +18,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-HASH_BITS = 256
 HEX_RE = re.compile(r"^[0-9a-f]{64}$")
-# PDQ's recommended starting points (pdq/README.md in facebook/ThreatExchange).
-DEFAULT_THRESHOLD = 31
-MIN_QUALITY = 50
 # The reference hashers scale anything larger down to 512 pixels before hashing (pdq/cpp/io/pdqio.cpp,
 # pdq/python/pdqhashing/hasher/pdq_hasher.py); this also bounds the work per image.
 DOWNSAMPLE = 512
@@ -40,11 +36,7 @@ class NotAnImage(ValueError):
 @dataclass(frozen=True)
 class PdqHash:
     hex: str  # 64 lowercase hex digits, the form HMA and ThreatExchange exchange
-    quality: int
-
-    @property
-    def matchable(self) -> bool:
-        return self.quality >= MIN_QUALITY
+    quality: int  # 0-100; settings.PDQ_MIN_QUALITY decides what is matched
 
 
 def hash_image_bytes(data: bytes) -> PdqHash:
