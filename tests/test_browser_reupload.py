@@ -127,6 +127,7 @@ def test_the_auditor_reads_matches_and_a_liaison_sees_none_in_indonesian(live_se
     text = block.inner_text()
     assert "Kemungkinan unggahan ulang" in text
     assert f"kemungkinan konten yang sama dengan {earlier.reference} (jarak {confirmed.distance})" in text
+    assert f"buka {earlier.reference}" in text  # the link, "open" as a verb
     assert "Dikonfirmasi: konten sama" in text and "Menunggu peninjauan" in text  # pending: re-uploaded elsewhere
     assert block.locator("[data-decision]").count() == 0
     assert block.locator("img").count() == 4
