@@ -18,11 +18,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-HASH_BITS = 256
 HEX_RE = re.compile(r"^[0-9a-f]{64}$")
-# PDQ's recommended starting points (pdq/README.md in facebook/ThreatExchange).
-DEFAULT_THRESHOLD = 31
-MIN_QUALITY = 50
 # The reference hashers scale anything larger down to 512 pixels before hashing (pdq/cpp/io/pdqio.cpp,
 # pdq/python/pdqhashing/hasher/pdq_hasher.py); this also bounds the work per image.
 DOWNSAMPLE = 512
@@ -40,11 +36,7 @@ class NotAnImage(ValueError):
 @dataclass(frozen=True)
 class PdqHash:
     hex: str  # 64 lowercase hex digits, the form HMA and ThreatExchange exchange
-    quality: int
-
-    @property
-    def matchable(self) -> bool:
-        return self.quality >= MIN_QUALITY
+    quality: int  # 0-100; settings.PDQ_MIN_QUALITY decides what is matched
 
 
 def hash_image_bytes(data: bytes) -> PdqHash:
@@ -104,6 +96,7 @@ class ImagePart:
     data: bytes
 
 
+PART_NAME_LENGTH = 300  # ImageHash.part
 MAX_PARTS = 50  # images hashed per archive at most (a page's pictures, not its icons by the thousand)
 MIN_PART_BYTES = 1024  # smaller images are icons and spacers
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a compressed WARC is read this far at most
@@ -117,12 +110,19 @@ def images_in_archive(data: bytes, content_type: str) -> Iterator[ImagePart]:
         parts = _warc_images(data)
     else:
         return
-    count = 0
+    seen: set[str] = set()
     for part in parts:
         if len(part.data) >= MIN_PART_BYTES:
-            yield part
-            count += 1
-            if count >= MAX_PARTS:
+            # A name is the part's key (one hash row per evidence and part): the same URL twice in an archive, or
+            # two URLs alike in their first 300 characters, get a number.
+            name, n = part.name, 1
+            while name in seen:
+                n += 1
+                suffix = f" #{n}"
+                name = part.name[:PART_NAME_LENGTH - len(suffix)] + suffix
+            seen.add(name)
+            yield ImagePart(name, part.data)
+            if len(seen) >= MAX_PARTS:
                 return
 
 
@@ -134,7 +134,7 @@ def _mhtml_images(data: bytes) -> Iterator[ImagePart]:
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes) and payload:
             name = part.get("Content-Location") or part.get("Content-ID") or f"part {index}"
-            yield ImagePart(str(name)[:300], payload)
+            yield ImagePart(str(name)[:PART_NAME_LENGTH], payload)
 
 
 def _warc_images(data: bytes) -> Iterator[ImagePart]:
@@ -170,7 +170,7 @@ def _warc_images(data: bytes) -> Iterator[ImagePart]:
             continue
         http_headers = _header_map(block[:http_end])
         if http_headers.get("content-type", "").split(";")[0].strip().startswith("image/"):
-            yield ImagePart(headers.get("warc-target-uri", "record")[:300], block[http_end + 4:])
+            yield ImagePart(headers.get("warc-target-uri", "record")[:PART_NAME_LENGTH], block[http_end + 4:])
 
 
 def _header_map(raw: bytes) -> dict[str, str]:

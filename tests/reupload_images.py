@@ -5,6 +5,7 @@ what a re-upload does to a picture (re-encoding, resizing, a colour shift) and w
 survive (a crop).
 """
 
+import base64
 import io
 import random
 
@@ -49,3 +50,18 @@ def cropped(image: Image.Image, fraction: float = 0.1) -> bytes:
 
 def flat(colour=(200, 30, 30), size=(400, 300)) -> bytes:
     return encode(Image.new("RGB", size, colour))
+
+
+def mhtml(*images: tuple[str, bytes]) -> bytes:
+    """A page archive as Blink saves it: the page, then each (URL, JPEG bytes) as a base64 part."""
+    parts = "".join(
+        "------B\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n"
+        f"Content-Location: {url}\r\n\r\n" + base64.encodebytes(data).decode() + "\r\n"
+        for url, data in images
+    )
+    return (
+        "From: <Saved by Blink>\r\nSubject: channel\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/related; type="text/html"; boundary="----B"\r\n\r\n'
+        "------B\r\nContent-Type: text/html\r\nContent-Location: https://t.me/s/chan\r\n\r\n"
+        "<html><body><img src=\"https://t.me/i/flyer.jpg\"></body></html>\r\n" + parts + "------B--\r\n"
+    ).encode()

@@ -9,11 +9,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cases import pdq
-from cases.choices import Category, EventKind, Visibility
-from cases.models import CaseEvent, HashList, HashMatch, ImageHash
+from cases.choices import Category, EventKind, EvidenceKind, Visibility
+from cases.models import CaseEvent, HashList, HashMatch, ImageHash, MatchDecision
 from cases.services import hashing, hashlists
 from cases.storage import evidence_storage
-from tests.reupload_images import colour_shifted, encode, flat, jpeg_q40, poster, resized
+from tests.reupload_images import colour_shifted, encode, flat, jpeg_q40, mhtml, poster, resized
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 from tests.test_evidence_support import upload, use_temporary_evidence_root  # noqa: F401 - autouse fixture
 
@@ -50,6 +50,36 @@ def test_export_holds_hashes_of_confirmed_illegal_content_and_nothing_else(make_
     expected = ImageHash.objects.get(evidence=item)
     assert lines[1:] == [f"pdq,{expected.pdq},Kominfo,POSITIVE_CLASS,terrorism,{expected.quality}"]
     assert case.reference not in text and "t.me" not in text  # hashes only
+
+
+def test_export_leaves_out_what_nobody_judged_illegal(make_case, analyst, liaison_a):
+    # An actioned case's page archive: the images in it (the channel's avatar, say) were never judged by anyone.
+    case = actioned_case(make_case, liaison_a)
+    archive = mhtml(("https://t.me/i/avatar.jpg", encode(poster(61), "JPEG")))
+    hashing.hash_evidence(upload(case, analyst, "page.mhtml", archive, kind=EvidenceKind.PAGE_ARCHIVE).pk)
+    # Two open cases whose images a person confirmed as the same picture: neither was judged illegal yet.
+    first = upload(make_case(submit=True), analyst, "a.png", encode(poster(62)))
+    hashing.hash_evidence(first.pk)
+    [match] = hashing.hash_evidence(upload(make_case(), analyst, "b.jpg", jpeg_q40(poster(62))).pk).matches
+    hashing.decide_match(match, actor=analyst, decision=MatchDecision.CONFIRMED)
+    assert ImageHash.objects.exclude(pdq="").count() == 3
+    assert exported(analyst).splitlines() == [",".join(hashlists.COLUMNS)]
+
+
+def test_export_holds_a_confirmed_reupload_of_judged_content_and_nothing_beside_it(make_case, analyst, liaison_a):
+    case = actioned_case(make_case, liaison_a)
+    original = upload(case, analyst, "p.png", encode(PROPAGANDA))
+    hashing.hash_evidence(original.pk)
+    # Reposted on another channel: the page archive holds the re-upload and an advertisement.
+    archive = mhtml(("https://t.me/i/repost.jpg", jpeg_q40(PROPAGANDA)), ("https://t.me/i/ad.jpg", encode(poster(63),
+                                                                                                          "JPEG")))
+    later = upload(make_case(submit=True), analyst, "page.mhtml", archive, kind=EvidenceKind.PAGE_ARCHIVE)
+    [match] = hashing.hash_evidence(later.pk).matches
+    ours = ImageHash.objects.get(evidence=original).pdq
+    repost = ImageHash.objects.get(evidence=later, part="https://t.me/i/repost.jpg").pdq
+    assert {line.split(",")[1] for line in exported(analyst).splitlines()[1:]} == {ours}  # not confirmed yet
+    hashing.decide_match(match, actor=analyst, decision=MatchDecision.CONFIRMED)
+    assert {line.split(",")[1] for line in exported(analyst).splitlines()[1:]} == {ours, repost}
 
 
 def test_export_then_import_round_trips(make_case, analyst, supervisor, liaison_a):
@@ -120,6 +150,10 @@ def test_the_formats_partners_send_are_read(analyst, text):
     (f"hash,quality\n{'a' * 64},101\n", "line 2: the quality “101”"),
     (f"{'a' * 64}\n{'b' * 63}\n", "line 2"),
     (b"\xff\xfe\x00\x00garbage".decode("latin-1"), "not a PDQ hash"),
+    (f"\n\n{'a' * 64}\nnope\n", "line 4: “nope”"),  # lines are counted from the top of the file
+    ("\n\nhash,quality\nnope,1\n", "line 4: “nope”"),
+    ("hash,labels\n" + f"{'a' * 64},\"" + "x" * 140_000 + "\"\n", "line 2 is not valid CSV"),  # a field over 128 KiB
+    ("hash\n" + "nope\n" * 100_000, "and 99990 more lines"),
 ])
 def test_a_bad_list_is_refused_whole_and_leaves_nothing(analyst, text, words):
     with pytest.raises(ValidationError) as err:
@@ -128,10 +162,35 @@ def test_a_bad_list_is_refused_whole_and_leaves_nothing(analyst, text, words):
     assert not HashList.objects.exists() and not ImageHash.objects.exists()
 
 
-def test_binary_or_non_utf8_files_are_refused(analyst):
-    for data, words in ((b"PNG\r\n\x1a\n\x00\x00\n", "not a text file"), (b"\xff\xfe\xfa bad", "not UTF-8")):
-        with pytest.raises(ValidationError, match=words):
-            hashlists.import_list(actor=analyst, lines=hashlists.decode_upload(io.BytesIO(data)), name="n", source="s")
+@pytest.mark.parametrize(("data", "words"), [
+    (b"PNG\r\n\x1a\n\x00\x00\n", "not a text file"),
+    (b"\xff\xfe\xfa bad", "not UTF-8"),
+    (f"hash\n{'a' * 64}\n".encode("utf-16"), "not UTF-8"),
+    (b"hash\n" + b"a" * 64 + b",\xed\xa0\x80\n", "not UTF-8"),  # a lone surrogate, encoded
+    (b"hash\n" + b"a" * 64 + b"\x00\n", "not a text file"),
+    (b"hash\n" + b"a" * 50_000_000, "line 2 is longer than 10,000 characters"),  # never read whole
+])
+def test_binary_non_utf8_or_endless_files_are_refused(analyst, data, words):
+    with pytest.raises(ValidationError) as err:
+        hashlists.import_list(actor=analyst, lines=hashlists.decode_upload(io.BytesIO(data)), name="n", source="s")
+    assert words in " ".join(err.value.messages)
+    assert not HashList.objects.exists() and not ImageHash.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "value"), [("name", "GIFCT\x00"), ("source", "\udcffGIFCT"),
+                                              ("labels", "terror\x00"), ("description", "\ud800")])
+def test_names_and_labels_the_database_cannot_store_are_refused(analyst, field, value):
+    given = {"name": "n", "source": "s"} | {field: value}
+    with pytest.raises(ValidationError) as err:
+        hashlists.import_list(actor=analyst, lines=[f"{'a' * 64}\n"], **given)
+    assert field in err.value.error_dict
+    assert not HashList.objects.exists()
+
+
+def test_the_lines_threatexchanges_cli_prints_are_read(analyst):
+    line = f"pdq {'a' * 64} 'GIFCT' {{'category': 'POSITIVE_CLASS', 'tags': 'terrorism'}}\n"
+    hash_list, _ = hashlists.import_list(actor=analyst, lines=[line], name="n", source="s")
+    assert list(hash_list.entries.values_list("pdq", "quality")) == [("a" * 64, None)]
 
 
 def test_only_ministry_writers_import_and_export(auditor, liaison_a):
@@ -162,6 +221,14 @@ def test_the_console_imports_and_exports(client, analyst, make_case, liaison_a):
         "upload": SimpleUploadedFile("l.csv", f"hash,quality\n{'c' * 64},80\n".encode())}, follow=True)
     assert "Imported 1 hashes" in good.content.decode()
     assert HashList.objects.get().entries.get().pdq == "c" * 64
+    quoted_on_and_on = b"hash,labels\n" + b"a" * 64 + b',"' + (b"x" * 9_000 + b"\n") * 20 + b'"\n'
+    for data, words in ((b"hash\n" + b"a" * 140_000 + b"\n", "line 2 is longer than 10,000 characters"),
+                        (quoted_on_and_on, "line 16 is not valid CSV"),  # a field over 128 KiB, line by line
+                        (b"a" * 64 + b"\n" * (hashlists.CONSOLE_MAX_BYTES - 63), "python manage.py hash_list import")):
+        refused = client.post("/admin/cases/hashlist/add/", {
+            "name": "Partner", "source": "Meta", "upload": SimpleUploadedFile("l.csv", data)})
+        assert refused.status_code == 200 and words in refused.content.decode()
+    assert HashList.objects.count() == 1  # the good one only
     response = client.post("/admin/cases/hashlist/export/", {"collab": "Kominfo"})
     body = b"".join(response.streaming_content).decode()
     assert response["Content-Disposition"].startswith('attachment; filename="patuh-pdq-')

@@ -1,16 +1,15 @@
 """Re-upload matching with real pictures drawn in the test: what PDQ recognises, what it must not, and the rules
 around it (which cases count, low quality, idempotence, the upload hook, page archives)."""
 
-import base64
-
 import pytest
 
+from cases import pdq
 from cases.choices import CaseStatus, EventKind, EvidenceKind, Visibility
 from cases.models import CaseEvent, HashMatch, ImageHash, MatchDecision
 from cases.services import hashing
 from cases.services.evidence import withdraw_evidence
 from cases.workflow import transition
-from tests.reupload_images import colour_shifted, cropped, encode, flat, jpeg_q40, poster, resized
+from tests.reupload_images import colour_shifted, cropped, encode, flat, jpeg_q40, mhtml, poster, resized
 from tests.test_evidence_support import upload, use_temporary_evidence_root  # noqa: F401 - autouse fixture
 
 pytestmark = pytest.mark.django_db
@@ -146,19 +145,28 @@ def test_documents_are_looked_at_once_and_noted(make_case, analyst):
 
 
 def test_images_inside_an_mhtml_page_archive_are_hashed_and_matched(earlier, make_case, analyst):
-    picture = base64.encodebytes(jpeg_q40(ORIGINAL)).decode()
-    archive = (
-        "From: <Saved by Blink>\r\nSubject: channel\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/related; type="text/html"; boundary="----B"\r\n\r\n'
-        "------B\r\nContent-Type: text/html\r\nContent-Location: https://t.me/s/chan\r\n\r\n"
-        "<html><body><img src=\"https://t.me/i/flyer.jpg\"></body></html>\r\n"
-        "------B\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n"
-        "Content-Location: https://t.me/i/flyer.jpg\r\n\r\n" + picture + "\r\n------B--\r\n"
-    ).encode()
+    archive = mhtml(("https://t.me/i/flyer.jpg", jpeg_q40(ORIGINAL)))
     evidence, outcome = upload_and_hash(make_case(), analyst, "page.mhtml", archive, kind=EvidenceKind.PAGE_ARCHIVE)
     [row] = outcome.hashes
     assert row.part == "https://t.me/i/flyer.jpg" and row.quality >= 50
     assert HashMatch.objects.get(evidence=evidence).matched_evidence == earlier
+
+
+def test_an_archive_holding_the_same_url_twice_is_hashed_and_previewed_part_by_part(earlier, make_case, analyst,
+                                                                                    client):
+    archive = mhtml(("https://t.me/i/flyer.jpg", encode(poster(9), "JPEG")),
+                    ("https://t.me/i/flyer.jpg", jpeg_q40(ORIGINAL)),
+                    ("https://t.me/i/" + "x" * 400, encode(poster(10), "JPEG")),
+                    ("https://t.me/i/" + "x" * 400, jpeg_q40(poster(11))))
+    evidence, outcome = upload_and_hash(make_case(), analyst, "page.mhtml", archive, kind=EvidenceKind.PAGE_ARCHIVE)
+    assert [len(row.part) <= 300 and row.quality >= 50 for row in outcome.hashes] == [True] * 4
+    assert len({row.part for row in outcome.hashes}) == 4
+    [match] = outcome.matches
+    assert match.matched_evidence == earlier and match.evidence_hash.part == "https://t.me/i/flyer.jpg #2"
+    client.force_login(analyst)
+    preview = client.get(f"/admin/cases/hashmatch/{match.pk}/image/later/")  # the second part, not the first
+    assert preview.status_code == 200
+    assert pdq.distance(pdq.hash_image_bytes(preview.content).hex, pdq.hash_image_bytes(ORIGINAL_PNG).hex) <= 31
 
 
 def test_a_missing_file_is_left_for_later(make_case, analyst):
@@ -193,3 +201,24 @@ def test_a_picture_reposted_many_times_points_at_its_earliest_copies_only(make_c
     last = HashMatch.objects.filter(evidence__case=cases[-1])
     assert last.count() == hashing.MAX_MATCHES_PER_HASH
     assert {m.matched_evidence.case for m in last} == set(cases[:hashing.MAX_MATCHES_PER_HASH])
+
+
+def test_copies_that_may_not_be_matched_do_not_crowd_out_an_earlier_case(make_case, analyst, liaison_a):
+    # More exact copies than matches kept per hash, none of which may be matched (platforms' responses showing the
+    # picture), all nearer to the new upload than the earlier case's re-encoded copy.
+    for i in range(hashing.MAX_MATCHES_PER_HASH + 2):
+        upload_and_hash(make_case(submit=True), liaison_a, f"response-{i}.png", ORIGINAL_PNG,
+                        kind=EvidenceKind.PLATFORM_RESPONSE)
+    earlier, _ = upload_and_hash(make_case(submit=True), analyst, "flyer.jpg", jpeg_q40(ORIGINAL))
+    evidence, outcome = upload_and_hash(make_case(), analyst, "repost.png", ORIGINAL_PNG)
+    assert [m.matched_evidence for m in outcome.matches] == [earlier]
+
+
+def test_evidence_of_a_withdrawn_case_hashed_late_is_not_matched(make_case, analyst, supervisor):
+    old_case = make_case(submit=True)
+    old = upload(old_case, analyst, "old.png", ORIGINAL_PNG)
+    transition(old_case, "withdraw", actor=supervisor, note="Sent by mistake.")
+    new, _ = upload_and_hash(make_case(), analyst, "new.jpg", jpeg_q40(ORIGINAL))
+    outcome = hashing.hash_evidence(old.pk)  # the backlog reaches the withdrawn case's item last
+    assert outcome.created and outcome.matches == []
+    assert not HashMatch.objects.exists()

@@ -134,6 +134,13 @@ def test_a_decision_can_be_revised_but_not_repeated(world, analyst):
     hashing.decide_match(world["a2_a1"], actor=analyst, decision=MatchDecision.DISMISSED, note="Looked again.")
     assert CaseEvent.objects.filter(case=world["a2"], kind=EventKind.MATCH_DISMISSED).count() == 1
     assert world["a2"].reference not in reupload_list(analyst)
+    # The earlier case's timeline, which said "Re-uploaded: A2", now says the link was taken back.
+    said = [(e.kind, e.data["reupload_case"]) for e in CaseEvent.objects.filter(
+        case=world["a1"], kind__in=[EventKind.MATCH_CONFIRMED, EventKind.MATCH_DISMISSED]).order_by("id")]
+    assert said[-1] == (EventKind.MATCH_DISMISSED, world["a2"].reference)
+    assert (EventKind.MATCH_CONFIRMED, world["a2"].reference) in said
+    _head, broken = audit.verify(audit.CASE_EVENTS, CaseEventModel)
+    assert broken is None
 
 
 def test_the_ministry_case_page_shows_the_match_side_by_side(world, client, analyst):
@@ -167,6 +174,75 @@ def test_the_console_decision_is_a_post_by_a_writer(world, client, analyst, audi
 
 def test_liaisons_get_no_block_and_no_image(world, client, liaison_a):
     client.force_login(liaison_a)
-    page = client.get(f"/platform/cases/case/{world['a2'].pk}/change/").content.decode()
+    response = client.get(f"/platform/cases/case/{world['a2'].pk}/change/")
+    page = response.content.decode()
+    assert response.status_code == 200 and world["a2"].reference in page  # the case page itself, without the block
     assert page.count("patuh-matches") == 0 and "possibly the same content" not in page
-    assert client.get(f"/admin/cases/hashmatch/{world['a2_a1'].pk}/image/later/").status_code in (302, 404)
+    assert client.get(f"/admin/cases/hashmatch/{world['a2_a1'].pk}/image/later/").status_code == 404
+    assert client.get(f"/admin/cases/hashmatch/{world['a2_a1'].pk}/change/").status_code == 404
+
+
+def test_a_decision_note_holding_a_nul_is_refused_and_changes_nothing(world, client, analyst):
+    client.force_login(analyst)
+    response = client.post(f"/admin/cases/hashmatch/{world['b1_a2'].pk}/decide/",
+                           {"decision": "confirmed", "note": "same\x00flyer"}, follow=True)
+    assert response.status_code == 200 and "NUL" in response.content.decode()
+    assert HashMatch.objects.get(pk=world["b1_a2"].pk).decision == MatchDecision.PENDING
+    assert not CaseEvent.objects.filter(case=world["b1"], kind=EventKind.MATCH_CONFIRMED,
+                                        data__matched_case=world["a2"].reference).exists()
+
+
+def test_the_review_queue_leads_to_a_page_where_the_match_is_seen_and_decided(world, client, analyst, auditor):
+    match = world["b1_a2"]
+    client.force_login(analyst)
+    queue = client.get("/admin/cases/hashmatch/", {"decision__exact": "pending"}).content.decode()
+    assert f"/admin/cases/hashmatch/{match.pk}/change/" in queue
+    page = client.get(f"/admin/cases/hashmatch/{match.pk}/change/").content.decode()
+    title = f"{world['b1'].reference} ~ {world['a2'].reference} (distance {match.distance})"
+    assert f"<h2>{title}</h2>" in page
+    assert f"/admin/cases/hashmatch/{match.pk}/image/later/" in page
+    assert f"/admin/cases/hashmatch/{match.pk}/image/earlier/" in page
+    assert 'data-decision="confirmed"' in page and "next=/admin/cases/hashmatch/" in page
+    client.force_login(auditor)  # sees the same, is not asked to decide
+    page = client.get(f"/admin/cases/hashmatch/{match.pk}/change/").content.decode()
+    assert f"/admin/cases/hashmatch/{match.pk}/image/earlier/" in page and 'data-decision="confirmed"' not in page
+    assert "confirm or dismiss." not in page and "Analysts and supervisors confirm or dismiss each one" in page
+
+
+@pytest.mark.parametrize("persona", ["analyst", "liaison_a"])
+def test_the_evidence_list_and_the_case_page_read_matches_in_a_fixed_number_of_queries(
+        request, persona, make_case, analyst, client):
+    """One evidence item with an earlier and a later confirmed match, then three: the same queries (no N+1)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = request.getfixturevalue(persona)
+    target = make_case(submit=True)
+
+    def add_items(n, seed):
+        for i in range(n):
+            picture = poster(seed + i)
+            shared(make_case(submit=True), analyst, "earlier.png", encode(picture))
+            shared(target, analyst, "here.jpg", jpeg_q40(picture))
+            shared(make_case(submit=True), analyst, "later.png", resized(picture))
+        for match in HashMatch.objects.filter(decision=MatchDecision.PENDING):
+            hashing.decide_match(match, actor=analyst, decision=MatchDecision.CONFIRMED)
+
+    def count(get):
+        get()  # sessions and caches settle
+        with CaptureQueriesContext(connection) as ctx:
+            response = get()
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response
+
+    api = bearer_client(user)
+    client.force_login(user)
+    pages = [lambda: api.get(f"/api/v1/cases/{target.reference}/evidence/")]
+    if persona == "analyst":
+        pages.append(lambda: client.get(f"/admin/cases/case/{target.pk}/change/"))
+    add_items(1, 200)
+    before = [count(get)[0] for get in pages]
+    add_items(2, 300)
+    after = [count(get) for get in pages]
+    assert [len(item["matches"]) for item in after[0][1].json()["results"]] == [2, 2, 2]  # an earlier, a later
+    assert [n for n, _response in after] == before

@@ -27,6 +27,7 @@ from cases.models import HashList, HashMatch, MatchDecision
 from cases.roles import MINISTRY_WRITERS, has_role, is_ministry
 from cases.services import hashing, hashlists
 from cases.services.evidence import record_custody
+from cases.templatetags.patuh_matches import reupload_block
 from cases.views.evidence import EVIDENCE_CSP, custody_meta
 
 PREVIEW_SIZE = 480  # pixels, the longer side
@@ -60,6 +61,24 @@ class HashMatchAdmin(ReadOnlyMixin, ScopedAdmin):
     fields = ["evidence", "matched_evidence", "matched_list", "distance", "found_at", "decision", "decided_by",
               "decided_at", "decision_note"]
     readonly_fields = fields
+
+    change_form_template = "admin/cases/hashmatch/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The match's own page, where the review queue leads: both images side by side and, for analysts and
+        supervisors, the decision (the same block as on the case page)."""
+        match = self.get_object(request, unquote(object_id))
+        if match is not None:
+            queue = reverse("admin:cases_hashmatch_changelist")
+            filters = request.GET.get("_changelist_filters")
+            extra_context = {**(extra_context or {}), **reupload_block(
+                request.user, match.evidence.case,
+                [v for v in matches.matches_of(match.evidence, request.user) if v.match.pk == match.pk],
+                next_url=f"{queue}?{filters}" if filters else queue)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("case"), ordering="evidence__case__reference")
     def case_link(self, obj):
@@ -182,6 +201,15 @@ class HashListImportForm(forms.ModelForm):
     class Meta:
         model = HashList
         fields = ["name", "source", "labels", "description"]
+
+    def clean_upload(self):
+        upload = self.cleaned_data["upload"]
+        if upload.size > hashlists.CONSOLE_MAX_BYTES:
+            raise ValidationError(gettext(
+                "This file is larger than %(mb)s MB, more than a page can import before it times out. Import it "
+                "from the shell: python manage.py hash_list import FILE --as USER --name NAME --source SOURCE."
+            ) % {"mb": hashlists.CONSOLE_MAX_BYTES // (1024 * 1024)}, code="too_large")
+        return upload
 
     def _post_clean(self):
         if self.errors:

@@ -14,6 +14,7 @@ evidence they may see: never another platform's image, hash or match, never an i
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
@@ -178,7 +179,12 @@ class HashMatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.evidence_id} ~ {self.matched_evidence_id or self.matched_hash_id} (d={self.distance})"
+        if self.matched_evidence_id:
+            earlier = self.matched_evidence.case.reference
+        else:
+            earlier = gettext("list “%(list)s”") % {"list": self.matched_hash.hash_list.name}
+        return gettext("%(later)s ~ %(earlier)s (distance %(d)s)") % {
+            "later": self.evidence.case.reference, "earlier": earlier, "d": self.distance}
 
     @property
     def matched_list(self):

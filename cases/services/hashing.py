@@ -36,6 +36,9 @@ log = logging.getLogger("patuh.hashing")
 # Matches kept per hash, nearest first and then earliest: a picture reposted a thousand times needs a person to look
 # at a few of its earlier copies (the first orders among them), not at every one (which grows as n squared).
 MAX_MATCHES_PER_HASH = 10
+# Hashes within the threshold read per new hash before the matching rules pick those 10: far more than any real
+# picture has near copies, and a bound on the work when a list holds many near-duplicates.
+SCAN_LIMIT = 1000
 READ_CHUNK = 1024 * 1024
 
 
@@ -141,9 +144,13 @@ def read_stored(evidence: Evidence) -> bytes:
 # --- matching --------------------------------------------------------------------------------------------
 
 
-def nearest(hex_hash: str, *, exclude: tuple[int, ...] = (), limit: int = MAX_MATCHES_PER_HASH,
+def nearest(hex_hash: str, *, exclude: tuple[int, ...] = (), limit: int = SCAN_LIMIT,
             max_distance: int | None = None, min_q: int | None = None) -> list[tuple[int, int]]:
-    """(ImageHash id, distance) of stored matchable hashes within the threshold, nearest first."""
+    """(ImageHash id, distance) of stored matchable hashes within the threshold, nearest first.
+
+    Whether a hash may be matched by a given item (`eligible`) is decided afterwards on these few rows, so the scan
+    stays one table and the same on both databases.
+    """
     max_distance = threshold() if max_distance is None else max_distance
     min_q = min_quality() if min_q is None else min_q
     if connection.vendor == "postgresql":
@@ -183,16 +190,21 @@ def _nearest_python(hex_hash, exclude, limit, max_distance, min_q):
     return [(pk, d) for d, pk in found[:limit]]
 
 
-def _eligible(candidate: ImageHash, evidence: Evidence) -> bool:
-    """May this stored hash be matched by `evidence`? Lists always; other evidence by the rules above."""
-    if candidate.hash_list_id is not None:
-        return True
-    other = candidate.evidence
-    return (
-        other.case_id != evidence.case_id
-        and other.withdrawn_at is None
-        and other.kind != EvidenceKind.PLATFORM_RESPONSE
-        and other.case.status != CaseStatus.WITHDRAWN
+def counts_for_matching(evidence: Evidence) -> bool:
+    """Does this item take part in matching at all? Not a platform's response (it shows what the platform did, not
+    the content), not withdrawn, not on a withdrawn case: the same rules `eligible` applies to the other side."""
+    return (evidence.kind != EvidenceKind.PLATFORM_RESPONSE and evidence.withdrawn_at is None
+            and evidence.case.status != CaseStatus.WITHDRAWN)
+
+
+def eligible(case_id: int) -> Q:
+    """The stored hashes an item of this case may be matched with: every imported list entry, and the hashes of
+    another case's evidence that takes part in matching (see `counts_for_matching`)."""
+    return Q(hash_list__isnull=False) | (
+        Q(evidence__withdrawn_at__isnull=True)
+        & ~Q(evidence__kind=EvidenceKind.PLATFORM_RESPONSE)
+        & ~Q(evidence__case__status=CaseStatus.WITHDRAWN)
+        & ~Q(evidence__case_id=case_id)
     )
 
 
@@ -202,18 +214,19 @@ def match_evidence_hashes(evidence: Evidence, rows: list[ImageHash]) -> list[Has
     A pair of evidence items is stored with the later upload as `evidence`, whichever was hashed first, so
     the match shows on the newer case, as a re-upload of the earlier one.
     """
-    if evidence.kind == EvidenceKind.PLATFORM_RESPONSE or evidence.withdrawn_at is not None:
-        return []  # a platform's response shows what it did, not the content
+    if not counts_for_matching(evidence):
+        return []
     own = tuple(r.pk for r in rows)
     created: list[HashMatch] = []
     for row in rows:
         if not row.pdq or (row.quality or 0) < min_quality():
             continue
+        # The nearest hashes first, then those this item may be matched with: ineligible copies (a platform's
+        # responses, a withdrawn case) must not take the places of eligible ones.
         found = dict(nearest(row.pdq, exclude=own))
-        candidates = ImageHash.objects.filter(pk__in=found).select_related("evidence__case", "hash_list")
+        candidates = sorted(ImageHash.objects.filter(pk__in=found).filter(eligible(evidence.case_id)),
+                            key=lambda c: (found[c.pk], c.pk))[:MAX_MATCHES_PER_HASH]
         for candidate in candidates:
-            if not _eligible(candidate, evidence):
-                continue
             pair = (row, candidate)
             if candidate.evidence_id is not None and candidate.evidence_id > evidence.pk:
                 pair = (candidate, row)  # the other one is the later upload
@@ -277,7 +290,8 @@ DECISION_EVENTS = {MatchDecision.CONFIRMED: EventKind.MATCH_CONFIRMED,
 
 @transaction.atomic
 def decide_match(match: HashMatch, *, actor, decision: str, note: str = "") -> HashMatch:
-    """Confirm or dismiss a match; one audited event on the newer case (and, when confirmed, on the earlier).
+    """Confirm or dismiss a match; one audited event on the newer case (and on the earlier, when the decision
+    links the two cases or takes a link back).
 
     A decision may be revised (confirm after a dismissal, or the reverse); each decision is its own event.
     """
@@ -285,6 +299,8 @@ def decide_match(match: HashMatch, *, actor, decision: str, note: str = "") -> H
         raise PermissionDenied(_("Only analysts and supervisors decide on matches."))
     if decision not in DECISION_EVENTS:
         raise ValidationError({"decision": _("Choose confirm or dismiss.")}, code="invalid_decision")
+    if "\x00" in (note or ""):
+        raise ValidationError({"note": _("Remove the NUL character (\\x00) from this text.")}, code="nul")
     locked = HashMatch.objects.select_for_update().get(pk=match.pk)
     if locked.decision == decision:
         raise ValidationError(_("This match has already been decided that way."), code="already_decided")
@@ -298,11 +314,14 @@ def decide_match(match: HashMatch, *, actor, decision: str, note: str = "") -> H
         "evidence_id": subject.pk, "decision": decision, "previous": previous}
     record_event(subject.case, DECISION_EVENTS[decision], actor=actor, visibility=Visibility.INTERNAL,
                  note=locked.decision_note or described["text"], data=data)
-    if decision == MatchDecision.CONFIRMED and locked.matched_evidence_id is not None:
+    # The earlier case's timeline says when it became linked to a re-upload, and when that link was taken back.
+    linked, unlinked = decision == MatchDecision.CONFIRMED, previous == MatchDecision.CONFIRMED
+    if locked.matched_evidence_id is not None and (linked or unlinked):
         earlier = Evidence.objects.select_related("case").get(pk=locked.matched_evidence_id)
-        record_event(earlier.case, EventKind.MATCH_CONFIRMED, actor=actor, visibility=Visibility.INTERNAL,
-                     note=_("Re-uploaded: %(ref)s (distance %(d)s)") % {"ref": subject.case.reference,
-                                                                        "d": locked.distance},
+        words = {"ref": subject.case.reference, "d": locked.distance}
+        record_event(earlier.case, DECISION_EVENTS[decision], actor=actor, visibility=Visibility.INTERNAL,
+                     note=(_("Re-uploaded: %(ref)s (distance %(d)s)") if linked
+                           else _("No longer a re-upload of this case: %(ref)s (distance %(d)s)")) % words,
                      data=data | {"reupload_case": subject.case.reference})
     match.decision, match.decided_by, match.decided_at, match.decision_note = (
         locked.decision, locked.decided_by, locked.decided_at, locked.decision_note)

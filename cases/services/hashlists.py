@@ -21,10 +21,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases import clock, pdq
 from cases.choices import CaseStatus, EvidenceKind
-from cases.models import HashList, HashMatch, ImageHash
+from cases.models import HashList, HashMatch, ImageHash, MatchDecision
 from cases.roles import MINISTRY_WRITERS, has_role
 from cases.services.hashing import min_quality
 
@@ -32,7 +33,10 @@ COLUMNS = ["signal_type", "signal_str", "collab", "category", "tags", "quality"]
 SIGNAL_TYPE = "pdq"  # python-threatexchange's name for the PDQ signal type
 POSITIVE = "POSITIVE_CLASS"  # SignalOpinionCategory: this is the harmful content
 MAX_ENTRIES = 2_000_000
+# Through the console: about 100,000 hashes, imported within a request's time. Larger lists: `hash_list import`.
+CONSOLE_MAX_BYTES = 10 * 1024 * 1024
 MAX_ERRORS_SHOWN = 10
+MAX_LINE = 10_000  # characters: every format above has lines of about 100
 BATCH = 5_000
 
 
@@ -40,16 +44,21 @@ BATCH = 5_000
 
 
 def exportable_hashes():
-    """Evidence hashes of confirmed illegal content: images of cases the platform actioned (or the ministry verified
-    as gone), and images confirmed as a re-upload of such content; matchable quality, no platform responses, nothing
-    withdrawn."""
-    confirmed = HashMatch.objects.reuploads()
-    return (
-        ImageHash.objects.filter(evidence__isnull=False).exclude(pdq="").filter(quality__gte=min_quality())
+    """Evidence hashes of content the ministry has judged illegal: the image files of cases the platform actioned
+    (or the ministry verified as gone), and any image a person confirmed as the same content as one of those. Never
+    an image merely found inside a page archive (a logo, an avatar, an advertisement: nobody judged it), never a
+    match nobody confirmed, nothing withdrawn, no platform response, no hash of low quality."""
+    shareable = (
+        ImageHash.objects.filter(evidence__isnull=False, quality__gte=min_quality()).exclude(pdq="")
         .filter(evidence__withdrawn_at__isnull=True).exclude(evidence__kind=EvidenceKind.PLATFORM_RESPONSE)
-        .filter(Q(evidence__case__status__in=[CaseStatus.ACTIONED, CaseStatus.VERIFIED])
-                | Q(evidence__in=confirmed.values("evidence")) | Q(evidence__in=confirmed.values("matched_evidence")))
         .exclude(evidence__case__status=CaseStatus.WITHDRAWN)
+    )
+    judged = shareable.filter(part="", evidence__case__status__in=[CaseStatus.ACTIONED, CaseStatus.VERIFIED])
+    confirmed = HashMatch.objects.filter(decision=MatchDecision.CONFIRMED)
+    return (
+        shareable.filter(Q(pk__in=judged.values("pk"))
+                         | Q(pk__in=confirmed.filter(matched_hash__in=judged.values("pk")).values("evidence_hash"))
+                         | Q(pk__in=confirmed.filter(evidence_hash__in=judged.values("pk")).values("matched_hash")))
         .values_list("pdq", "quality", "evidence__case__category")
         .order_by("id")
     )
@@ -79,6 +88,8 @@ def export_csv_lines(*, actor, collab: str = "Patuh") -> Iterator[str]:
         yield writer.writerow(row)
 
 
+NOTHING_STORED = gettext_lazy("The list was not imported; nothing was stored.")
+
 # --- import ----------------------------------------------------------------------------------------------
 
 
@@ -92,18 +103,16 @@ class Entry:
 def parse_list(lines: Iterable[str]) -> tuple[list[Entry], int]:
     """Entries of a hash-list file (any of the formats above) and how many rows of other signal types were skipped.
 
-    Raises ValidationError naming the first bad lines.
+    Raises ValidationError naming the first bad lines (by their line number in the file).
     """
-    lines = iter(lines)
-    first = next(lines, "")
-    while first is not None and not first.strip():
-        first = next(lines, None)
-    if first is None or not first.strip():
+    numbered = enumerate(lines, start=1)
+    number, first = next(((n, line) for n, line in numbered if line.strip()), (0, ""))
+    if not first:
         raise ValidationError(_("The file holds no hashes."), code="empty")
-    header = [c.strip().lower() for c in next(csv.reader([first]))]
+    header = [c.strip().lower() for c in next(_csv_rows(number - 1, [first]), (number, []))[1]]
     if {"signal_str", "hash", "pdq"} & set(header):
-        return _parse_csv(header, lines)
-    return _parse_lines(_chain([first], lines))
+        return _parse_csv(header, number, (line for _n, line in numbered))
+    return _parse_lines(_chain([(number, first)], numbered))
 
 
 def _chain(*iterables):
@@ -111,11 +120,27 @@ def _chain(*iterables):
         yield from iterable
 
 
-def _parse_csv(header: list[str], lines) -> tuple[list[Entry], int]:
+def _csv_rows(offset: int, lines) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of CSV text; what is not CSV (a quoted field running on for 128 KiB and more) refuses
+    the file, naming the line."""
+    reader = csv.reader(lines)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise ValidationError(
+                [NOTHING_STORED, _("line %(n)s is not valid CSV (%(reason)s)") % {
+                    "n": offset + reader.line_num, "reason": err}], code="invalid_csv") from err
+        yield offset + reader.line_num, row
+
+
+def _parse_csv(header: list[str], header_line: int, lines) -> tuple[list[Entry], int]:
     hash_column = next(c for c in ("signal_str", "hash", "pdq") if c in header)
     label_column = next((c for c in ("tags", "labels", "label") if c in header), None)
-    entries, errors, skipped = [], [], 0
-    for number, row in enumerate(csv.reader(lines), start=2):
+    entries, errors, skipped = [], _Errors(), 0
+    for number, row in _csv_rows(header_line, lines):
         if not any(cell.strip() for cell in row):
             continue
         record = dict(zip(header, row, strict=False))
@@ -127,9 +152,9 @@ def _parse_csv(header: list[str], lines) -> tuple[list[Entry], int]:
     return _finish(entries, errors), skipped
 
 
-def _parse_lines(lines) -> tuple[list[Entry], int]:
-    entries, errors = [], []
-    for number, raw in enumerate(lines, start=1):
+def _parse_lines(numbered) -> tuple[list[Entry], int]:
+    entries, errors = [], _Errors()
+    for number, raw in numbered:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -139,16 +164,29 @@ def _parse_lines(lines) -> tuple[list[Entry], int]:
             fields = dict(part.split("=", 1) for part in line.split(",") if "=" in part)
             _add(entries, errors, number, fields.get("hash", ""), fields.get("quality", ""), fields.get("label", ""))
         else:
-            value, _sep, rest = line.replace("\t", ",").partition(",")
-            _add(entries, errors, number, value, rest.split(",")[0] if rest else "", "")
+            # "<hash>", "<hash>,<quality>", or what `threatexchange dataset -P` prints: "pdq <hash> 'collab' {...}".
+            head, _sep, rest = line.replace("\t", ",").partition(",")
+            value, _space, more = head.strip().partition(" ")
+            _add(entries, errors, number, value, rest.split(",")[0] if rest and not more else "", "")
     return _finish(entries, errors), 0
 
 
-def _add(entries, errors, number, value, quality, labels) -> None:
+class _Errors(list):
+    """The first few problems, as messages, and how many there were in all (a file of garbage stays cheap)."""
+
+    total = 0
+
+    def add(self, message: str) -> None:
+        self.total += 1
+        if len(self) < MAX_ERRORS_SHOWN:
+            self.append(message)
+
+
+def _add(entries, errors: _Errors, number, value, quality, labels) -> None:
     try:
         hex_value = pdq.normalise_hex(value)
     except ValueError:
-        errors.append(_("line %(n)s: “%(value)s” is not a PDQ hash (64 hexadecimal digits)") % {
+        errors.add(_("line %(n)s: “%(value)s” is not a PDQ hash (64 hexadecimal digits)") % {
             "n": number, "value": (value or "")[:80]})
         return
     quality_value = None
@@ -158,7 +196,7 @@ def _add(entries, errors, number, value, quality, labels) -> None:
         except ValueError:
             quality_value = -1
         if not 0 <= quality_value <= 100:
-            errors.append(_("line %(n)s: the quality “%(value)s” is not a whole number from 0 to 100") % {
+            errors.add(_("line %(n)s: the quality “%(value)s” is not a whole number from 0 to 100") % {
                 "n": number, "value": str(quality)[:20]})
             return
     entries.append(Entry(hex_value, quality_value, " ".join((labels or "").split())[:300]))
@@ -166,28 +204,44 @@ def _add(entries, errors, number, value, quality, labels) -> None:
         raise ValidationError(_("A list may hold at most %(n)s hashes.") % {"n": f"{MAX_ENTRIES:,}"}, code="too_many")
 
 
-def _finish(entries: list[Entry], errors: list[str]) -> list[Entry]:
-    if errors:
-        shown = errors[:MAX_ERRORS_SHOWN]
-        more = len(errors) - len(shown)
-        if more:
-            shown.append(_("and %(n)s more lines") % {"n": more})
-        raise ValidationError([_("The list was not imported; nothing was stored.")] + shown, code="invalid_lines")
+def _finish(entries: list[Entry], errors: _Errors) -> list[Entry]:
+    if errors.total:
+        shown = list(errors)
+        if errors.total > len(shown):
+            shown.append(_("and %(n)s more lines") % {"n": errors.total - len(shown)})
+        raise ValidationError([NOTHING_STORED] + shown, code="invalid_lines")
     if not entries:
         raise ValidationError(_("The file holds no PDQ hashes."), code="empty")
     return entries
 
 
 def decode_upload(file) -> Iterator[str]:
-    """The uploaded file's lines as text (UTF-8, a byte-order mark allowed)."""
+    """The uploaded file's lines as text (UTF-8, a byte-order mark allowed), each read at most MAX_LINE long."""
     try:
         text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
-        for line in text:
+        number = 0
+        while line := text.readline(MAX_LINE + 1):
+            number += 1
             if "\x00" in line:
                 raise ValidationError(_("This is not a text file."), code="binary")
+            if len(line) > MAX_LINE:
+                raise ValidationError([NOTHING_STORED, _("line %(n)s is longer than %(max)s characters: not a line "
+                                                         "of a hash list") % {"n": number, "max": f"{MAX_LINE:,}"}],
+                                      code="line_too_long")
             yield line
     except UnicodeDecodeError as err:
         raise ValidationError(_("The file is not UTF-8 text."), code="encoding") from err
+
+
+def _text_problem(value: str) -> str | None:
+    """Why the database cannot store this text (a NUL, or lone surrogates from bytes that are not UTF-8), if so."""
+    if "\x00" in value:
+        return _("Remove the NUL character (\\x00) from this text.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _("This text is not valid Unicode (it holds lone surrogates).")
+    return None
 
 
 def import_list(*, actor, lines: Iterable[str], name: str, source: str, labels: str = "", description: str = "",
@@ -201,8 +255,13 @@ def import_list(*, actor, lines: Iterable[str], name: str, source: str, labels: 
         problems["name"] = _("Name the list.")
     if not source:
         problems["source"] = _("Say who shared the list.")
+    for field, value in (("name", name), ("source", source), ("labels", labels), ("description", description)):
+        if field not in problems and (problem := _text_problem(value or "")):
+            problems[field] = problem
     if problems:
-        raise ValidationError(problems, code="required")
+        raise ValidationError(problems, code="invalid")
+    # A file name from the shell may hold bytes that are not UTF-8 (surrogates): the database refuses those.
+    original_name = (original_name or "").encode("utf-8", "replace").decode("utf-8")
     entries, skipped = parse_list(lines)
     labels = " ".join((labels or "").split())[:300]
     unique = list({e.hex: e for e in entries}.values())

@@ -15,12 +15,16 @@ def reupload_matches(context):
     user = getattr(request, "user", None)
     if case is None or context.get("site_name") != "admin" or not is_ministry(user):
         return {"show": False}
+    return reupload_block(user, case, matches_of_case(case, user), next_url=request.get_full_path())
+
+
+def reupload_block(user, case, views, *, next_url: str) -> dict:
+    """The context of patuh/_reupload_matches.html: the case page's block, and one match's page in the queue."""
     return {
         "show": True,
-        "views": matches_of_case(case, user),
+        "views": views,
         "case": case,
         "can_decide": has_role(user, *MINISTRY_WRITERS),
-        "csrf_token": context.get("csrf_token"),
-        "next": request.get_full_path(),
+        "next": next_url,
         "EARLIER": EARLIER, "LATER": LATER, "HASH_LIST": HASH_LIST,
     }
