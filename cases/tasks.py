@@ -9,3 +9,11 @@ def deliver_webhooks(endpoint_id: int) -> int:
     from cases.services.deliveries import deliver_due
 
     return deliver_due(endpoint_id)
+
+
+@task()
+def hash_evidence_image(evidence_id: int) -> bool:
+    """PDQ-hash one evidence item and match it (issue 18); nothing if it was hashed before. True if it is hashed."""
+    from cases.services.hashing import hash_quietly
+
+    return hash_quietly(evidence_id) is not None

@@ -124,6 +124,22 @@ def test_the_upload_hashes_after_its_commit(earlier, make_case, analyst, django_
     assert HashMatch.objects.get(evidence=evidence).matched_evidence == earlier
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection after each job, as in production
+def test_on_the_database_queue_the_upload_queues_a_job_and_a_worker_hashes_it(make_case, analyst, settings):
+    """The production path: the upload only queues the hashing; `manage.py worker` hashes and matches."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "webhooks"]}}
+    earlier_evidence = upload(make_case(), analyst, "orig.png", ORIGINAL_PNG)
+    evidence = upload(make_case(), analyst, "re.jpg", jpeg_q40(ORIGINAL))
+    assert not ImageHash.objects.exists()  # nothing was hashed inside the upload's request
+    assert DBTaskResult.objects.filter(task_path="cases.tasks.hash_evidence_image").count() == 2
+    call_command("worker", "--batch", "--no-startup-delay", "-v", "0")
+    assert ImageHash.objects.filter(evidence__in=[earlier_evidence, evidence]).count() == 2
+    assert HashMatch.objects.get(evidence=evidence).matched_evidence == earlier_evidence
+
+
 def test_a_failed_hashing_does_not_fail_the_upload(make_case, analyst, django_capture_on_commit_callbacks,
                                                     monkeypatch, caplog):
     def broken(evidence):

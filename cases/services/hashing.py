@@ -16,7 +16,6 @@
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -66,9 +65,12 @@ def min_quality() -> int:
 
 
 def schedule_hashing(evidence: Evidence) -> None:
-    """Hash the item once the upload's transaction has committed (nothing happens if it rolls back)."""
-    # When the job queue lands (h16), enqueue a job that calls hash_evidence(evidence.pk) here instead.
-    transaction.on_commit(partial(hash_quietly, evidence.pk))
+    """Queue the item's hashing as a background job, run once the upload's transaction has committed (nothing
+    happens if it rolls back). A job lost or failed is caught up by `manage.py hash_evidence`."""
+    from cases.jobs import enqueue_after_commit
+    from cases.tasks import hash_evidence_image
+
+    enqueue_after_commit(hash_evidence_image, evidence.pk)
 
 
 def hash_quietly(evidence_id: int) -> HashOutcome | None:
