@@ -347,16 +347,25 @@ class SanctionLiftSerializer(serializers.Serializer):
 
 
 class _Figures(serializers.Serializer):
-    received = serializers.IntegerField(help_text=_("Submitted in the period."))
-    acknowledged = serializers.IntegerField()
-    actioned = serializers.IntegerField(help_text=_("Action reported (and not since reopened)."))
-    on_time = serializers.IntegerField(help_text=_("Actioned within the deadline."))
-    overdue_now = serializers.IntegerField(help_text=_("Deadline passed, no action reported, as of now."))
-    objected = serializers.IntegerField()
-    withdrawn = serializers.IntegerField()
-    open = serializers.IntegerField(help_text=_("Not yet verified or withdrawn."))
+    """Every figure as docs/reports.md defines it."""
+
+    received = serializers.IntegerField(help_text=_("Cases first submitted in the period."))
+    orders = serializers.IntegerField(help_text=_("Submission cycles opened in the period (first submissions and "
+                                                  "reopenings): what the figures below count."))
+    acknowledged = serializers.IntegerField(help_text=_("Orders of the period acknowledged."))
+    actioned = serializers.IntegerField(help_text=_("Orders of the period with an action reported."))
+    on_time = serializers.IntegerField(help_text=_("Orders that met their deadline."))
+    missed = serializers.IntegerField(help_text=_("Orders that missed their deadline; a miss stays a miss."))
+    objection_pending = serializers.IntegerField(
+        help_text=_("Orders objected within their deadline and awaiting the decision: neither met nor missed."))
+    objected = serializers.IntegerField(help_text=_("Objections lodged in the period."))
+    withdrawn = serializers.IntegerField(help_text=_("Orders of the period withdrawn (on objection or not)."))
+    open = serializers.IntegerField(help_text=_("Orders of the period still running (not verified, reopened or "
+                                                "withdrawn)."))
+    overdue_now = serializers.IntegerField(help_text=_("Orders of the period past their deadline with no action, "
+                                                       "as of now."))
     on_time_share = serializers.FloatField(allow_null=True,
-                                           help_text=_("on_time / (actioned + overdue_now); null if neither."))
+                                           help_text=_("on_time / (on_time + missed); null if neither."))
     ack_median_hours = serializers.FloatField(allow_null=True)
     ack_p90_hours = serializers.FloatField(allow_null=True)
     action_median_hours = serializers.FloatField(allow_null=True)
@@ -382,10 +391,12 @@ class ComplianceReportSerializer(serializers.Serializer):
 class DailyRowSerializer(serializers.Serializer):
     day = serializers.DateField()
     platform = serializers.CharField()
-    received = serializers.IntegerField()
-    actioned = serializers.IntegerField()
-    overdue = serializers.IntegerField(help_text=_("Became overdue that day."))
-    late = serializers.IntegerField(help_text=_("Actioned that day, after the deadline."))
+    received = serializers.IntegerField(help_text=_("Cases first submitted that day."))
+    orders = serializers.IntegerField(help_text=_("Cycles opened that day (first submissions and reopenings)."))
+    objected = serializers.IntegerField(help_text=_("Objections lodged that day."))
+    actioned = serializers.IntegerField(help_text=_("Actions reported that day."))
+    overdue = serializers.IntegerField(help_text=_("Deadlines missed that day."))
+    late = serializers.IntegerField(help_text=_("Actions reported that day after their deadline."))
 
 
 class CommitmentFiguresSerializer(serializers.Serializer):
@@ -403,7 +414,10 @@ class CommitmentFiguresSerializer(serializers.Serializer):
     cases = serializers.IntegerField(allow_null=True)
     decided = serializers.IntegerField(allow_null=True)
     met = serializers.IntegerField(allow_null=True)
-    pending = serializers.IntegerField(allow_null=True)
+    missed = serializers.IntegerField(allow_null=True)
+    pending = serializers.IntegerField(allow_null=True, help_text=_("Inside the hours, not decided yet."))
+    objection_pending = serializers.IntegerField(allow_null=True, help_text=_(
+        "Objected in time, awaiting the decision: neither met nor missed."))
     share = serializers.FloatField(allow_null=True)
 
 
@@ -412,6 +426,8 @@ class SanctionCountSerializer(serializers.Serializer):
     level = serializers.IntegerField()
     status = serializers.CharField()
     count = serializers.IntegerField()
+    counted_by = serializers.ChoiceField(choices=["proposed", "issued"], help_text=_(
+        "Whether the period selected the sanctions proposed in it or those issued in it."))
 
 
 class TransparencyRowSerializer(serializers.Serializer):
@@ -419,7 +435,9 @@ class TransparencyRowSerializer(serializers.Serializer):
     platform = serializers.CharField()
     category = serializers.ChoiceField(choices=Category.choices)
     received = serializers.IntegerField()
+    orders = serializers.IntegerField()
     actioned = serializers.IntegerField()
     actioned_on_time = serializers.IntegerField()
+    missed = serializers.IntegerField()
     objected = serializers.IntegerField()
     withdrawn = serializers.IntegerField()

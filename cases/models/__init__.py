@@ -1,13 +1,15 @@
 from cases.models.accounts import UserSession
 from cases.models.api import ApiToken, IdempotencyKey
 from cases.models.cases import Case, CaseQuerySet, ReferenceCounter
+from cases.models.cycles import SubmissionCycle
 from cases.models.events import CaseEvent
 from cases.models.evidence import CustodyEvent, Evidence
 from cases.models.meetings import Commitment, CommitmentUpdate, Meeting
 from cases.models.notifications import Notification
 from cases.models.platforms import Platform, PlatformMembership
 from cases.models.policies import DeadlineOverride, DeadlinePolicy, FineFactorValue, FinePolicy
-from cases.models.rollups import CaseRollup, DurationRollup, RollupQuerySet
+from cases.models.published import PublishedReport
+from cases.models.rollups import CaseRollup, DurationHistogram, DurationRollup, RollupQuerySet
 from cases.models.sanctions import Sanction, SanctionCase
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "CustodyEvent",
     "DeadlineOverride",
     "DeadlinePolicy",
+    "DurationHistogram",
     "DurationRollup",
     "Evidence",
     "FineFactorValue",
@@ -30,9 +33,11 @@ __all__ = [
     "Notification",
     "Platform",
     "PlatformMembership",
+    "PublishedReport",
     "ReferenceCounter",
     "RollupQuerySet",
     "Sanction",
     "SanctionCase",
+    "SubmissionCycle",
     "UserSession",
 ]

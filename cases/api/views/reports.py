@@ -146,10 +146,12 @@ class ReportView(APIView):
 class ComplianceReportView(ReportView):
     @extend_schema(
         summary="Compliance per platform",
-        description="For cases submitted in the period (default: the last 30 days): received, acknowledged, "
-                    "actioned, on time, objected, withdrawn, still open, overdue now, the share actioned within "
-                    "the deadline (on_time / (actioned + overdue_now)), and the median and p90 hours to "
-                    "acknowledge and to action (from submission); per platform, per category, and in total.",
+        description="The figures of docs/reports.md for the period (default: the last 30 days): cases received, "
+                    "orders (submission cycles) opened and of those acknowledged, actioned, met and missed, "
+                    "objections pending, objections lodged, withdrawn, still open, overdue now, the share within "
+                    "the deadline (on_time / (on_time + missed)), and the exact median and p90 hours to "
+                    "acknowledge and to act (whole minutes from the cycle's opening); per platform, per "
+                    "category, and in total.",
         parameters=[*PERIOD_PARAMETERS, *CASE_PARAMETERS, FORMAT_PARAMETER],
         responses={200: ComplianceReportSerializer, **errors(400)},
     )
@@ -173,8 +175,9 @@ class ComplianceReportView(ReportView):
 class DailyReportView(ReportView):
     @extend_schema(
         summary="Daily series per platform",
-        description="Per platform per Jakarta day (default: the last 30 days, at most 366): cases received, "
-                    "actioned, that became overdue, and that were actioned late.",
+        description="Per platform in scope per Jakarta day (default: the last 30 days, at most 366), zeros "
+                    "included: cases received, orders opened, objections lodged, actions reported, deadlines "
+                    "missed, actions reported late (docs/reports.md).",
         parameters=[*PERIOD_PARAMETERS, *CASE_PARAMETERS, FORMAT_PARAMETER],
         responses={200: DailyRowSerializer(many=True), **errors(400)},
     )
@@ -213,17 +216,28 @@ class CommitmentReportView(ReportView):
 class SanctionReportView(ReportView):
     @extend_schema(
         summary="Sanctions by platform, level and status",
-        description="Counts. Liaisons see their platform's issued sanctions only.",
-        parameters=[_param("platform", OpenApiTypes.STR, "Platform slug (repeatable)."),
+        description="Counts of the sanctions proposed in the period (default: the last 365 days), or of those "
+                    "issued in it with counted_by=issued; each row says which. Liaisons see their platform's "
+                    "issued sanctions only.",
+        parameters=[*PERIOD_PARAMETERS,
+                    optional_query("counted_by", {"type": "string", "enum": ["proposed", "issued"]},
+                                   "Select the sanctions proposed in the period (default) or issued in it."),
+                    _param("platform", OpenApiTypes.STR, "Platform slug (repeatable)."),
                     _param("status", OpenApiTypes.STR, "Sanction status (repeatable).", enum=SanctionStatus.values),
                     FORMAT_PARAMETER],
         responses={200: SanctionCountSerializer(many=True), **errors(400)},
     )
     @method_decorator(replica_reads())
     def get(self, request):
+        first, last = period(request, default_days=365)
+        counted_by = request.query_params.get("counted_by") or "proposed"
+        if counted_by not in ("proposed", "issued"):
+            raise invalid(_("Ask for counted_by=proposed or counted_by=issued."),
+                          fields={"counted_by": [_("proposed or issued.")]})
         sanctions = filtered(SanctionFilterSet, Sanction.objects.visible_to(request.user), request,
                              ("platform", "status", "level"))
-        rows = sanction_counts(sanctions)
+        rows = sanction_counts(sanctions, start=day_bounds(first, last)[0], end=day_bounds(first, last)[1],
+                               counted_by=counted_by)
         return self.csv(rows, "sanctions") if self.wants_csv(request) else Response(rows)
 
 
@@ -236,8 +250,9 @@ class PublicTransparencyView(ReportView):
 
     @extend_schema(
         summary="Public transparency report",
-        description="Counts per month (Jakarta), platform and category of the orders sent: received, actioned, "
-                    "actioned within the deadline, objected, withdrawn. No URL, handle, reference or evidence. "
+        description="Counts per month (Jakarta), platform and category, as docs/reports.md defines them: "
+                    "received, orders, actioned, actioned within the deadline, missed, objected, withdrawn. No URL, "
+                    "handle, reference or evidence. "
                     "Served only when the ministry publishes it (PATUH_PUBLIC_TRANSPARENCY=1); 404 otherwise.",
         auth=[],
         parameters=[*PERIOD_PARAMETERS, FORMAT_PARAMETER],
