@@ -171,18 +171,16 @@ def compliance(cycles: list[Cycle], first: date | None, last: date | None) -> di
 
 def daily(cycles: list[Cycle], platforms: list[str], first: date, last: date) -> list[dict]:
     """Per platform per day, zeros included (docs/reports.md, "The daily series")."""
-    rows = []
-    for slug in platforms:
-        mine = [c for c in cycles if c.platform == slug]
-        for i in range((last - first).days + 1):
-            d = first + timedelta(days=i)
-            rows.append({
-                "day": d, "platform": slug,
-                "received": sum(c.number == 1 and day_of(c.opened) == d for c in mine),
-                "orders": sum(day_of(c.opened) == d for c in mine),
-                "objected": sum(day_of(at) == d for c in mine for at, _t in c.lodged),
-                "actioned": sum(c.actioned is not None and day_of(c.actioned) == d for c in mine),
-                "overdue": sum(c.overdue_day == d for c in mine),
-                "late": sum(c.actioned is not None and c.late and day_of(c.actioned) == d for c in mine),
-            })
-    return rows
+    counts = defaultdict(lambda: dict.fromkeys(("received", "orders", "objected", "actioned", "overdue", "late"), 0))
+    for c in cycles:
+        counts[(c.platform, day_of(c.opened))]["orders"] += 1
+        counts[(c.platform, day_of(c.opened))]["received"] += c.number == 1
+        for at, _in_time in c.lodged:
+            counts[(c.platform, day_of(at))]["objected"] += 1
+        if c.actioned is not None:
+            counts[(c.platform, day_of(c.actioned))]["actioned"] += 1
+            counts[(c.platform, day_of(c.actioned))]["late"] += c.late
+        if c.overdue_day is not None:
+            counts[(c.platform, c.overdue_day)]["overdue"] += 1
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [{"day": d, "platform": slug, **counts[(slug, d)]} for slug in platforms for d in days]

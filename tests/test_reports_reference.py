@@ -49,7 +49,7 @@ def assert_reports_match_the_reference(periods, *, users=()):
         for first, last in periods:
             got = comparable(reports.compliance_report(scope, first=first, last=last))
             assert got == reference.compliance(mine, first, last), (first, last)
-            if first is not None and last is not None:
+            if first is not None and last is not None and (last - first).days <= 366:  # the API's longest
                 assert reports.daily_by_platform(scope, first=first, last=last) == \
                     reference.daily(mine, scope.platform_list(), first, last)
 
