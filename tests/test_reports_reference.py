@@ -153,7 +153,7 @@ STEPS = st.sampled_from([1, 7, 59, 61, 125, 240, 600, 1439, "midnight-", "midnig
 ACTIONS = ("submit", "acknowledge", "report_action", "object", "reject_objection", "uphold_objection", "withdraw",
            "reopen", "verify", "sweep")
 # Weighted so that histories go deep: closing steps are rarer than the ones that keep a case moving.
-WEIGHTED = [*ACTIONS, *["acknowledge", "report_action", "object", "reject_objection", "reopen", "sweep"] * 3]
+WEIGHTED = [*ACTIONS, *["acknowledge", "report_action", "object", "reject_objection", "reopen", "verify", "sweep"] * 3]
 
 
 APPLIED = Counter()  # transitions applied over the whole property test, by action

@@ -22,7 +22,17 @@ from cases.choices import (
     Virality,
     Visibility,
 )
-from cases.models import Case, CaseEvent, Commitment, CommitmentUpdate, Evidence, Meeting, Platform, Sanction
+from cases.models import (
+    Case,
+    CaseEvent,
+    Commitment,
+    CommitmentUpdate,
+    Evidence,
+    Meeting,
+    Platform,
+    Sanction,
+    SubmissionCycle,
+)
 from cases.reports import DeadlineState
 from cases.roles import is_ministry, roles_of
 from cases.services.cases import MAX_BULK_ITEMS
@@ -222,6 +232,43 @@ class CaseEventSerializer(MinistryOnlyFields, OutputSerializer):
         model = CaseEvent
         fields = ["id", "kind", "actor_name", "from_status", "to_status", "note", "visibility", "created_at", "data"]
         read_only_fields = fields
+
+
+class ObjectionSerializer(serializers.Serializer):
+    lodged_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    minutes_left = serializers.IntegerField(help_text=_("Whole minutes left before the deadline when lodged "
+                                                        "(negative: lodged late)."))
+    in_time = serializers.BooleanField()
+    decided_at = serializers.DateTimeField(required=False, allow_null=True)
+    outcome = serializers.ChoiceField(choices=["rejected", "upheld", "withdrawn"], required=False)
+    resumed = serializers.ChoiceField(choices=["remaining", "fresh", "missed"], required=False, help_text=_(
+        "What a rejection did to the clock: resumed with the time that was left, a fresh window, or nothing "
+        "(lodged late)."))
+    due_at = serializers.DateTimeField(required=False, help_text=_("The deadline after the rejection."))
+
+
+class SubmissionCycleSerializer(OutputSerializer):
+    """One submission of the case (the first, or a reopening) and its facts, kept for good."""
+
+    verdict = serializers.SerializerMethodField(help_text=_(
+        "met, missed, objection_pending (objected in time, awaiting the decision), or null (not decided yet, or "
+        "ended in time without an action). docs/reports.md."))
+    objections = ObjectionSerializer(many=True)
+
+    class Meta:
+        model = SubmissionCycle
+        fields = ["number", "opened_at", "deadline_hours", "deadline_source", "objection_rule", "first_due_at",
+                  "due_at", "acknowledged_at", "actioned_at", "action_taken", "action_taken_at", "is_late",
+                  "overdue_at", "objected_at", "objection_pending", "objections", "outcome", "closed_at", "verdict"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["met", "missed", "objection_pending"], allow_null=True))
+    def get_verdict(self, obj):
+        from cases.services.rollups import PENDING, snapshot, verdict
+
+        judged = verdict(snapshot(obj.case, obj))
+        return "objection_pending" if judged == PENDING else judged
 
 
 # --- evidence -----------------------------------------------------------------------------------------

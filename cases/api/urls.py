@@ -13,6 +13,7 @@ app_name = "api"
 router = SimpleRouter()
 router.register("cases", cases.CaseViewSet, basename="case")
 router.register(r"cases/(?P<reference>[A-Za-z0-9-]+)/events", cases.CaseEventViewSet, basename="case-event")
+router.register(r"cases/(?P<reference>[A-Za-z0-9-]+)/cycles", cases.CaseCycleViewSet, basename="case-cycle")
 router.register(r"cases/(?P<reference>[A-Za-z0-9-]+)/evidence", evidence.CaseEvidenceViewSet,
                 basename="case-evidence")
 router.register("evidence", evidence.EvidenceViewSet, basename="evidence")

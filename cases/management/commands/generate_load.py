@@ -9,6 +9,7 @@ cases) the secondary indexes are dropped during the load and rebuilt once at the
 cheaper than maintaining them row by row; the rebuild time is included in the reported rate.
 
 What it writes:
+- each submitted case's submission cycle (its deadline, acknowledgement, action, overdue and late facts);
 - the platform and category mix of the demo; the status mix of a working system (most cases closed, a
   realistic share open, overdue and late); 3–5 events per case with timestamps over several years;
   evidence rows for about half the cases, all linked to one tiny stored file (so `verify_evidence` stays
@@ -73,6 +74,24 @@ SELECT d.id, d.reference, d.platform_id, d.category, d.tier,
     NULL, %(analyst)s, CASE WHEN d.submitted IS NULL THEN NULL ELSE %(analyst)s END, 1
 FROM load_draw d JOIN load_category c ON c.category = d.category
 """
+# Each submitted case's one submission cycle (cases.models.cycles), with the facts the case row has.
+ISO = """to_char(to_timestamp({c}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+INSERT_CYCLES = """
+INSERT INTO cases_submissioncycle (
+    case_id, number, opened_at, opened_by_id, deadline_hours, deadline_source, objection_rule, first_due_at, due_at,
+    acknowledged_at, actioned_at, action_taken, action_taken_at, is_late, overdue_at, objected_at, objection_pending,
+    objections, outcome, closed_at)
+SELECT d.id, 1, to_timestamp(d.submitted), %(analyst)s, d.hours, 'policy:' || d.category, 'resume',
+    to_timestamp(d.due), to_timestamp(d.due), to_timestamp(d.ack), to_timestamp(d.act),
+    CASE WHEN d.act IS NULL THEN '' ELSE 'removed' END, to_timestamp(d.act), d.late, to_timestamp(d.overdue),
+    to_timestamp(d.objected), d.objected IS NOT NULL,
+    CASE WHEN d.objected IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(jsonb_build_object(
+        'lodged_at', """ + ISO.format(c="d.objected") + """, 'reason', 'lawful',
+        'minutes_left', floor((d.due - d.objected) / 60)::int, 'in_time', d.objected <= d.due)) END,
+    CASE d.status WHEN 'verified' THEN 'verified' WHEN 'withdrawn' THEN 'withdrawn' ELSE '' END,
+    to_timestamp(coalesce(d.verified, d.withdrawn))
+FROM load_draw d WHERE d.submitted IS NOT NULL
+"""
 # The events of a case, in the order they are written: (kind, from, to, who acted, visibility, note).
 EVENT_KINDS = (
     ("created", "", "draft", "analyst", "internal", ""),
@@ -105,7 +124,7 @@ SELECT d.id, %(file)s, %(sha256)s, %(size)s, %(content_type)s, 'screenshot.png',
     NULL, %(analyst)s, to_timestamp(d.created + 60), %(first_copy)s, NULL, NULL, ''
 FROM load_draw d WHERE d.evidence
 """
-TABLES = ("cases_case", "cases_caseevent", "cases_evidence")
+TABLES = ("cases_case", "cases_caseevent", "cases_evidence", "cases_submissioncycle")
 
 
 class Command(BaseCommand):
@@ -221,6 +240,7 @@ class Command(BaseCommand):
             # hash and the event), staged, then set-based expansion into cases, events and evidence.
             chain_events(cur, drawer, rows, first_id)
             cur.execute(INSERT_CASES, drawer.params)
+            cur.execute(INSERT_CYCLES, drawer.params)
             cur.execute(INSERT_EVENTS, drawer.params)
             cur.execute(INSERT_EVIDENCE, drawer.params)
 
