@@ -32,7 +32,7 @@ _OPERATIONAL_READ = {
     for m in (
         "platform", "platformmembership", "case", "caseevent", "evidence", "custodyevent", "meeting",
         "commitment", "commitmentupdate", "sanction", "deadlinepolicy", "deadlineoverride", "finepolicy",
-        "finefactorvalue", "notification",
+        "finefactorvalue", "notification", "submissioncycle", "publishedreport",
     )
 }
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -57,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "deadlineoverride": _ALL,
         "finepolicy": ("add", "change", "view"),
         "finefactorvalue": _ALL,
+        "publishedreport": ("add", "view"),
     },
     LIAISON: {
         "platform": (_VIEW,),
@@ -66,6 +67,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "commitment": (_VIEW,),
         "commitmentupdate": ("add", "view"),
         "sanction": (_VIEW,),
+        "submissioncycle": (_VIEW,),
+        "publishedreport": (_VIEW,),
     },
 }
 # Administrators get every permission of this app and of auth (users, groups).

@@ -250,12 +250,17 @@ def test_public_transparency_is_off_unless_published(dataset):
     assert response.status_code == 404
 
 
-def test_public_transparency_counts_without_identifying_anything(settings, dataset):
+def test_public_transparency_serves_the_latest_published_report(settings, dataset, supervisor):
+    from cases.services.publishing import publish_report
+
     settings.PATUH_PUBLIC_TRANSPARENCY = True
+    settings.PATUH_PUBLIC_MIN_COUNT = 1
+    assert bearer_client(None).get("/api/v1/public/transparency/").json() == []  # nothing published yet
+    with clock.frozen(NOW):
+        report = publish_report(actor=supervisor, first=T0.date(), last=NOW.date())
     response = bearer_client(None).get("/api/v1/public/transparency/")
     assert response.status_code == 200
-    rows = response.json()
-    assert rows == [
+    assert response.json() == [
         {"month": "2026-03", "platform": "Facebook", "category": "hoax", "received": 2, "orders": 2, "actioned": 1,
          "actioned_on_time": 1, "missed": 1, "objected": 0, "withdrawn": 0},
         {"month": "2026-03", "platform": "Telegram", "category": "gambling", "received": 1, "orders": 1,
@@ -265,6 +270,9 @@ def test_public_transparency_counts_without_identifying_anything(settings, datas
         {"month": "2026-03", "platform": "Telegram", "category": "terrorism", "received": 1, "orders": 1,
          "actioned": 1, "actioned_on_time": 1, "missed": 0, "objected": 0, "withdrawn": 0},
     ]
+    assert bearer_client(None).get(f"/api/v1/public/transparency/?report={report.pk}").json() == response.json()
+    assert bearer_client(None).get("/api/v1/public/transparency/?report=999").status_code == 404
+    assert bearer_client(None).get("/api/v1/public/transparency/?report=x").status_code == 400
     as_csv = bearer_client(None).get("/api/v1/public/transparency/?format=csv")
     text = response.content.decode() + as_csv.content.decode()
     for case in dataset.values():

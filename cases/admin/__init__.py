@@ -5,6 +5,7 @@ from cases.admin import (  # noqa: F401 - registers the ModelAdmins
     evidence,
     ministry,
     platform,
+    published,  # published reports (issue 14)
     tokens,  # noqa: F401 - API tokens in both consoles
 )
 from cases.sites import platform_site

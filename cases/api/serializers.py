@@ -477,14 +477,22 @@ class SanctionCountSerializer(serializers.Serializer):
         "Whether the period selected the sanctions proposed in it or those issued in it."))
 
 
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^< [0-9]+$"}]})
+class CountOrBelow(serializers.Field):
+    """A count, or "< N" when below the publishing threshold (cases.services.publishing)."""
+
+    def to_representation(self, value):
+        return value
+
+
 class TransparencyRowSerializer(serializers.Serializer):
     month = serializers.CharField(help_text=_("YYYY-MM, Jakarta time."))
     platform = serializers.CharField()
     category = serializers.ChoiceField(choices=Category.choices)
-    received = serializers.IntegerField()
-    orders = serializers.IntegerField()
-    actioned = serializers.IntegerField()
-    actioned_on_time = serializers.IntegerField()
-    missed = serializers.IntegerField()
-    objected = serializers.IntegerField()
-    withdrawn = serializers.IntegerField()
+    received = CountOrBelow()
+    orders = CountOrBelow()
+    actioned = CountOrBelow()
+    actioned_on_time = CountOrBelow()
+    missed = CountOrBelow()
+    objected = CountOrBelow()
+    withdrawn = CountOrBelow()

@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from cases.api.views import cases, evidence, reports, resources
+from cases.api.views import cases, evidence, published, reports, resources
 
 app_name = "api"
 
@@ -21,6 +21,7 @@ router.register("platforms", resources.PlatformViewSet, basename="platform")
 router.register("meetings", resources.MeetingViewSet, basename="meeting")
 router.register("commitments", resources.CommitmentViewSet, basename="commitment")
 router.register("sanctions", resources.SanctionViewSet, basename="sanction")
+router.register("published-reports", published.PublishedReportViewSet, basename="published-report")
 
 v1 = [
     path("cases/export.csv", cases.CaseExportView.as_view(), name="case-export"),

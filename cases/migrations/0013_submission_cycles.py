@@ -9,6 +9,13 @@ from django.db import migrations, models
 BATCH = 2000
 
 
+def sync_roles(apps, schema_editor):
+    """The roles' permissions on the new models (cases.roles.ROLE_PERMISSIONS)."""
+    from cases.roles import sync_role_groups
+
+    sync_role_groups(apps)
+
+
 def cycles_from_events(apps, schema_editor):
     """Every case's submission cycles, rebuilt from its hash-chained events, checked against the events and the
     case row (cases.cycles.check); then the report rollups, recounted per cycle."""
@@ -205,5 +212,6 @@ class Migration(migrations.Migration):
             model_name='submissioncycle',
             constraint=models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='cycle_number_positive'),
         ),
-        migrations.RunPython(cycles_from_events, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(sync_roles, migrations.RunPython.noop, elidable=True),
+    migrations.RunPython(cycles_from_events, migrations.RunPython.noop, elidable=False),
     ]

@@ -47,7 +47,6 @@ from cases.reports import (
     day_bounds,
     last_days,
     sanction_counts,
-    transparency_counts,
 )
 from portal.routers import replica_reads
 
@@ -242,7 +241,7 @@ class SanctionReportView(ReportView):
 
 
 class PublicTransparencyView(ReportView):
-    """Anonymous, aggregate, and off unless the ministry publishes it."""
+    """Anonymous, aggregate, and off unless the ministry publishes it: the rows of a published report."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -250,12 +249,14 @@ class PublicTransparencyView(ReportView):
 
     @extend_schema(
         summary="Public transparency report",
-        description="Counts per month (Jakarta), platform and category, as docs/reports.md defines them: "
-                    "received, orders, actioned, actioned within the deadline, missed, objected, withdrawn. No URL, "
-                    "handle, reference or evidence. "
-                    "Served only when the ministry publishes it (PATUH_PUBLIC_TRANSPARENCY=1); 404 otherwise.",
+        description="The month rows of a published report (the latest, or `report=<id>`): per month (Jakarta), "
+                    "platform and category, the counts docs/reports.md defines, with every count below the "
+                    "publishing threshold shown as \"< 10\". No URL, handle, reference or evidence. Served only "
+                    "when the ministry publishes (PATUH_PUBLIC_TRANSPARENCY=1); 404 otherwise. The page for "
+                    "people is /transparency/.",
         auth=[],
-        parameters=[*PERIOD_PARAMETERS, FORMAT_PARAMETER],
+        parameters=[optional_query("report", {"type": "integer"}, "A published report's id; default the latest."),
+                    FORMAT_PARAMETER],
         responses={
             200: TransparencyRowSerializer(many=True),
             **{code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in
@@ -264,11 +265,19 @@ class PublicTransparencyView(ReportView):
     )
     @method_decorator(replica_reads())
     def get(self, request):
+        from cases.models import PublishedReport
+        from cases.services.publishing import csv_rows
+
         if not settings.PATUH_PUBLIC_TRANSPARENCY:
             raise exceptions.NotFound()
-        first = last = None
-        if request.query_params.get("from") or request.query_params.get("to"):
-            first, last = period(request, default_days=3650)
-        # Every order sent (the rollups never count drafts), counted; nothing that identifies content leaves here.
-        rows = transparency_counts(ReportScope(everyone=True), first=first, last=last)
+        wanted = request.query_params.get("report") or ""
+        published = PublishedReport.objects.all()
+        if wanted:
+            if not wanted.isdigit() or len(wanted) > 18:
+                raise invalid(_("Give a published report's id."), fields={"report": [_("A whole number.")]})
+            published = published.filter(pk=int(wanted))
+        report = published.first()
+        if wanted and report is None:
+            raise exceptions.NotFound()
+        rows = csv_rows(report) if report is not None else []
         return self.csv(rows, "transparency") if self.wants_csv(request) else Response(rows)
