@@ -68,7 +68,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "commitmentupdate": ("add", "view"),
         "sanction": (_VIEW,),
         "submissioncycle": (_VIEW,),
-        "publishedreport": (_VIEW,),
     },
 }
 # Administrators get every permission of this app and of auth (users, groups).

@@ -54,13 +54,16 @@ from cases.models import (
     Notification,
     Platform,
     PlatformMembership,
+    PublishedReport,
     Sanction,
     SanctionCase,
+    SubmissionCycle,
 )
 from cases.services import sanctions
 from cases.services.cases import add_comment
 from cases.services.commitments import post_update
 from cases.services.evidence import upload_evidence
+from cases.services.publishing import publish_report
 from cases.services.tokens import create_token
 from cases.sites import platform_site
 from cases.workflow import TRANSITIONS
@@ -114,7 +117,9 @@ def a_world(make_case, platform_a, platform_b, analyst, supervisor, administrato
                                                   user_agent="asecret agent", http_accept="",
                                                   path_info="/platform/login/", locked_out=False)
     b_case = make_case(submit=True, platform=platform_b, url="https://facebook.com/b_visible/1")
+    published = publish_report(actor=supervisor, first=clock.now().date(), last=clock.now().date())
     return {
+        PublishedReport: published,
         Case: case, "draft": draft, CaseEvent: case.events.order_by("id").first(), Evidence: evidence,
         CustodyEvent: evidence.custody_events.first(), Meeting: meeting, Commitment: commitment,
         CommitmentUpdate: update, Sanction: issued, "proposal": proposal, Platform: platform_a, ApiToken: token,
@@ -182,6 +187,8 @@ API_PARAMETERS = {
     (Meeting, "id"): lambda w: [w[Meeting].pk],
     (Commitment, "id"): lambda w: [w[Commitment].pk],
     (Sanction, "id"): lambda w: [w[Sanction].pk, w["proposal"].pk],
+    (SubmissionCycle, "reference"): lambda w: [w[Case].reference, w["draft"].reference],
+    (PublishedReport, "id"): lambda w: [w[PublishedReport].pk],
 }
 
 # Query parameters that name an object: list endpoints are also asked for A's by filter.
@@ -203,6 +210,9 @@ ADMIN_PARAMETERS = {
 # Other project URLs (outside /api/ and the consoles): URL name -> {parameter: model}.
 OTHER_URL_PARAMETERS = {
     "cases:evidence-download": {"pk": Evidence},
+    "cases:transparency-report": {"pk": PublishedReport},
+    "cases:transparency-csv": {"pk": PublishedReport},
+    "cases:transparency-json": {"pk": PublishedReport},
 }
 
 

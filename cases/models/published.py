@@ -10,8 +10,11 @@ from cases import clock
 
 class PublishedReportQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Published reports are public documents (aggregate counts only): every signed-in user may read them."""
-        return self if getattr(user, "is_authenticated", False) else self.none()
+        """Ministry staff read them in the console and the API; the public (liaisons included) reads them on the
+        transparency page, when the ministry publishes it."""
+        from cases.roles import is_ministry
+
+        return self if is_ministry(user) else self.none()
 
 
 class PublishedReport(models.Model):
