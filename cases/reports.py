@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case as CaseWhen
-from django.db.models import CharField, Count, Q, QuerySet, Sum, Value, When
+from django.db.models import CharField, Count, Max, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -375,16 +375,32 @@ def compliance_report(scope: ReportScope, *, first: date | None = None, last: da
 
 
 def period_durations(scope: ReportScope, first: date | None, last: date | None) -> list[dict]:
-    """The median and p90 hours of a compliance report, per `DURATION_GROUPINGS`, exact: the minute histograms
-    of the period's days (`DurationHistogram`), summed; with no bound at all, the all-history histogram
-    (`DurationRollup`), which is the same sum kept ready."""
-    from cases.models import DurationHistogram, DurationRollup
+    """The median and p90 hours of a compliance report, per `DURATION_GROUPINGS`, exact, from whichever minute
+    histogram holds the period's cycles already summed:
+    - all history (no bound, or bounds around every day with an order in scope): `DurationRollup`;
+    - a standard window (the last 30 or 90 days, today included): `WindowHistogram`;
+    both read block by block (`cases.durations`): a few thousand rows whatever the size.
+    Any other period sums the daily histograms of its days (`DurationHistogram`, `histogram_percentiles`)."""
+    from cases.durations import block_percentiles
+    from cases.models import CaseRollup, DurationHistogram, DurationRollup, WindowHistogram
+    from cases.services.rollups import ensure_window
 
-    if first is None and last is None:
-        base = scope.of(DurationRollup)
-    else:
-        base = _days(scope.of(DurationHistogram), first, last)
-    return histogram_percentiles(base)
+    today = timezone.localdate(clock.now())
+    covers_all = first is None and last is None
+    if not covers_all:
+        span = scope.of(CaseRollup).filter(orders__gt=0).aggregate(first=Min("day"), last=Max("day"))
+        covers_all = span["first"] is None or (
+            (first is None or first <= span["first"]) and (last is None or last >= span["last"]))
+    if covers_all:
+        return _in_hours(block_percentiles(scope.of(DurationRollup)))
+    if first is not None and last == today and ensure_window((last - first).days + 1, today):
+        window = scope.of(WindowHistogram).filter(days=(last - first).days + 1, as_of=today)
+        return _in_hours(block_percentiles(window))
+    return histogram_percentiles(_days(scope.of(DurationHistogram), first, last))
+
+
+def _in_hours(found: list[dict]) -> list[dict]:
+    return [{key: _as_hours(minutes) for key, minutes in per_group.items()} for per_group in found]
 
 
 def histogram_percentiles(base: QuerySet) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Migration 0013 on a database built by the code from before submission cycles.
+"""Migrations 0013 and 0014 on a database built by the code from before submission cycles.
 
 tests/fixtures/pre_cycles.json holds the rows that code wrote through its own services
 (tests/fixtures/make_pre_cycles.py says how): a late case that was reopened and then actioned in time, an
@@ -18,7 +18,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils.dateparse import parse_datetime
 
 BEFORE = [("cases", "0012_duration_rollup_merge_index")]
-AFTER = [("cases", "0013_submission_cycles")]
+AFTER = [("cases", "0014_window_histograms")]
 FIXTURE = Path(__file__).parent / "fixtures" / "pre_cycles.json"
 TABLES = {"auth_user": ("auth", "User"), "cases_platform": ("cases", "Platform"), "cases_case": ("cases", "Case"),
           "cases_caseevent": ("cases", "CaseEvent")}

@@ -9,7 +9,14 @@ from cases.models.notifications import Notification
 from cases.models.platforms import Platform, PlatformMembership
 from cases.models.policies import DeadlineOverride, DeadlinePolicy, FineFactorValue, FinePolicy
 from cases.models.published import PublishedReport
-from cases.models.rollups import CaseRollup, DurationHistogram, DurationRollup, RollupQuerySet
+from cases.models.rollups import (
+    CaseRollup,
+    DurationHistogram,
+    DurationRollup,
+    HistogramWindow,
+    RollupQuerySet,
+    WindowHistogram,
+)
 from cases.models.sanctions import Sanction, SanctionCase
 
 __all__ = [
@@ -28,6 +35,7 @@ __all__ = [
     "Evidence",
     "FineFactorValue",
     "FinePolicy",
+    "HistogramWindow",
     "IdempotencyKey",
     "Meeting",
     "Notification",
@@ -40,4 +48,5 @@ __all__ = [
     "SanctionCase",
     "SubmissionCycle",
     "UserSession",
+    "WindowHistogram",
 ]

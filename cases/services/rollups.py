@@ -32,12 +32,23 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from cases import clock
 from cases.choices import CycleOutcome
-from cases.models import Case, CaseRollup, DurationHistogram, DurationRollup, SubmissionCycle
+from cases.models import (
+    Case,
+    CaseRollup,
+    DurationHistogram,
+    DurationRollup,
+    HistogramWindow,
+    SubmissionCycle,
+    WindowHistogram,
+)
 
 CASE_COUNTS = (*CaseRollup.COHORT_FIELDS, *CaseRollup.DAY_FIELDS)
 DURATION_COUNTS = ("n",)
 HISTOGRAM_COUNTS = ("n",)
+BLOCK_MINUTES = 32  # a histogram's block totals: minutes [32 b, 32 b + 31] are counted again at minute -(b + 1)
+WINDOWS = (30, 90)  # the standard reporting windows kept summed (WindowHistogram): the last 30 and 90 days
 # Each duration's end fact (its start is the cycle's opening), as DurationRollup kinds.
 DURATION_ENDS = {DurationRollup.ACK: "acknowledged_at", DurationRollup.ACTION: "actioned_at"}
 WITHDRAWN_OUTCOMES = (CycleOutcome.WITHDRAWN, CycleOutcome.UPHELD)
@@ -98,8 +109,14 @@ def whole_minutes(start: datetime, end: datetime) -> int:
     return int((end - start).total_seconds() // 60)
 
 
-def contributions(state: CycleState | None) -> dict[tuple, Counter]:
-    """What one cycle in `state` adds to the rollups: {(model, key): Counter(column: n)}."""
+def block_key(minute: int) -> int:
+    """The row that counts `minute` in its block's total."""
+    return -(minute // BLOCK_MINUTES) - 1
+
+
+def contributions(state: CycleState | None, *, today: date | None = None) -> dict[tuple, Counter]:
+    """What one cycle in `state` adds to the rollups: {(model, key): Counter(column: n)}. `today` (the Jakarta
+    day of the change) says which standard windows the cycle's opening day falls in."""
     out: dict[tuple, Counter] = defaultdict(Counter)
     if state is None:
         return out
@@ -132,17 +149,23 @@ def contributions(state: CycleState | None) -> dict[tuple, Counter]:
             continue
         minute = whole_minutes(state.opened_at, end)
         out[(DurationRollup, (*cell, kind, minute))].update({"n": 1})
+        out[(DurationRollup, (*cell, kind, block_key(minute)))].update({"n": 1})
         out[(DurationHistogram, (opened, *cell, kind, minute))].update({"n": 1})
+        for days in WINDOWS:
+            if today is not None and 0 <= (today - opened).days < days:
+                for key in (minute, block_key(minute)):
+                    out[(WindowHistogram, (days, today, state.platform_id, state.category, kind, key, state.tier))
+                        ].update({"n": 1})
     return out
 
 
-def deltas(changes) -> dict[tuple, Counter]:
+def deltas(changes, *, today: date | None = None) -> dict[tuple, Counter]:
     """The net change of many (before, after) pairs; rows whose counts do not move are left out."""
     total: dict[tuple, Counter] = defaultdict(Counter)
     for before, after in changes:
-        for row, counts in contributions(after).items():
+        for row, counts in contributions(after, today=today).items():
             total[row].update(counts)
-        for row, counts in contributions(before).items():
+        for row, counts in contributions(before, today=today).items():
             total[row].subtract(counts)
     return {row: counts for row, counts in total.items() if any(counts.values())}
 
@@ -155,10 +178,10 @@ def record_change(before: CycleState | None, after: CycleState | None, *, using:
 def record_changes(changes, *, using: str = "default") -> None:
     """Apply many cycles' changes (a reopening, bulk submission) as one upsert per table."""
     by_model: dict[type, list[tuple[tuple, Counter]]] = defaultdict(list)
-    for (model, key), counts in deltas(changes).items():
+    for (model, key), counts in deltas(changes, today=jakarta_day(clock.now())).items():
         by_model[model].append((key, counts))
     for model, counted in ((CaseRollup, CASE_COUNTS), (DurationRollup, DURATION_COUNTS),
-                           (DurationHistogram, HISTOGRAM_COUNTS)):
+                           (DurationHistogram, HISTOGRAM_COUNTS), (WindowHistogram, HISTOGRAM_COUNTS)):
         rows = sorted(by_model.get(model, []), key=lambda row: row[0])  # key order: no lock-order deadlock
         for i in range(0, len(rows), 500):
             _upsert(model, counted, rows[i:i + 500], using=using)
@@ -295,10 +318,17 @@ def rebuild_rollups(using: str = "default") -> RebuildSummary:
         f"SELECT {cell_columns}, {q('kind')}, {q('minute')}, SUM({q('n')}) FROM {histogram} "
         f"GROUP BY {cell_columns}, {q('kind')}, {q('minute')}"
     )
+    block = f"(-({q('minute')} / {BLOCK_MINUTES}) - 1)"  # block_key(); minutes are never negative here
+    insert_blocks = (
+        f"INSERT INTO {durations} ({cell_columns}, {q('kind')}, {q('minute')}, {q('n')}) "
+        f"SELECT {cell_columns}, {q('kind')}, {block}, SUM({q('n')}) FROM {durations} WHERE {q('minute')} >= 0 "
+        f"GROUP BY {cell_columns}, {q('kind')}, {block}"
+    )
     # TRUNCATE is refused inside a transaction that already wrote rows with deferred foreign-key checks
     # (a test, a caller's own transaction): there, DELETE.
     truncate = connection.vendor == "postgresql" and not connection.in_atomic_block
-    tables = (rollup, durations, histogram)
+    windows, marks = q(WindowHistogram._meta.db_table), q(HistogramWindow._meta.db_table)
+    tables = (rollup, durations, histogram, windows, marks)
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
@@ -313,6 +343,7 @@ def rebuild_rollups(using: str = "default") -> RebuildSummary:
         histogram_rows = cursor.rowcount
         cursor.execute(insert_durations)
         duration_rows = cursor.rowcount
+        cursor.execute(insert_blocks)
         cursor.execute(f"SELECT COALESCE(SUM({q('received')}), 0) FROM {rollup}")
         (submitted_cases,) = cursor.fetchone()
     if connection.vendor == "postgresql":
@@ -320,3 +351,49 @@ def rebuild_rollups(using: str = "default") -> RebuildSummary:
             cursor.execute(f"ANALYZE {', '.join(tables)}")
     return RebuildSummary(cases=int(submitted_cases), case_rows=case_rows, duration_rows=duration_rows,
                           histogram_rows=histogram_rows)
+
+
+# --- the standard windows ---------------------------------------------------------------------------------
+
+
+def ensure_window(days: int, as_of: date, *, using: str = "default") -> bool:
+    """Build the window of `days` days ending `as_of` from the daily histograms, once (the first caller of the
+    day; the sweeper does it a minute after midnight). Returns whether it is there to read.
+
+    Under the table's lock: the writers in flight finish first (their daily histogram rows are then counted
+    here), and the writers after wait and then add to the rows built here. Older windows are dropped.
+    """
+    if days not in WINDOWS:
+        return False
+    if HistogramWindow.objects.using(using).filter(days=days, as_of=as_of).exists():
+        return True
+    connection = connections[using]
+    q = connection.ops.quote_name
+    table, daily = q(WindowHistogram._meta.db_table), q(DurationHistogram._meta.db_table)
+    keys = ", ".join(q(c) for c in ("platform_id", "category", "kind"))
+    first = date.fromordinal(as_of.toordinal() - days + 1)
+    block = f"(-({q('minute')} / {BLOCK_MINUTES}) - 1)"
+    select = (f"SELECT %s, %s, {keys}, {{minute}}, {q('tier')}, SUM({q('n')}) FROM {daily} "
+              f"WHERE {q('day')} >= %s AND {q('day')} <= %s GROUP BY {keys}, {{minute}}, {q('tier')}")
+    insert = f"INSERT INTO {table} ({q('days')}, {q('as_of')}, {keys}, {q('minute')}, {q('tier')}, {q('n')}) "
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        if HistogramWindow.objects.using(using).filter(days=days, as_of=as_of).exists():
+            return True
+        cursor.execute(f"DELETE FROM {table} WHERE {q('days')} = %s", [days])
+        HistogramWindow.objects.using(using).filter(days=days).delete()
+        params = [days, as_of, first, as_of]
+        cursor.execute(insert + select.format(minute=q("minute")), params)
+        cursor.execute(insert + select.format(minute=block), params)
+        HistogramWindow.objects.using(using).create(days=days, as_of=as_of, built_at=clock.now())
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+    return True
+
+
+def ensure_windows(*, using: str = "default") -> None:
+    today = jakarta_day(clock.now())
+    for days in WINDOWS:
+        ensure_window(days, today, using=using)
