@@ -230,7 +230,8 @@ def _minutes_sql(connection, end: str, start: str) -> str:
     if connection.vendor == "postgresql":
         return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({end} - {start})) / 60) AS integer)"
     us = f"django_timestamp_diff({end}, {start})"  # SQLite: Django's function, in microseconds
-    return f"(({us}) - ((({us}) % 60000000) + 60000000) % 60000000) / 60000000"
+    # `%%`: the statement carries parameters, so a literal percent sign (SQLite's modulo) is doubled.
+    return f"(({us}) - ((({us}) %% 60000000) + 60000000) %% 60000000) / 60000000"
 
 
 def rebuild_rollups(using: str = "default") -> RebuildSummary:
