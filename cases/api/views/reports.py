@@ -249,14 +249,15 @@ class PublicTransparencyView(ReportView):
 
     @extend_schema(
         summary="Public transparency report",
-        description="The month rows of a published report (the latest, or `report=<id>`): per month (Jakarta), "
+        description="The month rows of a published report (the latest, or `report=<id>`; `from`/`to` keep the "
+                    "months that meet those days): per month (Jakarta), "
                     "platform and category, the counts docs/reports.md defines, with every count below the "
                     "publishing threshold shown as \"< 10\". No URL, handle, reference or evidence. Served only "
                     "when the ministry publishes (PATUH_PUBLIC_TRANSPARENCY=1); 404 otherwise. The page for "
                     "people is /transparency/.",
         auth=[],
         parameters=[optional_query("report", {"type": "integer"}, "A published report's id; default the latest."),
-                    FORMAT_PARAMETER],
+                    *PERIOD_PARAMETERS, FORMAT_PARAMETER],
         responses={
             200: TransparencyRowSerializer(many=True),
             **{code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in
@@ -270,6 +271,10 @@ class PublicTransparencyView(ReportView):
 
         if not settings.PATUH_PUBLIC_TRANSPARENCY:
             raise exceptions.NotFound()
+        months = None
+        if request.query_params.get("from") or request.query_params.get("to"):
+            first, last = period(request, default_days=3650)
+            months = (f"{first:%Y-%m}", f"{last:%Y-%m}")
         wanted = request.query_params.get("report") or ""
         published = PublishedReport.objects.all()
         if wanted:
@@ -280,4 +285,6 @@ class PublicTransparencyView(ReportView):
         if wanted and report is None:
             raise exceptions.NotFound()
         rows = csv_rows(report) if report is not None else []
+        if months is not None:  # the published months that meet the period
+            rows = [r for r in rows if months[0] <= r["month"] <= months[1]]
         return self.csv(rows, "transparency") if self.wants_csv(request) else Response(rows)
