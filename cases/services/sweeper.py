@@ -17,7 +17,7 @@ from cases.choices import AWAITING_ACTION_STATUSES, EventKind, Visibility
 from cases.models import Case, SubmissionCycle
 from cases.services import notifications
 from cases.services.events import record_event
-from cases.services.rollups import record_change, snapshot
+from cases.services.rollups import ensure_windows, record_change, snapshot
 from cases.services.sanctions import propose_for_overdue_case
 
 BATCH = 500
@@ -103,7 +103,11 @@ def sweep(*, dry_run: bool = False, deliver: bool = True) -> SweepReport:
     if deliver:
         report.sent, report.failed = notifications.deliver_pending()
 
-    # 4. Forget API idempotency keys past their lifetime.
+    # 4. The standard reporting windows of the new day (the last 30 and 90 days), built once, so that the first
+    # report of the day does not wait for them.
+    ensure_windows()
+
+    # 5. Forget API idempotency keys past their lifetime.
     from cases.models import IdempotencyKey
 
     ttl = timedelta(hours=settings.PATUH["IDEMPOTENCY_TTL_HOURS"])
