@@ -244,7 +244,7 @@ def test_concurrent_transitions_in_one_cohort_lose_no_increment(make_case, liais
     assert errors == [] and len(results) == 12
     row = CaseRollup.objects.get()
     assert (row.received, row.acknowledged, row.open) == (12, 12, 12)
-    assert sum(DurationRollup.objects.filter(kind=DurationRollup.ACK).values_list("n", flat=True)) == 12
+    assert sum(DurationRollup.objects.filter(kind=DurationRollup.ACK, minute__gte=0).values_list("n", flat=True)) == 12
     kept = rollup_rows()
     rebuild_rollups()
     assert rollup_rows() == kept
