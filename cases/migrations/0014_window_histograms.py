@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('as_of', models.DateField(verbose_name='last day')),
                 ('category', models.CharField(choices=[('terrorism', 'Terrorism / radicalism'), ('csam', 'Child sexual abuse material'), ('public_order', 'Public order disturbance'), ('pornography', 'Pornography'), ('gambling', 'Online gambling'), ('hoax', 'Hoax / disinformation'), ('hate_speech', 'Hate speech'), ('sara', 'SARA incitement'), ('drugs', 'Drugs'), ('fraud', 'Fraud, scam or illegal financial activity'), ('illegal_products', 'Illegal food, drugs or cosmetics'), ('privacy', 'Privacy violation'), ('other', 'Other')], max_length=30, verbose_name='category')),
                 ('kind', models.CharField(choices=[('ack', 'to acknowledge'), ('action', 'to action')], max_length=10, verbose_name='duration')),
-                ('minute', models.IntegerField(verbose_name="whole minutes (negative: a block's total)")),
+                ('minute', models.IntegerField(verbose_name='whole minutes')),
                 ('tier', models.CharField(choices=[('urgent', 'Urgent'), ('standard', 'Standard')], max_length=20, verbose_name='tier')),
                 ('n', models.IntegerField(default=0, verbose_name='cycles')),
                 ('platform', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.platform', verbose_name='platform')),

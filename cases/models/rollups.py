@@ -82,17 +82,8 @@ ACTION = "action"
 KIND_CHOICES = ((ACK, _("to acknowledge")), (ACTION, _("to action")))
 
 
-class DurationRollup(models.Model):
-    """All history: how many cycles took each whole number of minutes to be acknowledged and to be actioned,
-    with half-hour block totals (`minute` < 0: block -minute - 1).
-
-    Durations are whole minutes (docs/reports.md), so a percentile read from these counts is exact. The
-    all-history report reads this table; periods read `WindowHistogram` or `DurationHistogram`.
-    """
-
-    ACK = ACK
-    ACTION = ACTION
-    KIND_CHOICES = KIND_CHOICES
+class MinuteHistogram(models.Model):
+    """Counts of cycles per platform, category, tier, duration kind and whole minute (the histograms below)."""
 
     platform = models.ForeignKey("cases.Platform", verbose_name=_("platform"), on_delete=models.CASCADE,
                                  related_name="+")
@@ -103,6 +94,22 @@ class DurationRollup(models.Model):
     n = models.IntegerField(_("cycles"), default=0)
 
     objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class DurationRollup(MinuteHistogram):
+    """All history: how many cycles took each whole number of minutes to be acknowledged and to be actioned,
+    with half-hour block totals (`minute` < 0: block -minute - 1).
+
+    Durations are whole minutes (docs/reports.md), so a percentile read from these counts is exact. The
+    all-history report reads this table; periods read `WindowHistogram` or `DurationHistogram`.
+    """
+
+    ACK = ACK
+    ACTION = ACTION
+    KIND_CHOICES = KIND_CHOICES
 
     KEY_FIELDS = ("platform_id", "category", "tier", "kind", "minute")
 
@@ -124,7 +131,7 @@ class DurationRollup(models.Model):
         return f"{self.platform_id} {self.category} {self.tier} {self.kind} {self.minute}"
 
 
-class DurationHistogram(models.Model):
+class DurationHistogram(MinuteHistogram):
     """Per Jakarta day (the day the cycles were opened), platform, category and tier: how many cycles took each
     whole number of minutes to be acknowledged and to be actioned.
 
@@ -133,15 +140,6 @@ class DurationHistogram(models.Model):
     """
 
     day = models.DateField(_("day"))
-    platform = models.ForeignKey("cases.Platform", verbose_name=_("platform"), on_delete=models.CASCADE,
-                                 related_name="+")
-    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
-    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
-    kind = models.CharField(_("duration"), max_length=10, choices=KIND_CHOICES)
-    minute = models.IntegerField(_("whole minutes"))
-    n = models.IntegerField(_("cycles"), default=0)
-
-    objects = RollupQuerySet.as_manager()
 
     KEY_FIELDS = ("day", "platform_id", "category", "tier", "kind", "minute")
 
@@ -157,7 +155,7 @@ class DurationHistogram(models.Model):
         return f"{self.day} {self.platform_id} {self.category} {self.tier} {self.kind} {self.minute}"
 
 
-class WindowHistogram(models.Model):
+class WindowHistogram(MinuteHistogram):
     """The minute histograms of the standard reporting windows: the cycles opened in the `days` Jakarta days
     ending with `as_of` (the last 30 and the last 90 days, which the dashboards and the API's default report
     ask for), per platform, category and tier, with half-hour block totals (`minute` < 0: block -minute - 1).
@@ -170,15 +168,6 @@ class WindowHistogram(models.Model):
 
     days = models.SmallIntegerField(_("days"))
     as_of = models.DateField(_("last day"))
-    platform = models.ForeignKey("cases.Platform", verbose_name=_("platform"), on_delete=models.CASCADE,
-                                 related_name="+")
-    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
-    kind = models.CharField(_("duration"), max_length=10, choices=KIND_CHOICES)
-    minute = models.IntegerField(_("whole minutes (negative: a block's total)"))
-    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
-    n = models.IntegerField(_("cycles"), default=0)
-
-    objects = RollupQuerySet.as_manager()
 
     KEY_FIELDS = ("days", "as_of", "platform_id", "category", "kind", "minute", "tier")
 
