@@ -155,7 +155,7 @@ class Command(BaseCommand):
         if not todo:
             return
         drawer = _Drawer.build(years=years, seed=seed + done)
-        rebuild = rebuild_indexes == "yes" or (rebuild_indexes == "auto" and todo > 500_000)
+        rebuild = rebuild_indexes == "yes" or (rebuild_indexes == "auto" and todo > 500_000) or _indexes_pending()
         bar = None
         if not no_progress and self.stdout.isatty():
             from tqdm import tqdm
@@ -294,18 +294,35 @@ def _load_kinds(cur) -> None:
             copy.write_row((k, *row))
 
 
-def _drop_secondary_indexes() -> list[tuple[str, str]]:
-    """Drop the non-unique indexes of the three tables; return their definitions for the rebuild."""
+SAVED_INDEXES = "generate_load_saved_index"  # index definitions dropped by a run, until it has rebuilt them
+
+
+def _indexes_pending() -> bool:
+    """Whether a stopped earlier run left indexes dropped (this run then rebuilds them at its end)."""
     with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", [SAVED_INDEXES])
+        if not cur.fetchone()[0]:
+            return False
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {SAVED_INDEXES})")  # noqa: S608
+        return cur.fetchone()[0]
+
+
+def _drop_secondary_indexes() -> list[tuple[str, str]]:
+    """Drop the non-unique indexes of the tables; return their definitions for the rebuild, with those a stopped
+    earlier run dropped and never rebuilt (kept in a table, so a resumed run rebuilds them too)."""
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {SAVED_INDEXES} (name text PRIMARY KEY, definition text NOT NULL)")
         cur.execute(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
             "JOIN pg_index x ON x.indexrelid = c.oid WHERE i.tablename = ANY(%s) AND NOT x.indisunique",
             [list(TABLES)],
         )
-        saved = cur.fetchall()
-        for name, _definition in saved:
+        for name, definition in cur.fetchall():
+            cur.execute(f"INSERT INTO {SAVED_INDEXES} (name, definition) VALUES (%s, %s) ON CONFLICT DO NOTHING",  # noqa: S608
+                        [name, definition])
             cur.execute(f'DROP INDEX IF EXISTS "{name}"')
-    return saved
+        cur.execute(f"SELECT name, definition FROM {SAVED_INDEXES} ORDER BY name")  # noqa: S608
+        return cur.fetchall()
 
 
 def _recreate_indexes(saved: list[tuple[str, str]], write=None) -> None:
@@ -314,6 +331,7 @@ def _recreate_indexes(saved: list[tuple[str, str]], write=None) -> None:
         for name, definition in saved:
             started = time.perf_counter()
             cur.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+            cur.execute(f"DELETE FROM {SAVED_INDEXES} WHERE name = %s", [name])  # noqa: S608
             if write is not None:
                 write(f"  {name}: {time.perf_counter() - started:.1f} s")
 
