@@ -97,6 +97,10 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('days', 'as_of', 'platform', 'category', 'kind', 'minute', 'tier'), name='window_histogram_key')],
             },
         ),
+        migrations.AddIndex(
+            model_name='submissioncycle',
+            index=models.Index(fields=['opened_at'], name='cycle_opened'),
+        ),
         migrations.RunPython(sync_roles, migrations.RunPython.noop, elidable=True),
         migrations.RunPython(cycles_from_events, migrations.RunPython.noop, elidable=False),
     ]

@@ -62,6 +62,8 @@ class SubmissionCycle(models.Model):
             models.UniqueConstraint(fields=["case", "number"], name="cycle_case_number"),
             models.CheckConstraint(condition=Q(number__gte=1), name="cycle_number_positive"),
         ]
+        # The commitment measures read the cycles opened in a period (cases.selectors.measure_commitments).
+        indexes = [models.Index(fields=["opened_at"], name="cycle_opened")]
 
     def __str__(self) -> str:
         return f"{self.case_id} #{self.number}"
