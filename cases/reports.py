@@ -393,10 +393,21 @@ def period_durations(scope: ReportScope, first: date | None, last: date | None) 
             (first is None or first <= span["first"]) and (last is None or last >= span["last"]))
     if covers_all:
         return _in_hours(block_percentiles(scope.of(DurationRollup)))
-    if first is not None and last == today and ensure_window((last - first).days + 1, today):
-        window = scope.of(WindowHistogram).filter(days=(last - first).days + 1, as_of=today)
+    days = (last - first).days + 1 if first is not None and last is not None else 0
+    if last == today and ensure_window(days, today) and _window_readable(days, today):
+        window = scope.of(WindowHistogram).filter(days=days, as_of=today)
         return _in_hours(block_percentiles(window))
     return histogram_percentiles(_days(scope.of(DurationHistogram), first, last))
+
+
+def _window_readable(days: int, as_of: date) -> bool:
+    """Whether the database the reports read (a replica, inside `replica_reads()`) has the window yet."""
+    from django.db import router
+
+    from cases.models import HistogramWindow
+
+    alias = router.db_for_read(HistogramWindow)
+    return alias == "default" or HistogramWindow.objects.using(alias).filter(days=days, as_of=as_of).exists()
 
 
 def _in_hours(found: list[dict]) -> list[dict]:
