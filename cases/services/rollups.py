@@ -251,10 +251,15 @@ def rebuild_rollups(using: str = "default") -> RebuildSummary:
         "number", "opened_at", "due_at", "acknowledged_at", "actioned_at", "is_late", "overdue_at", "objected_at",
         "objection_pending", "outcome")}
     c = {name: f"c.{q(Case._meta.get_field(name).column)}" for name in ("platform", "category", "tier")}
-    cell = f"{c['platform']} AS platform_id, {c['category']} AS category, {c['tier']} AS tier"
+    case_cell = f"{c['platform']} AS platform_id, {c['category']} AS category, {c['tier']} AS tier"
+    cell = "y.platform_id, y.category, y.tier"
     cell_names = "platform_id, category, tier"
     cell_columns = ", ".join(q(Case._meta.get_field(n).column) for n in ("platform", "category", "tier"))
-    joined = f"{cycles} y JOIN {cases} c ON c.id = y.{q('case_id')}"
+    # The cycles with their case's platform, category and tier, joined once (not once per SELECT below).
+    staged = "patuh_rebuild_cycles"
+    stage = (f"CREATE TEMP TABLE {staged} AS SELECT {', '.join(y.values())}, y.{q('objections')}, {case_cell} "
+             f"FROM {cycles} y JOIN {cases} c ON c.id = y.{q('case_id')}")
+    joined = f"{staged} y"
     flag = "CASE WHEN {} THEN 1 ELSE 0 END".format
     true = "TRUE" if connection.vendor == "postgresql" else "1"
     pending = f"{y['objection_pending']} = {true}"
@@ -288,6 +293,7 @@ def rebuild_rollups(using: str = "default") -> RebuildSummary:
     else:
         lodged_day, p4 = _day_sql(connection, f"e.{q('created_at')}")
         objections = f"{events} e JOIN {cases} c ON c.id = e.{q('case_id')} WHERE e.{q('kind')} = 'objected'"
+    objection_cell = cell if connection.vendor == "postgresql" else case_cell
     # One row per cycle and counted day (and per objection); the first SELECT names the columns of the union.
     per_cycle = f"""
         SELECT {opened_day} AS d, {cell},
@@ -295,7 +301,7 @@ def rebuild_rollups(using: str = "default") -> RebuildSummary:
                                                             strict=True))}
         FROM {joined}
         UNION ALL
-        SELECT {lodged_day}, {cell}, {zeros_cohort}, 1, 0, 0, 0
+        SELECT {lodged_day}, {objection_cell}, {zeros_cohort}, 1, 0, 0, 0
         FROM {objections}
         UNION ALL
         SELECT {actioned_day}, {cell}, {zeros_cohort}, 0, 1, {flag(late)}, 0
@@ -345,6 +351,8 @@ def rebuild_rollups(using: str = "default") -> RebuildSummary:
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(f"DROP TABLE IF EXISTS {staged}")
+        cursor.execute(stage)
         cursor.execute(insert_cases, [*p1, *p4, *p2, *p3])
         case_rows = cursor.rowcount
         cursor.execute(insert_histogram, duration_params)
@@ -354,6 +362,7 @@ def rebuild_rollups(using: str = "default") -> RebuildSummary:
         cursor.execute(insert_blocks)
         cursor.execute(f"SELECT COALESCE(SUM({q('received')}), 0) FROM {rollup}")
         (submitted_cases,) = cursor.fetchone()
+        cursor.execute(f"DROP TABLE {staged}")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {', '.join(tables)}")
