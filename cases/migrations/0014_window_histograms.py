@@ -3,7 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 BATCH = 2000
 
 
@@ -25,8 +24,10 @@ def cycles_from_events(apps, schema_editor):
     using = schema_editor.connection.alias
     facts = ("id", "submission_count", "deadline_hours", *replay.CASE_FACTS)
     # Cases that have cycles already (written by the code that keeps them, e.g. a generated load) keep them.
-    cases = (Case.objects.using(using).filter(submission_count__gt=0).exclude(
-        pk__in=SubmissionCycle.objects.using(using).values("case_id")).order_by("id").values(*facts))
+    from django.db.models import Exists, OuterRef
+
+    has_cycles = Exists(SubmissionCycle.objects.using(using).filter(case_id=OuterRef("pk")))
+    cases = Case.objects.using(using).filter(~has_cycles, submission_count__gt=0).order_by("id").values(*facts)
     problems, pending, batch = [], [], []
 
     def flush():
