@@ -58,6 +58,8 @@ BUDGETS = {
     "platform inbox": (100, "ms"), "case page": (100, "ms"),
     "API list, first page": (60, "ms"), "API list, deep cursor": (60, "ms"), "API case detail": (60, "ms"),
     "compliance, 30 days": (300, "ms"), "compliance, all history": (1000, "ms"), "daily, 90 days": (200, "ms"),
+    "compliance, 30 days, one platform": (300, "ms"), "compliance, a past month": (1000, "ms"),
+    "ministry dashboard": (150, "ms"), "platform dashboard": (150, "ms"),
     "CSV export": (100_000, "rows/s"), "bulk intake": (2_000, "cases/s"),
 }
 CSV_RSS_BUDGET_MB = 200
@@ -396,6 +398,12 @@ def main() -> None:
         ("compliance, 30 days", "api", "/api/v1/reports/compliance/"),
         ("compliance, all history", "api", f"/api/v1/reports/compliance/?from=2000-01-01&to={today}"),
         ("daily, 90 days", "api", f"/api/v1/reports/daily/?from={today - timedelta(days=89)}&to={today}"),
+        ("compliance, 30 days, one platform", "api",
+         f"/api/v1/reports/compliance/?platform={info['platform_slug']}&category=gambling"),
+        ("compliance, a past month", "api", f"/api/v1/reports/compliance/?from={today - timedelta(days=75)}"
+                                            f"&to={today - timedelta(days=46)}"),
+        ("ministry dashboard", "ministry", "/admin/"),
+        ("platform dashboard", "platform", "/platform/"),
     ]
     server = start_server(args.url, args.port, args.workers, dump_dir)
     results = []

@@ -227,3 +227,23 @@ class Virality(models.TextChoices):
     LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")
     HIGH = "high", _("High")
+
+
+class ObjectionRule(models.TextChoices):
+    """What a rejected objection does to the clock (a deadline policy's choice, recorded on each cycle)."""
+
+    RESUME = "resume", _("Resume with the time that was left (at least 1 hour)")
+    FRESH = "fresh", _("A fresh window")
+
+
+class CycleOutcome(models.TextChoices):
+    """How a submission cycle ended; empty while it runs."""
+
+    VERIFIED = "verified", _("Verified")
+    REOPENED = "reopened", _("Reopened: the action did not work")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    UPHELD = "upheld", _("Withdrawn on objection")
+
+
+# A rejected objection lodged in time resumes the clock with the time that was left, but never less than this.
+MIN_RESUMED_MINUTES = 60

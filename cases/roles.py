@@ -32,7 +32,8 @@ _OPERATIONAL_READ = {
     for m in (
         "platform", "platformmembership", "case", "caseevent", "evidence", "custodyevent", "meeting",
         "commitment", "commitmentupdate", "sanction", "deadlinepolicy", "deadlineoverride", "finepolicy",
-        "finefactorvalue", "notification", "imagehash", "hashmatch", "hashlist",
+        "finefactorvalue", "notification", "imagehash", "hashmatch", "hashlist", "submissioncycle",
+        "publishedreport",
     )
 }
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -61,6 +62,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "deadlineoverride": _ALL,
         "finepolicy": ("add", "change", "view"),
         "finefactorvalue": _ALL,
+        "publishedreport": ("add", "view"),
     },
     LIAISON: {
         "platform": (_VIEW,),
@@ -70,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "commitment": (_VIEW,),
         "commitmentupdate": ("add", "view"),
         "sanction": (_VIEW,),
+        "submissioncycle": (_VIEW,),
     },
 }
 # Administrators get every permission of this app and of auth (users, groups).

@@ -1,9 +1,13 @@
 from django.urls import path
 
-from cases.views import evidence
+from cases.views import evidence, transparency
 
 app_name = "cases"
 
 urlpatterns = [
     path("evidence/<int:pk>/download/", evidence.download_evidence, name="evidence-download"),
+    path("transparency/", transparency.index, name="transparency"),
+    path("transparency/<int:pk>/", transparency.report, name="transparency-report"),
+    path("transparency/<int:pk>.csv", transparency.report_csv, name="transparency-csv"),
+    path("transparency/<int:pk>.json", transparency.report_json, name="transparency-json"),
 ]

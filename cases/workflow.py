@@ -21,17 +21,18 @@ from cases.choices import (
     OPEN_STATUSES,
     ActionTaken,
     CaseStatus,
+    CycleOutcome,
     EventKind,
     ObjectionReason,
     Visibility,
 )
-from cases.models import Case, CaseEvent, DeadlineOverride
+from cases.models import Case, CaseEvent, DeadlineOverride, SubmissionCycle
 from cases.roles import ADMINISTRATOR, ANALYST, LIAISON, ROLE_LABELS, SUPERVISOR, liaison_platform_ids, roles_of
 from cases.services.cases import insert_many
-from cases.services.deadlines import Window, deadline_window
+from cases.services.deadlines import Window, deadline_window, resume_after_objection
 from cases.services.events import actor_name, record_event
 from cases.services.notifications import queue_case_submitted, queue_cases_submitted
-from cases.services.rollups import record_change, record_changes, snapshot
+from cases.services.rollups import record_changes, snapshot
 
 # A platform's clock may run a little ahead of ours; a reported time this far "in the future" is accepted.
 CLOCK_SKEW = timedelta(minutes=2)
@@ -63,8 +64,9 @@ class Transition:
     verb: object  # "it cannot be <verb>"
     fields: tuple[str, ...] = ()  # data fields accepted besides `note`
     note_required: bool = False
-    new_deadline: bool = False
-    # Runs after validation with (case, cleaned data, now); sets the action's own fields.
+    new_deadline: bool = False  # opens a new submission cycle (the first submission, a reopening)
+    # Runs after validation with (case, its current cycle, cleaned data, now); sets the action's own fields on
+    # both and returns the event's data.
     apply: Callable | None = field(default=None, compare=False)
     validate: Callable | None = field(default=None, compare=False)
 
@@ -113,12 +115,14 @@ def _validate_report_action(case: Case, data: dict, now: datetime) -> dict:
     return {"action_taken": action_taken, "action_taken_at": taken_at}
 
 
-def _apply_report_action(case: Case, cleaned: dict, now: datetime) -> dict:
+def _apply_report_action(case: Case, cycle: SubmissionCycle, cleaned: dict, now: datetime) -> dict:
     case.action_taken = cleaned["action_taken"]
     case.action_taken_at = cleaned["action_taken_at"]
     case.actioned_at = now
-    # Late: reported after the deadline in force, or after any deadline this submission already missed.
+    # Late: reported after the deadline in force, or after a deadline this cycle already missed.
     case.is_late = bool((case.due_at and now > case.due_at) or case.overdue_at)
+    cycle.action_taken, cycle.action_taken_at = case.action_taken, case.action_taken_at
+    cycle.actioned_at, cycle.is_late = now, case.is_late
     return {
         "action_taken": cleaned["action_taken"],
         "action_taken_at": cleaned["action_taken_at"].isoformat(),
@@ -143,36 +147,79 @@ def _validate_object(case: Case, data: dict, now: datetime) -> dict:
     return {"reason": reason, "text": text}
 
 
-def _apply_object(case: Case, cleaned: dict, now: datetime) -> dict:
+def _apply_object(case: Case, cycle: SubmissionCycle, cleaned: dict, now: datetime) -> dict:
+    """The clock stops. An objection lodged after the deadline leaves the deadline missed."""
     case.objected_at = now
     case.objection_reason = cleaned["reason"]
     case.objection_text = cleaned["text"]
-    return {"reason": cleaned["reason"], "text": cleaned["text"]}
+    minutes_left = int((cycle.due_at - now).total_seconds() // 60)
+    cycle.objected_at, cycle.objection_pending = now, True
+    cycle.objections = [*cycle.objections, {"lodged_at": now.isoformat(), "reason": cleaned["reason"],
+                                            "minutes_left": minutes_left, "in_time": now <= cycle.due_at}]
+    return {"reason": cleaned["reason"], "text": cleaned["text"], "minutes_left": minutes_left,
+            "in_time": now <= cycle.due_at}
 
 
-def _apply_acknowledge(case: Case, cleaned: dict, now: datetime) -> dict:
-    case.acknowledged_at = now
+def _decide_objection(cycle: SubmissionCycle, now: datetime, outcome: str, **extra) -> None:
+    if cycle.objection_pending:
+        cycle.objection_pending = False
+        last = {**cycle.objections[-1], "decided_at": now.isoformat(), "outcome": outcome, **extra}
+        cycle.objections = [*cycle.objections[:-1], last]
+
+
+def _apply_reject_objection(case: Case, cycle: SubmissionCycle, cleaned: dict, now: datetime) -> dict:
+    """The clock resumes with the time that was left (or a fresh window, if the cycle's policy says so)."""
+    lodged = parse_datetime(cycle.objections[-1]["lodged_at"])
+    resumed = resume_after_objection(due_at=cycle.due_at, lodged_at=lodged, decided_at=now,
+                                     hours=cycle.deadline_hours, rule=cycle.objection_rule)
+    previous = cycle.due_at
+    cycle.due_at = case.due_at = resumed.due_at
+    _decide_objection(cycle, now, "rejected", resumed=resumed.how, due_at=resumed.due_at.isoformat())
+    return {"previous_due_at": previous.isoformat(), "due_at": resumed.due_at.isoformat(),
+            "resumed": resumed.how, "minutes_left": resumed.minutes_left, "objection_rule": cycle.objection_rule}
+
+
+def _apply_acknowledge(case: Case, cycle: SubmissionCycle, cleaned: dict, now: datetime) -> dict:
+    case.acknowledged_at = cycle.acknowledged_at = now
     return {}
 
 
-def _apply_verify(case: Case, cleaned: dict, now: datetime) -> dict:
+def _close_cycle(cycle: SubmissionCycle, outcome: str, now: datetime) -> None:
+    cycle.outcome, cycle.closed_at = outcome, now
+
+
+def _apply_verify(case: Case, cycle: SubmissionCycle, cleaned: dict, now: datetime) -> dict:
     case.verified_at = now
     case.closed_at = now
+    _close_cycle(cycle, CycleOutcome.VERIFIED, now)
     return {}
 
 
-def _apply_withdraw(case: Case, cleaned: dict, now: datetime) -> dict:
+def _apply_withdraw(case: Case, cycle: SubmissionCycle, cleaned: dict, now: datetime) -> dict:
     case.withdrawn_at = now
     case.closed_at = now
+    if cycle is not None:  # a draft has no cycle
+        _decide_objection(cycle, now, "withdrawn")
+        _close_cycle(cycle, CycleOutcome.WITHDRAWN, now)
     return {}
 
 
-def _apply_reopen(case: Case, cleaned: dict, now: datetime) -> dict:
+def _apply_uphold(case: Case, cycle: SubmissionCycle, cleaned: dict, now: datetime) -> dict:
+    case.withdrawn_at = now
+    case.closed_at = now
+    _decide_objection(cycle, now, "upheld")
+    _close_cycle(cycle, CycleOutcome.UPHELD, now)
+    return {}
+
+
+def _apply_reopen(case: Case, cycle: SubmissionCycle, cleaned: dict, now: datetime) -> dict:
+    """The cycle whose action did not work ends as it was; `_start_clock` opens the next one."""
     previous = {
         "previous_action_taken": case.action_taken,
         "previous_actioned_at": case.actioned_at.isoformat() if case.actioned_at else None,
         "previous_late": case.is_late,
     }
+    _close_cycle(cycle, CycleOutcome.REOPENED, now)
     case.action_taken = ""
     case.action_taken_at = None
     case.actioned_at = None
@@ -205,12 +252,12 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(
             action="uphold_objection", sources=(S.OBJECTED,), target=S.WITHDRAWN, roles=DECIDERS,
             event=EventKind.OBJECTION_UPHELD, label=_("Uphold objection (withdraw case)"),
-            verb=_("withdrawn on objection"), note_required=True, apply=_apply_withdraw,
+            verb=_("withdrawn on objection"), note_required=True, apply=_apply_uphold,
         ),
         Transition(
             action="reject_objection", sources=(S.OBJECTED,), target=S.ACKNOWLEDGED, roles=DECIDERS,
-            event=EventKind.OBJECTION_REJECTED, label=_("Reject objection (new deadline)"),
-            verb=_("returned to the platform"), note_required=True, new_deadline=True,
+            event=EventKind.OBJECTION_REJECTED, label=_("Reject objection (the clock resumes)"),
+            verb=_("returned to the platform"), note_required=True, apply=_apply_reject_objection,
         ),
         Transition(
             action="verify", sources=(S.ACTIONED,), target=S.VERIFIED, roles=MINISTRY_OPERATORS,
@@ -335,21 +382,32 @@ def transition(case: Case, action: str, *, actor, note: str = "", expected_versi
                 field_errors={"note": _("This field is required.")}, code="invalid",
             )
         cleaned = spec.validate(locked, data, now) if spec.validate else {}
-        # 4. Stamp the timestamps and the action's own fields.
+        # 4. Stamp the timestamps and the action's own fields, on the case and on its current cycle.
         from_status = locked.status
-        before = snapshot(locked)
-        event_data = spec.apply(locked, cleaned, now) if spec.apply else {}
+        cycle = current_cycle(locked)
+        before = snapshot(locked, cycle)
+        event_data = spec.apply(locked, cycle, cleaned, now) if spec.apply else {}
+        opened = None
         if spec.new_deadline:
-            event_data.update(_start_clock(locked, now, first=(action == "submit"), actor=actor))
+            opened = _start_clock(locked, now, first=(action == "submit"), actor=actor)
+            event_data.update(opened.event_data)
         locked.status = spec.target
         locked.updated_at = now
         locked.version += 1
         locked.save()
+        changes = []
+        if cycle is not None:
+            cycle.save()
+            changes.append((before, snapshot(locked, cycle)))
+        if opened is not None:
+            opened.cycle.case = locked
+            opened.cycle.save()
+            changes.append((None, snapshot(locked, opened.cycle)))
         # 5. Exactly one event, and the report rollups' deltas, in the same transaction.
-        record_change(before, snapshot(locked))
+        record_changes(changes)
         record_event(
             locked, spec.event, actor=actor, from_status=from_status, to_status=spec.target, note=note,
-            visibility=Visibility.SHARED, data=event_data,
+            visibility=Visibility.SHARED, data={**event_data, "cycle": locked.submission_count},
         )
         # 6. Side effects that must not be lost travel through the outbox, in the same transaction.
         if spec.target == S.SUBMITTED:
@@ -358,10 +416,24 @@ def transition(case: Case, action: str, *, actor, note: str = "", expected_versi
     return case
 
 
-def _start_clock(case: Case, now: datetime, *, first: bool, actor, window: Window | None = None) -> dict:
-    """Stamp a new deadline. Reopening and rejected objections start a fresh cycle.
+def current_cycle(case: Case) -> SubmissionCycle | None:
+    """The case's current submission cycle (None before the first submission)."""
+    if not case.submission_count:
+        return None
+    return SubmissionCycle.objects.get(case_id=case.pk, number=case.submission_count)
 
-    `window` may be given by a caller that already looked it up (bulk submission caches it per group).
+
+@dataclass
+class Opened:
+    cycle: SubmissionCycle  # not saved yet: the caller saves it once the case has its id
+    event_data: dict
+
+
+def _start_clock(case: Case, now: datetime, *, first: bool, actor, window: Window | None = None) -> Opened:
+    """Open a new submission cycle (the first submission, or a reopening) and stamp its deadline on the case.
+
+    The previous cycle, if any, keeps every fact it had. `window` may be given by a caller that already
+    looked it up (bulk submission caches it per group).
     """
     if window is None:
         window = deadline_window(platform_id=case.platform_id, category=case.category, tier=case.tier)
@@ -372,17 +444,18 @@ def _start_clock(case: Case, now: datetime, *, first: bool, actor, window: Windo
     if first:
         case.submitted_at = now
         case.submitted_by = actor
-    if case.status != S.OBJECTED:
-        # A new submission cycle (first submit or reopen): the previous cycle's facts live on in the events.
-        case.submission_count += 1
-        case.overdue_at = None
-        case.is_late = False
-    # A rejected objection keeps the submission, and with it any deadline already missed: objecting
-    # after the deadline must not wash an overdue case clean.
+    case.submission_count += 1
+    case.overdue_at = None
+    case.is_late = False
     case.deadline_hours = window.hours
     case.due_at = window.due_from(now)
-    return {**previous, "due_at": case.due_at.isoformat(), "deadline_hours": window.hours,
-            "deadline_source": window.source}
+    cycle = SubmissionCycle(
+        case=case, number=case.submission_count, opened_at=now, opened_by=actor, deadline_hours=window.hours,
+        deadline_source=window.source, objection_rule=window.objection_rule, first_due_at=case.due_at,
+        due_at=case.due_at,
+    )
+    return Opened(cycle, {**previous, "due_at": case.due_at.isoformat(), "deadline_hours": window.hours,
+                          "deadline_source": window.source, "objection_rule": window.objection_rule})
 
 
 def _copy_state(source: Case, target: Case) -> None:
@@ -401,6 +474,7 @@ class BulkSubmission:
 
     cases: Sequence[Case]
     events: list[dict]  # one SUBMITTED event per case, without its case id until the case is saved
+    cycles: list[SubmissionCycle]  # each case's first cycle, saved with the events
     now: datetime
 
     def record(self, *, before: Sequence[dict] = ()) -> None:
@@ -409,11 +483,15 @@ class BulkSubmission:
 
         Cases that were not saved (pk None: a concurrent duplicate) are skipped.
         """
-        saved = [(case, event) for case, event in zip(self.cases, self.events, strict=True) if case.pk is not None]
+        saved = [(case, event, cycle) for case, event, cycle in zip(self.cases, self.events, self.cycles, strict=True)
+                 if case.pk is not None]
+        for case, _event, cycle in saved:
+            cycle.case = case
+        SubmissionCycle.objects.bulk_create([cycle for _case, _event, cycle in saved])
         # Rollup rows before the audit lock, as every other writer does (cases.audit.lock_events).
-        record_changes([(None, snapshot(case)) for case, _event in saved])
-        insert_many(CaseEvent, [*before, *({**event, "case_id": case.pk} for case, event in saved)])
-        queue_cases_submitted([case for case, _event in saved])
+        record_changes([(None, snapshot(case, cycle)) for case, _event, cycle in saved])
+        insert_many(CaseEvent, [*before, *({**event, "case_id": case.pk} for case, event, _cycle in saved)])
+        queue_cases_submitted([case for case, _event, _cycle in saved])
 
 
 def prepare_submission(cases: Sequence[Case], *, actor, note: str = "") -> BulkSubmission:
@@ -431,7 +509,7 @@ def prepare_submission(cases: Sequence[Case], *, actor, note: str = "") -> BulkS
     # share one lookup per (category, tier).
     overridden = set(DeadlineOverride.objects.filter(
         platform_id__in={c.platform_id for c in cases}, is_active=True).values_list("platform_id", flat=True))
-    events = []
+    events, cycles = [], []
     name = actor_name(actor)
     for case in cases:
         problem = refusal(case, spec, actor)
@@ -441,13 +519,14 @@ def prepare_submission(cases: Sequence[Case], *, actor, note: str = "") -> BulkS
         if key not in windows:
             windows[key] = deadline_window(platform_id=case.platform_id, category=case.category, tier=case.tier)
         from_status = case.status
-        event_data = _start_clock(case, now, first=True, actor=actor, window=windows[key])
+        opened = _start_clock(case, now, first=True, actor=actor, window=windows[key])
+        cycles.append(opened.cycle)
         case.status = spec.target
         case.updated_at = now
         case.version += 1
         events.append({  # a CaseEvent, as record_event writes it
             "kind": spec.event, "actor_id": actor.pk, "actor_name": name, "from_status": from_status,
             "to_status": spec.target, "note": note, "visibility": Visibility.SHARED, "created_at": now,
-            "data": event_data,
+            "data": {**opened.event_data, "cycle": 1},
         })
-    return BulkSubmission(cases=cases, events=events, now=now)
+    return BulkSubmission(cases=cases, events=events, cycles=cycles, now=now)

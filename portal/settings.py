@@ -491,6 +491,8 @@ SPECTACULAR_SETTINGS = {
 }
 # The public transparency report (/api/v1/public/transparency/): counts only, off unless published.
 PATUH_PUBLIC_TRANSPARENCY = env_bool("PATUH_PUBLIC_TRANSPARENCY", False)
+# Published reports show a count below this as "< N" (and no share or hours drawn from fewer cycles).
+PATUH_PUBLIC_MIN_COUNT = int(os.environ.get("PATUH_PUBLIC_MIN_COUNT", "10"))
 
 
 # --- Security ------------------------------------------------------------------------------------

@@ -47,15 +47,31 @@ def test_safe_cell_quotes_formulas_but_not_numbers():
 def test_export_keeps_its_columns_and_guards_formulas(analyst, tricky_cases):
     response = bearer_client(analyst).get("/api/v1/cases/export.csv")
     body = b"".join(response.streaming_content)
-    assert body.startswith(b"reference,platform,category,tier,status,location_url,handle,native_id,source,"
-                           b"requested_action,created_at,submitted_at,due_at,acknowledged_at,actioned_at,"
-                           b"action_taken,is_late,overdue_at,objected_at,closed_at\r\n")
+    assert body.startswith(b"reference,platform,category,tier,status,location_url,handle,native_id,legal_basis,"
+                           b"reasons,requested_action,issuing_authority,issuing_officer,source,created_at,"
+                           b"submitted_at,cycles,deadline_hours,due_at,acknowledged_at,actioned_at,action_taken,"
+                           b"action_taken_at,is_late,overdue_at,objected_at,objection_reason,verified_at,"
+                           b"withdrawn_at,closed_at\r\n")
     rows = list(csv.DictReader(io.StringIO(body.decode(), newline="")))
     assert [r["handle"] for r in rows] == [safe_cell(v) for v in TRICKY]
     assert rows[0]["created_at"] == "2026-03-01T08:30:00+00:00"
     assert rows[1]["created_at"] == "2026-03-01T08:30:01.123456+00:00"
     assert rows[0]["is_late"] == "true" and rows[1]["is_late"] == "false"
+    assert rows[0]["legal_basis"] and rows[0]["reasons"] and rows[0]["issuing_authority"]
     assert body == _python_bytes(Case.objects.all())
+
+
+def test_export_carries_the_order_and_its_cycles(analyst, make_case, liaison_a):
+    from cases import clock
+    from cases.workflow import transition
+
+    case = make_case(submit=True, legal_basis="UU ITE Art. 28(2)", reasons="Hasutan SARA.")
+    transition(case, "report_action", actor=liaison_a, action_taken="removed", action_taken_at=clock.now())
+    transition(case, "reopen", actor=analyst, note="Still up.")
+    body = b"".join(bearer_client(analyst).get("/api/v1/cases/export.csv").streaming_content).decode()
+    [row] = list(csv.DictReader(io.StringIO(body, newline="")))
+    assert (row["legal_basis"], row["reasons"], row["issuing_officer"], row["cycles"], row["deadline_hours"]) == \
+        ("UU ITE Art. 28(2)", "Hasutan SARA.", "analyst", "2", "24")
 
 
 @pytest.mark.postgres

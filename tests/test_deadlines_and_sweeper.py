@@ -112,16 +112,43 @@ def test_reopening_starts_a_new_deadline(traveller, make_case, liaison_a, analys
     assert reopened.data["previous_overdue_at"] == (T0 + timedelta(hours=24)).isoformat()
 
 
-def test_rejecting_an_objection_starts_a_new_deadline(traveller, make_case, liaison_a, supervisor):
-    case = make_case(category=Category.TERRORISM, submit=True)
+def test_a_rejected_objection_resumes_the_clock_with_the_time_that_was_left(traveller, make_case, liaison_a,
+                                                                            supervisor):
+    case = make_case(category=Category.TERRORISM, submit=True)  # due in 4 h
     traveller.shift(timedelta(hours=1))
     transition(case, "object", actor=liaison_a, reason="lawful", text="News footage.")
     traveller.shift(timedelta(hours=10))  # the old deadline passes while objected: the clock is stopped
     assert sweep().overdue == []
     transition(case, "reject_objection", actor=supervisor, note="Propaganda, not news.")
     assert case.status == CaseStatus.ACKNOWLEDGED
-    assert case.due_at == T0 + timedelta(hours=11 + 4)
+    assert case.due_at == T0 + timedelta(hours=11 + 3)  # the 3 h that were left
     assert case.submission_count == 1
+    cycle = case.cycles.get()
+    assert (cycle.due_at, cycle.first_due_at, cycle.objection_rule) == (case.due_at, T0 + timedelta(hours=4), "resume")
+    assert cycle.objections[0]["outcome"] == "rejected" and cycle.objections[0]["minutes_left"] == 180
+    assert case.events.get(kind=EventKind.OBJECTION_REJECTED).data["resumed"] == "remaining"
+
+
+def test_a_last_minute_objector_still_gets_an_hour(traveller, make_case, liaison_a, supervisor):
+    case = make_case(category=Category.TERRORISM, submit=True)
+    traveller.shift(timedelta(hours=3, minutes=50))  # 10 minutes left
+    transition(case, "object", actor=liaison_a, reason="lawful", text="News footage.")
+    traveller.shift(timedelta(hours=2))
+    transition(case, "reject_objection", actor=supervisor, note="No.")
+    assert case.due_at == T0 + timedelta(hours=5, minutes=50) + timedelta(hours=1)
+
+
+def test_a_deadline_policy_may_grant_a_fresh_window_and_the_cycle_records_it(traveller, make_case, liaison_a,
+                                                                              supervisor):
+    DeadlinePolicy.objects.filter(category=Category.TERRORISM).update(objection_rule="fresh")
+    case = make_case(category=Category.TERRORISM, submit=True)
+    traveller.shift(timedelta(hours=1))
+    transition(case, "object", actor=liaison_a, reason="lawful", text="News footage.")
+    DeadlinePolicy.objects.filter(category=Category.TERRORISM).update(objection_rule="resume")  # too late to matter
+    traveller.shift(timedelta(hours=10))
+    transition(case, "reject_objection", actor=supervisor, note="Propaganda, not news.")
+    assert case.due_at == T0 + timedelta(hours=11 + 4)
+    assert case.cycles.get().objection_rule == "fresh"
 
 
 def test_the_sweeper_marks_overdue_once_proposes_a_warning_and_emails_supervisors(

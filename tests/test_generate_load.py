@@ -65,6 +65,14 @@ def test_generated_cases_are_consistent_and_the_run_resumes(settings, tmp_path):
     # The report rollups were rebuilt from the generated cases.
     submitted = Case.objects.filter(submitted_at__isnull=False).count()
     assert CaseRollup.objects.aggregate(n=Sum("received"))["n"] == submitted
+    # Every submitted case has its submission cycle, and the cycles agree with the events.
+    from cases.models import SubmissionCycle
+
+    assert SubmissionCycle.objects.filter(case__in=generated).count() == generated.filter(
+        submitted_at__isnull=False).count()
+    out = io.StringIO()
+    call_command("check_cycles", stdout=out)
+    assert "every cycle agrees with the events" in out.getvalue()
     # The generated events continue the audit chain that the reference data started; a real event written
     # after the load links onto them.
     record_event(generated.first(), EventKind.COMMENT, actor=None, note="after the load")

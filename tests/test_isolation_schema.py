@@ -57,10 +57,12 @@ from cases.models import (
     Notification,
     Platform,
     PlatformMembership,
+    PublishedReport,
     Recheck,
     RecheckHost,
     Sanction,
     SanctionCase,
+    SubmissionCycle,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -68,6 +70,7 @@ from cases.services import sanctions
 from cases.services.cases import add_comment
 from cases.services.commitments import post_update
 from cases.services.evidence import upload_evidence
+from cases.services.publishing import publish_report
 from cases.services.tokens import create_token
 from cases.services.webhooks import create_endpoint
 from cases.sites import platform_site
@@ -145,9 +148,11 @@ def a_world(make_case, platform_a, platform_b, analyst, supervisor, administrato
         url=case.location_url, host="t.me", status="done", due_at=clock.now(), checked_at=clock.now(),
         verdict="live", finding="asecret finding", evidence=evidence)
     recheck_host = RecheckHost.objects.create(host="asecret.t.me")
+    published = publish_report(actor=supervisor, first=clock.now().date(), last=clock.now().date())
     return {
         WebhookEndpoint: endpoint, WebhookDelivery: delivery,
         Recheck: recheck, RecheckHost: recheck_host,
+        PublishedReport: published,
         Case: case, "draft": draft, CaseEvent: case.events.order_by("id").first(), Evidence: evidence,
         CustodyEvent: evidence.custody_events.first(), Meeting: meeting, Commitment: commitment,
         CommitmentUpdate: update, Sanction: issued, "proposal": proposal, Platform: platform_a, ApiToken: token,
@@ -224,6 +229,8 @@ API_PARAMETERS = {
     (Sanction, "id"): lambda w: [w[Sanction].pk, w["proposal"].pk],
     (WebhookEndpoint, "id"): lambda w: [w[WebhookEndpoint].pk],
     (WebhookDelivery, "id"): lambda w: [w[WebhookDelivery].pk],
+    (SubmissionCycle, "reference"): lambda w: [w[Case].reference, w["draft"].reference],
+    (PublishedReport, "id"): lambda w: [w[PublishedReport].pk],
 }
 
 # Collections whose POST answers 200 with one result per item (bulk responses): for liaison B, every item that
@@ -249,6 +256,9 @@ ADMIN_PARAMETERS = {
 # Other project URLs (outside /api/ and the consoles): URL name -> {parameter: model}.
 OTHER_URL_PARAMETERS = {
     "cases:evidence-download": {"pk": Evidence},
+    "cases:transparency-report": {"pk": PublishedReport},
+    "cases:transparency-csv": {"pk": PublishedReport},
+    "cases:transparency-json": {"pk": PublishedReport},
 }
 
 

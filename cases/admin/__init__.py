@@ -6,6 +6,7 @@ from cases.admin import (  # noqa: F401 - registers the ModelAdmins
     hashes,  # re-upload matches and hash lists
     ministry,
     platform,
+    published,  # published reports (issue 14)
     rechecks,  # re-check lists, hosts; the case page's re-check buttons come through cases.admin.cases
     tokens,  # noqa: F401 - API tokens in both consoles
     webhooks,  # noqa: F401 - webhook endpoints and the delivery log in both consoles

@@ -18,13 +18,19 @@ from django.db import connections, models
 
 from cases.api.renderers import FORMULA_START, NUMBER_PATTERN, csv_lines
 
+# The order as sent (DOMAIN.md's elements of an order), then the deadline facts of the current submission cycle
+# (every earlier cycle's facts: GET /api/v1/cases/<reference>/cycles/). docs/reports.md defines each fact.
 COLUMNS = [
     ("reference", "reference"), ("platform", "platform__slug"), ("category", "category"), ("tier", "tier"),
     ("status", "status"), ("location_url", "location_url"), ("handle", "handle"), ("native_id", "native_id"),
-    ("source", "source"), ("requested_action", "requested_action"), ("created_at", "created_at"),
-    ("submitted_at", "submitted_at"), ("due_at", "due_at"), ("acknowledged_at", "acknowledged_at"),
-    ("actioned_at", "actioned_at"), ("action_taken", "action_taken"), ("is_late", "is_late"),
-    ("overdue_at", "overdue_at"), ("objected_at", "objected_at"), ("closed_at", "closed_at"),
+    ("legal_basis", "legal_basis"), ("reasons", "reasons"), ("requested_action", "requested_action"),
+    ("issuing_authority", "issuing_authority"), ("issuing_officer", "submitted_by__username"),
+    ("source", "source"), ("created_at", "created_at"), ("submitted_at", "submitted_at"),
+    ("cycles", "submission_count"), ("deadline_hours", "deadline_hours"), ("due_at", "due_at"),
+    ("acknowledged_at", "acknowledged_at"), ("actioned_at", "actioned_at"), ("action_taken", "action_taken"),
+    ("action_taken_at", "action_taken_at"), ("is_late", "is_late"), ("overdue_at", "overdue_at"),
+    ("objected_at", "objected_at"), ("objection_reason", "objection_reason"), ("verified_at", "verified_at"),
+    ("withdrawn_at", "withdrawn_at"), ("closed_at", "closed_at"),
 ]
 HEADER = [name for name, _lookup in COLUMNS]
 ITERATOR_CHUNK = 5000  # rows per fetch on the iterator path
@@ -117,4 +123,6 @@ def _format(field: models.Field, column: str) -> str:
         return _BOOLEAN.format(c=column)
     if isinstance(field, models.CharField | models.TextField):
         return _SAFE_TEXT.format(c=column)
+    if isinstance(field, models.IntegerField):
+        return f"CAST({column} AS text)"
     raise TypeError(f"No CSV format for {field!r}; add one to cases/api/export.py.")

@@ -33,6 +33,7 @@ from cases.models import (
     Meeting,
     Platform,
     Sanction,
+    SubmissionCycle,
 )
 from cases.reports import DeadlineState
 from cases.roles import is_ministry, roles_of
@@ -235,6 +236,43 @@ class CaseEventSerializer(MinistryOnlyFields, OutputSerializer):
         read_only_fields = fields
 
 
+class ObjectionSerializer(serializers.Serializer):
+    lodged_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    minutes_left = serializers.IntegerField(help_text=_("Whole minutes left before the deadline when lodged "
+                                                        "(negative: lodged late)."))
+    in_time = serializers.BooleanField()
+    decided_at = serializers.DateTimeField(required=False, allow_null=True)
+    outcome = serializers.ChoiceField(choices=["rejected", "upheld", "withdrawn"], required=False)
+    resumed = serializers.ChoiceField(choices=["remaining", "fresh", "missed"], required=False, help_text=_(
+        "What a rejection did to the clock: resumed with the time that was left, a fresh window, or nothing "
+        "(lodged late)."))
+    due_at = serializers.DateTimeField(required=False, help_text=_("The deadline after the rejection."))
+
+
+class SubmissionCycleSerializer(OutputSerializer):
+    """One submission of the case (the first, or a reopening) and its facts, kept for good."""
+
+    verdict = serializers.SerializerMethodField(help_text=_(
+        "met, missed, objection_pending (objected in time, awaiting the decision), or null (not decided yet, or "
+        "ended in time without an action). docs/reports.md."))
+    objections = ObjectionSerializer(many=True)
+
+    class Meta:
+        model = SubmissionCycle
+        fields = ["number", "opened_at", "deadline_hours", "deadline_source", "objection_rule", "first_due_at",
+                  "due_at", "acknowledged_at", "actioned_at", "action_taken", "action_taken_at", "is_late",
+                  "overdue_at", "objected_at", "objection_pending", "objections", "outcome", "closed_at", "verdict"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["met", "missed", "objection_pending"], allow_null=True))
+    def get_verdict(self, obj):
+        from cases.services.rollups import PENDING, snapshot, verdict
+
+        judged = verdict(snapshot(obj.case, obj))
+        return "objection_pending" if judged == PENDING else judged
+
+
 # --- evidence -----------------------------------------------------------------------------------------
 
 
@@ -388,16 +426,25 @@ class SanctionLiftSerializer(serializers.Serializer):
 
 
 class _Figures(serializers.Serializer):
-    received = serializers.IntegerField(help_text=_("Submitted in the period."))
-    acknowledged = serializers.IntegerField()
-    actioned = serializers.IntegerField(help_text=_("Action reported (and not since reopened)."))
-    on_time = serializers.IntegerField(help_text=_("Actioned within the deadline."))
-    overdue_now = serializers.IntegerField(help_text=_("Deadline passed, no action reported, as of now."))
-    objected = serializers.IntegerField()
-    withdrawn = serializers.IntegerField()
-    open = serializers.IntegerField(help_text=_("Not yet verified or withdrawn."))
+    """Every figure as docs/reports.md defines it."""
+
+    received = serializers.IntegerField(help_text=_("Cases first submitted in the period."))
+    orders = serializers.IntegerField(help_text=_("Submission cycles opened in the period (first submissions and "
+                                                  "reopenings): what the figures below count."))
+    acknowledged = serializers.IntegerField(help_text=_("Orders of the period acknowledged."))
+    actioned = serializers.IntegerField(help_text=_("Orders of the period with an action reported."))
+    on_time = serializers.IntegerField(help_text=_("Orders that met their deadline."))
+    missed = serializers.IntegerField(help_text=_("Orders that missed their deadline; a miss stays a miss."))
+    objection_pending = serializers.IntegerField(
+        help_text=_("Orders objected within their deadline and awaiting the decision: neither met nor missed."))
+    objected = serializers.IntegerField(help_text=_("Objections lodged in the period."))
+    withdrawn = serializers.IntegerField(help_text=_("Orders of the period withdrawn (on objection or not)."))
+    open = serializers.IntegerField(help_text=_("Orders of the period still running (not verified, reopened or "
+                                                "withdrawn)."))
+    overdue_now = serializers.IntegerField(help_text=_("Orders of the period past their deadline with no action, "
+                                                       "as of now."))
     on_time_share = serializers.FloatField(allow_null=True,
-                                           help_text=_("on_time / (actioned + overdue_now); null if neither."))
+                                           help_text=_("on_time / (on_time + missed); null if neither."))
     ack_median_hours = serializers.FloatField(allow_null=True)
     ack_p90_hours = serializers.FloatField(allow_null=True)
     action_median_hours = serializers.FloatField(allow_null=True)
@@ -423,10 +470,12 @@ class ComplianceReportSerializer(serializers.Serializer):
 class DailyRowSerializer(serializers.Serializer):
     day = serializers.DateField()
     platform = serializers.CharField()
-    received = serializers.IntegerField()
-    actioned = serializers.IntegerField()
-    overdue = serializers.IntegerField(help_text=_("Became overdue that day."))
-    late = serializers.IntegerField(help_text=_("Actioned that day, after the deadline."))
+    received = serializers.IntegerField(help_text=_("Cases first submitted that day."))
+    orders = serializers.IntegerField(help_text=_("Cycles opened that day (first submissions and reopenings)."))
+    objected = serializers.IntegerField(help_text=_("Objections lodged that day."))
+    actioned = serializers.IntegerField(help_text=_("Actions reported that day."))
+    overdue = serializers.IntegerField(help_text=_("Deadlines missed that day."))
+    late = serializers.IntegerField(help_text=_("Actions reported that day after their deadline."))
 
 
 class CommitmentFiguresSerializer(serializers.Serializer):
@@ -444,7 +493,10 @@ class CommitmentFiguresSerializer(serializers.Serializer):
     cases = serializers.IntegerField(allow_null=True)
     decided = serializers.IntegerField(allow_null=True)
     met = serializers.IntegerField(allow_null=True)
-    pending = serializers.IntegerField(allow_null=True)
+    missed = serializers.IntegerField(allow_null=True)
+    pending = serializers.IntegerField(allow_null=True, help_text=_("Inside the hours, not decided yet."))
+    objection_pending = serializers.IntegerField(allow_null=True, help_text=_(
+        "Objected in time, awaiting the decision: neither met nor missed."))
     share = serializers.FloatField(allow_null=True)
 
 
@@ -453,14 +505,26 @@ class SanctionCountSerializer(serializers.Serializer):
     level = serializers.IntegerField()
     status = serializers.CharField()
     count = serializers.IntegerField()
+    counted_by = serializers.ChoiceField(choices=["proposed", "issued"], help_text=_(
+        "Whether the period selected the sanctions proposed in it or those issued in it."))
+
+
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^< [0-9]+$"}]})
+class CountOrBelow(serializers.Field):
+    """A count, or "< N" when below the publishing threshold (cases.services.publishing)."""
+
+    def to_representation(self, value):
+        return value
 
 
 class TransparencyRowSerializer(serializers.Serializer):
     month = serializers.CharField(help_text=_("YYYY-MM, Jakarta time."))
     platform = serializers.CharField()
     category = serializers.ChoiceField(choices=Category.choices)
-    received = serializers.IntegerField()
-    actioned = serializers.IntegerField()
-    actioned_on_time = serializers.IntegerField()
-    objected = serializers.IntegerField()
-    withdrawn = serializers.IntegerField()
+    received = CountOrBelow()
+    orders = CountOrBelow()
+    actioned = CountOrBelow()
+    actioned_on_time = CountOrBelow()
+    missed = CountOrBelow()
+    objected = CountOrBelow()
+    withdrawn = CountOrBelow()

@@ -6,13 +6,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from cases.api.views import cases, evidence, feed, rechecks, reports, resources, webhooks
+from cases.api.views import cases, evidence, feed, published, rechecks, reports, resources, webhooks
 
 app_name = "api"
 
 router = SimpleRouter()
 router.register("cases", cases.CaseViewSet, basename="case")
 router.register(r"cases/(?P<reference>[A-Za-z0-9-]+)/events", cases.CaseEventViewSet, basename="case-event")
+router.register(r"cases/(?P<reference>[A-Za-z0-9-]+)/cycles", cases.CaseCycleViewSet, basename="case-cycle")
 router.register(r"cases/(?P<reference>[A-Za-z0-9-]+)/evidence", evidence.CaseEvidenceViewSet,
                 basename="case-evidence")
 router.register("evidence", evidence.EvidenceViewSet, basename="evidence")
@@ -22,6 +23,7 @@ router.register("commitments", resources.CommitmentViewSet, basename="commitment
 router.register("sanctions", resources.SanctionViewSet, basename="sanction")
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 router.register("webhook-deliveries", webhooks.WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("published-reports", published.PublishedReportViewSet, basename="published-report")
 
 v1 = [
     path("cases/export.csv", cases.CaseExportView.as_view(), name="case-export"),

@@ -6,10 +6,9 @@ from django.db import migrations, models
 
 
 def count_existing_cases(apps, schema_editor):
-    """Fill the new rollups from the cases already there (empty on a new installation)."""
-    from cases.services.rollups import rebuild_rollups
-
-    rebuild_rollups(using=schema_editor.connection.alias)
+    """Filled the new rollups from the cases already there. It called the current `rebuild_rollups`, which
+    since migration 0013 counts submission cycles (tables this migration predates), so it now does nothing:
+    0013 rebuilds every rollup from the cycles it makes."""
 
 
 class Migration(migrations.Migration):

@@ -1,6 +1,7 @@
 from cases.models.accounts import UserSession
 from cases.models.api import ApiToken, IdempotencyKey
 from cases.models.cases import Case, CaseQuerySet, ReferenceCounter
+from cases.models.cycles import SubmissionCycle
 from cases.models.events import CaseEvent
 from cases.models.evidence import CustodyEvent, Evidence
 from cases.models.hashes import HashList, HashMatch, ImageHash, MatchDecision
@@ -8,6 +9,7 @@ from cases.models.meetings import Commitment, CommitmentUpdate, Meeting
 from cases.models.notifications import Notification
 from cases.models.platforms import Platform, PlatformMembership
 from cases.models.policies import DeadlineOverride, DeadlinePolicy, FineFactorValue, FinePolicy
+from cases.models.published import PublishedReport
 from cases.models.rechecks import (
     FlagStatus,
     Recheck,
@@ -17,7 +19,14 @@ from cases.models.rechecks import (
     StillLiveFlag,
     Verdict,
 )
-from cases.models.rollups import CaseRollup, DurationRollup, RollupQuerySet
+from cases.models.rollups import (
+    CaseRollup,
+    DurationHistogram,
+    DurationRollup,
+    HistogramWindow,
+    RollupQuerySet,
+    WindowHistogram,
+)
 from cases.models.sanctions import Sanction, SanctionCase
 from cases.models.webhooks import (
     DeliveryStatus,
@@ -39,6 +48,7 @@ __all__ = [
     "CustodyEvent",
     "DeadlineOverride",
     "DeadlinePolicy",
+    "DurationHistogram",
     "DurationRollup",
     "Evidence",
     "FlagStatus",
@@ -46,6 +56,7 @@ __all__ = [
     "FinePolicy",
     "HashList",
     "HashMatch",
+    "HistogramWindow",
     "IdempotencyKey",
     "ImageHash",
     "MatchDecision",
@@ -57,6 +68,7 @@ __all__ = [
     "RecheckHost",
     "RecheckReason",
     "RecheckStatus",
+    "PublishedReport",
     "ReferenceCounter",
     "RollupQuerySet",
     "Sanction",
@@ -70,4 +82,7 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookEventType",
     "DeliveryStatus",
+    "SubmissionCycle",
+    "UserSession",
+    "WindowHistogram",
 ]

@@ -338,13 +338,6 @@ class Case(models.Model):
                 fields=["platform", "status"], include=["id", "due_at", "overdue_at"],
                 condition=Q(status__in=[s for s in OPEN_STATUSES if s != CaseStatus.DRAFT]), name="case_open_deadline",
             ),
-            # The exact median and p90 hours of a period (`reports.duration_percentiles`): an index-only scan
-            # of the period's submissions with every column the percentiles read (PostgreSQL; elsewhere a
-            # plain partial index on submitted_at).
-            models.Index(
-                fields=["submitted_at"], include=["platform", "category", "tier", "acknowledged_at", "actioned_at"],
-                condition=Q(acknowledged_at__isnull=False) | Q(actioned_at__isnull=False), name="case_durations",
-            ),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.choices import Category, FineFactor, Tier
+from cases.choices import Category, FineFactor, ObjectionRule, Tier
 
 
 class DeadlinePolicy(models.Model):
@@ -36,6 +36,14 @@ class DeadlinePolicy(models.Model):
         max_length=300,
         blank=True,
         help_text=_("The default legal basis offered for new cases of this category."),
+    )
+    objection_rule = models.CharField(
+        verbose_name=_("after a rejected objection"),
+        max_length=10,
+        choices=ObjectionRule.choices,
+        default=ObjectionRule.RESUME,
+        help_text=_("While a case is objected its clock is stopped. When the objection is rejected the clock "
+                    "resumes with the time that was left (at least 1 hour), or starts a fresh window."),
     )
     updated_at = models.DateTimeField(
         verbose_name=_("updated at"),

@@ -14,10 +14,10 @@ from django.db.models import F
 
 from cases import clock
 from cases.choices import AWAITING_ACTION_STATUSES, EventKind, Visibility
-from cases.models import Case
+from cases.models import Case, SubmissionCycle
 from cases.services import notifications
 from cases.services.events import record_event
-from cases.services.rollups import record_change, snapshot
+from cases.services.rollups import ensure_windows, record_change, snapshot
 from cases.services.sanctions import propose_for_overdue_case
 
 BATCH = 500
@@ -55,11 +55,16 @@ def mark_overdue(case_id: int, now) -> Case | None:
         if not won:
             return None
         case = Case.objects.select_related("platform").get(pk=case_id)
-        marked = snapshot(case)
+        # The current cycle keeps the missed deadline for good (a reopening opens another cycle).
+        cycle = SubmissionCycle.objects.get(case_id=case.pk, number=case.submission_count)
+        cycle.overdue_at = case.overdue_at
+        cycle.save(update_fields=["overdue_at"])
+        marked = snapshot(case, cycle)
         record_change(replace(marked, overdue_at=None), marked)  # only overdue_at changed
         record_event(
             case, EventKind.OVERDUE, actor=None, visibility=Visibility.SHARED,
-            note="", data={"due_at": case.due_at.isoformat(), "detected_at": now.isoformat()},
+            note="", data={"due_at": case.due_at.isoformat(), "detected_at": now.isoformat(),
+                           "cycle": cycle.number},
         )
         sanction = propose_for_overdue_case(case)
         notifications.queue_overdue(case)
@@ -112,7 +117,11 @@ def sweep(*, dry_run: bool = False, deliver: bool = True) -> SweepReport:
     if deliver:
         report.sent, report.failed = notifications.deliver_pending()
 
-    # 4. Forget API idempotency keys past their lifetime.
+    # 4. The standard reporting windows of the new day (the last 30 and 90 days), built once, so that the first
+    # report of the day does not wait for them.
+    ensure_windows()
+
+    # 5. Forget API idempotency keys past their lifetime.
     from cases.models import IdempotencyKey
 
     ttl = timedelta(hours=settings.PATUH["IDEMPOTENCY_TTL_HOURS"])

@@ -32,11 +32,12 @@ from cases.api.serializers import (
     CaseCreateSerializer,
     CaseEventSerializer,
     CaseSerializer,
+    SubmissionCycleSerializer,
     TransitionSerializer,
 )
 from cases.api.throttling import BulkThrottle, IPThrottle, UserThrottle
 from cases.filtersets import CaseEventFilterSet, CaseFilterSet
-from cases.models import Case, CaseEvent, Platform
+from cases.models import Case, CaseEvent, Platform, SubmissionCycle
 from cases.reports import deadline_state_expression
 from cases.services.cases import (
     BULK_ITEM_FIELDS,
@@ -306,6 +307,23 @@ class CaseEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         case = case_for(self.request, self.kwargs["reference"])
         return CaseEvent.objects.visible_to(self.request.user).filter(case=case)
+
+
+@extend_schema_view(list=extend_schema(
+    summary="A case's submission cycles",
+    description="Every submission of the case (the first, and each reopening), oldest first, each with its own "
+                "deadline, acknowledgement, action, objections, overdue and late facts and its verdict, kept for "
+                "good (docs/reports.md).",
+    responses={200: SubmissionCycleSerializer(many=True), **list_errors()},
+))
+class CaseCycleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = SubmissionCycleSerializer
+    pagination_class = None
+    queryset = SubmissionCycle.objects.none()
+
+    def get_queryset(self):
+        case = case_for(self.request, self.kwargs["reference"])
+        return SubmissionCycle.objects.visible_to(self.request.user).filter(case=case).select_related("case")
 
 
 class CaseExportView(generics.GenericAPIView):

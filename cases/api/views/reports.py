@@ -47,7 +47,6 @@ from cases.reports import (
     day_bounds,
     last_days,
     sanction_counts,
-    transparency_counts,
 )
 from portal.routers import replica_reads
 
@@ -146,10 +145,12 @@ class ReportView(APIView):
 class ComplianceReportView(ReportView):
     @extend_schema(
         summary="Compliance per platform",
-        description="For cases submitted in the period (default: the last 30 days): received, acknowledged, "
-                    "actioned, on time, objected, withdrawn, still open, overdue now, the share actioned within "
-                    "the deadline (on_time / (actioned + overdue_now)), and the median and p90 hours to "
-                    "acknowledge and to action (from submission); per platform, per category, and in total.",
+        description="The figures of docs/reports.md for the period (default: the last 30 days): cases received, "
+                    "orders (submission cycles) opened and of those acknowledged, actioned, met and missed, "
+                    "objections pending, objections lodged, withdrawn, still open, overdue now, the share within "
+                    "the deadline (on_time / (on_time + missed)), and the exact median and p90 hours to "
+                    "acknowledge and to act (whole minutes from the cycle's opening); per platform, per "
+                    "category, and in total.",
         parameters=[*PERIOD_PARAMETERS, *CASE_PARAMETERS, FORMAT_PARAMETER],
         responses={200: ComplianceReportSerializer, **errors(400)},
     )
@@ -173,8 +174,9 @@ class ComplianceReportView(ReportView):
 class DailyReportView(ReportView):
     @extend_schema(
         summary="Daily series per platform",
-        description="Per platform per Jakarta day (default: the last 30 days, at most 366): cases received, "
-                    "actioned, that became overdue, and that were actioned late.",
+        description="Per platform in scope per Jakarta day (default: the last 30 days, at most 366), zeros "
+                    "included: cases received, orders opened, objections lodged, actions reported, deadlines "
+                    "missed, actions reported late (docs/reports.md).",
         parameters=[*PERIOD_PARAMETERS, *CASE_PARAMETERS, FORMAT_PARAMETER],
         responses={200: DailyRowSerializer(many=True), **errors(400)},
     )
@@ -213,22 +215,33 @@ class CommitmentReportView(ReportView):
 class SanctionReportView(ReportView):
     @extend_schema(
         summary="Sanctions by platform, level and status",
-        description="Counts. Liaisons see their platform's issued sanctions only.",
-        parameters=[_param("platform", OpenApiTypes.STR, "Platform slug (repeatable)."),
+        description="Counts of the sanctions proposed in the period (default: the last 365 days), or of those "
+                    "issued in it with counted_by=issued; each row says which. Liaisons see their platform's "
+                    "issued sanctions only.",
+        parameters=[*PERIOD_PARAMETERS,
+                    optional_query("counted_by", {"type": "string", "enum": ["proposed", "issued"]},
+                                   "Select the sanctions proposed in the period (default) or issued in it."),
+                    _param("platform", OpenApiTypes.STR, "Platform slug (repeatable)."),
                     _param("status", OpenApiTypes.STR, "Sanction status (repeatable).", enum=SanctionStatus.values),
                     FORMAT_PARAMETER],
         responses={200: SanctionCountSerializer(many=True), **errors(400)},
     )
     @method_decorator(replica_reads())
     def get(self, request):
+        first, last = period(request, default_days=365)
+        counted_by = request.query_params.get("counted_by") or "proposed"
+        if counted_by not in ("proposed", "issued"):
+            raise invalid(_("Ask for counted_by=proposed or counted_by=issued."),
+                          fields={"counted_by": [_("proposed or issued.")]})
         sanctions = filtered(SanctionFilterSet, Sanction.objects.visible_to(request.user), request,
                              ("platform", "status", "level"))
-        rows = sanction_counts(sanctions)
+        rows = sanction_counts(sanctions, start=day_bounds(first, last)[0], end=day_bounds(first, last)[1],
+                               counted_by=counted_by)
         return self.csv(rows, "sanctions") if self.wants_csv(request) else Response(rows)
 
 
 class PublicTransparencyView(ReportView):
-    """Anonymous, aggregate, and off unless the ministry publishes it."""
+    """Anonymous, aggregate, and off unless the ministry publishes it: the rows of a published report."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -236,11 +249,15 @@ class PublicTransparencyView(ReportView):
 
     @extend_schema(
         summary="Public transparency report",
-        description="Counts per month (Jakarta), platform and category of the orders sent: received, actioned, "
-                    "actioned within the deadline, objected, withdrawn. No URL, handle, reference or evidence. "
-                    "Served only when the ministry publishes it (PATUH_PUBLIC_TRANSPARENCY=1); 404 otherwise.",
+        description="The month rows of a published report (the latest, or `report=<id>`; `from`/`to` keep the "
+                    "months that meet those days): per month (Jakarta), "
+                    "platform and category, the counts docs/reports.md defines, with every count below the "
+                    "publishing threshold shown as \"< 10\". No URL, handle, reference or evidence. Served only "
+                    "when the ministry publishes (PATUH_PUBLIC_TRANSPARENCY=1); 404 otherwise. The page for "
+                    "people is /transparency/.",
         auth=[],
-        parameters=[*PERIOD_PARAMETERS, FORMAT_PARAMETER],
+        parameters=[optional_query("report", {"type": "integer"}, "A published report's id; default the latest."),
+                    *PERIOD_PARAMETERS, FORMAT_PARAMETER],
         responses={
             200: TransparencyRowSerializer(many=True),
             **{code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in
@@ -249,11 +266,25 @@ class PublicTransparencyView(ReportView):
     )
     @method_decorator(replica_reads())
     def get(self, request):
+        from cases.models import PublishedReport
+        from cases.services.publishing import csv_rows
+
         if not settings.PATUH_PUBLIC_TRANSPARENCY:
             raise exceptions.NotFound()
-        first = last = None
+        months = None
         if request.query_params.get("from") or request.query_params.get("to"):
             first, last = period(request, default_days=3650)
-        # Every order sent (the rollups never count drafts), counted; nothing that identifies content leaves here.
-        rows = transparency_counts(ReportScope(everyone=True), first=first, last=last)
+            months = (f"{first:%Y-%m}", f"{last:%Y-%m}")
+        wanted = request.query_params.get("report") or ""
+        published = PublishedReport.objects.all()
+        if wanted:
+            if not wanted.isdigit() or len(wanted) > 18:
+                raise invalid(_("Give a published report's id."), fields={"report": [_("A whole number.")]})
+            published = published.filter(pk=int(wanted))
+        report = published.first()
+        if wanted and report is None:
+            raise exceptions.NotFound()
+        rows = csv_rows(report) if report is not None else []
+        if months is not None:  # the published months that meet the period
+            rows = [r for r in rows if months[0] <= r["month"] <= months[1]]
         return self.csv(rows, "transparency") if self.wants_csv(request) else Response(rows)

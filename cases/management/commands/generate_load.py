@@ -9,6 +9,7 @@ cases) the secondary indexes are dropped during the load and rebuilt once at the
 cheaper than maintaining them row by row; the rebuild time is included in the reported rate.
 
 What it writes:
+- each submitted case's submission cycle (its deadline, acknowledgement, action, overdue and late facts);
 - the platform and category mix of the demo; the status mix of a working system (most cases closed, a
   realistic share open, overdue and late); 3–5 events per case with timestamps over several years;
   evidence rows for about half the cases, all linked to one tiny stored file (so `verify_evidence` stays
@@ -73,6 +74,24 @@ SELECT d.id, d.reference, d.platform_id, d.category, d.tier,
     NULL, %(analyst)s, CASE WHEN d.submitted IS NULL THEN NULL ELSE %(analyst)s END, 1
 FROM load_draw d JOIN load_category c ON c.category = d.category
 """
+# Each submitted case's one submission cycle (cases.models.cycles), with the facts the case row has.
+ISO = """to_char(to_timestamp({c}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+INSERT_CYCLES = """
+INSERT INTO cases_submissioncycle (
+    case_id, number, opened_at, opened_by_id, deadline_hours, deadline_source, objection_rule, first_due_at, due_at,
+    acknowledged_at, actioned_at, action_taken, action_taken_at, is_late, overdue_at, objected_at, objection_pending,
+    objections, outcome, closed_at)
+SELECT d.id, 1, to_timestamp(d.submitted), %(analyst)s, d.hours, 'policy:' || d.category, 'resume',
+    to_timestamp(d.due), to_timestamp(d.due), to_timestamp(d.ack), to_timestamp(d.act),
+    CASE WHEN d.act IS NULL THEN '' ELSE 'removed' END, to_timestamp(d.act), d.late, to_timestamp(d.overdue),
+    to_timestamp(d.objected), d.objected IS NOT NULL,
+    CASE WHEN d.objected IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(jsonb_build_object(
+        'lodged_at', """ + ISO.format(c="d.objected") + """, 'reason', 'lawful',
+        'minutes_left', floor((d.due - d.objected) / 60)::int, 'in_time', d.objected <= d.due)) END,
+    CASE d.status WHEN 'verified' THEN 'verified' WHEN 'withdrawn' THEN 'withdrawn' ELSE '' END,
+    to_timestamp(coalesce(d.verified, d.withdrawn))
+FROM load_draw d WHERE d.submitted IS NOT NULL
+"""
 # The events of a case, in the order they are written: (kind, from, to, who acted, visibility, note).
 EVENT_KINDS = (
     ("created", "", "draft", "analyst", "internal", ""),
@@ -105,7 +124,7 @@ SELECT d.id, %(file)s, %(sha256)s, %(size)s, %(content_type)s, 'screenshot.png',
     NULL, %(analyst)s, to_timestamp(d.created + 60), %(first_copy)s, NULL, NULL, ''
 FROM load_draw d WHERE d.evidence
 """
-TABLES = ("cases_case", "cases_caseevent", "cases_evidence")
+TABLES = ("cases_case", "cases_caseevent", "cases_evidence", "cases_submissioncycle")
 
 
 class Command(BaseCommand):
@@ -136,7 +155,7 @@ class Command(BaseCommand):
         if not todo:
             return
         drawer = _Drawer.build(years=years, seed=seed + done)
-        rebuild = rebuild_indexes == "yes" or (rebuild_indexes == "auto" and todo > 500_000)
+        rebuild = rebuild_indexes == "yes" or (rebuild_indexes == "auto" and todo > 500_000) or _indexes_pending()
         bar = None
         if not no_progress and self.stdout.isatty():
             from tqdm import tqdm
@@ -221,6 +240,7 @@ class Command(BaseCommand):
             # hash and the event), staged, then set-based expansion into cases, events and evidence.
             chain_events(cur, drawer, rows, first_id)
             cur.execute(INSERT_CASES, drawer.params)
+            cur.execute(INSERT_CYCLES, drawer.params)
             cur.execute(INSERT_EVENTS, drawer.params)
             cur.execute(INSERT_EVIDENCE, drawer.params)
 
@@ -274,18 +294,35 @@ def _load_kinds(cur) -> None:
             copy.write_row((k, *row))
 
 
-def _drop_secondary_indexes() -> list[tuple[str, str]]:
-    """Drop the non-unique indexes of the three tables; return their definitions for the rebuild."""
+SAVED_INDEXES = "generate_load_saved_index"  # index definitions dropped by a run, until it has rebuilt them
+
+
+def _indexes_pending() -> bool:
+    """Whether a stopped earlier run left indexes dropped (this run then rebuilds them at its end)."""
     with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", [SAVED_INDEXES])
+        if not cur.fetchone()[0]:
+            return False
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {SAVED_INDEXES})")  # noqa: S608
+        return cur.fetchone()[0]
+
+
+def _drop_secondary_indexes() -> list[tuple[str, str]]:
+    """Drop the non-unique indexes of the tables; return their definitions for the rebuild, with those a stopped
+    earlier run dropped and never rebuilt (kept in a table, so a resumed run rebuilds them too)."""
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {SAVED_INDEXES} (name text PRIMARY KEY, definition text NOT NULL)")
         cur.execute(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
             "JOIN pg_index x ON x.indexrelid = c.oid WHERE i.tablename = ANY(%s) AND NOT x.indisunique",
             [list(TABLES)],
         )
-        saved = cur.fetchall()
-        for name, _definition in saved:
+        for name, definition in cur.fetchall():
+            cur.execute(f"INSERT INTO {SAVED_INDEXES} (name, definition) VALUES (%s, %s) ON CONFLICT DO NOTHING",  # noqa: S608
+                        [name, definition])
             cur.execute(f'DROP INDEX IF EXISTS "{name}"')
-    return saved
+        cur.execute(f"SELECT name, definition FROM {SAVED_INDEXES} ORDER BY name")  # noqa: S608
+        return cur.fetchall()
 
 
 def _recreate_indexes(saved: list[tuple[str, str]], write=None) -> None:
@@ -294,6 +331,7 @@ def _recreate_indexes(saved: list[tuple[str, str]], write=None) -> None:
         for name, definition in saved:
             started = time.perf_counter()
             cur.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+            cur.execute(f"DELETE FROM {SAVED_INDEXES} WHERE name = %s", [name])  # noqa: S608
             if write is not None:
                 write(f"  {name}: {time.perf_counter() - started:.1f} s")
 
