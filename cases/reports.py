@@ -45,9 +45,10 @@ def day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
 
 
-def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    """[start, end) of the Jakarta days `first` to `last`, both included."""
-    return day_start(first), day_start(last + timedelta(days=1))
+def day_bounds(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """[start, end) of the Jakarta days `first` to `last`, both included; a missing day leaves that end open."""
+    return (day_start(first) if first else None,
+            day_start(last + timedelta(days=1)) if last else None)
 
 
 def last_days(days: int, *, last: date | None = None) -> tuple[date, date]:

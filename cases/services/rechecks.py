@@ -682,9 +682,9 @@ def still_live_share(rechecks, *, first: date | None = None, last: date | None =
     days [first, last] and that scheduled re-checks reached with a conclusive verdict, and how many of them were
     found still live against the reported action (not counting flags an analyst dismissed). docs/rechecks.md
     defines it. `rechecks`: a scoped Recheck queryset."""
-    from cases.reports import _bounds
+    from cases.reports import day_bounds
 
-    start, end = _bounds(first, last)
+    start, end = day_bounds(first, last)
     rows = rechecks.filter(status=RecheckStatus.DONE, reason=RecheckReason.AFTER_ACTION,
                            verdict__in=CONCLUSIVE_VERDICTS, action_reported_at__isnull=False)
     if start is not None:
