@@ -24,6 +24,7 @@ from cases.models.rollups import (
     DurationHistogram,
     DurationRollup,
     HistogramWindow,
+    OpenRollup,
     RollupQuerySet,
     WindowHistogram,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "CaseEvent",
     "CaseQuerySet",
     "CaseRollup",
+    "OpenRollup",
     "Commitment",
     "CommitmentUpdate",
     "CustodyEvent",
