@@ -78,3 +78,72 @@ def test_escapes_of_reserved_characters_still_make_another_url(analyst, platform
     client = bearer_client(analyst)
     assert client.post(CASES, order("https://example.org/a/b"), format="json").status_code == 201
     assert client.post(CASES, order("https://example.org/a%2Fb"), format="json").status_code == 201
+
+
+# --- 2. text that is not valid Unicode (a JSON-escaped lone surrogate) is refused at the edge -----------------
+
+SURROGATE = "\\ud800"  # as it travels inside the JSON text: an escape Python decodes into an unencodable str
+
+
+def raw_json(client, path, text, **extra):
+    return client.post(path, data=text.encode(), content_type="application/json", **extra)
+
+
+@pytest.mark.parametrize("field", ["reasons", "legal_basis", "location_url", "handle", "source_detail", "platform"])
+def test_a_lone_surrogate_in_an_order_is_a_field_error(analyst, platform_a, field):
+    body = {**order("https://t.me/s/1"), field: "PLACEHOLDER"}
+    text = __import__("json").dumps(body).replace("PLACEHOLDER", f"a{SURROGATE}b")
+    assert_error(raw_json(bearer_client(analyst), CASES, text), 400, fields={field})
+    assert not Case.objects.exists()
+
+
+def test_a_lone_surrogate_in_one_bulk_item_marks_that_item_and_the_rest_is_created(analyst, platform_a):
+    import json
+
+    items = [order("https://t.me/s/1", reasons="PLACEHOLDER"), order("https://t.me/s/2"),
+             {**order("https://t.me/s/3"), "KEY": "x"}]
+    text = json.dumps({"items": items}).replace("PLACEHOLDER", SURROGATE).replace("KEY", f"k{SURROGATE}")
+    response = raw_json(bearer_client(analyst), BULK, text)
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [r["result"] for r in results] == ["invalid", "created", "invalid"]
+    assert set(results[0]["fields"]) == {"reasons"} and set(results[2]["fields"]) == {"k\\ud800"}
+    assert Case.objects.count() == 1
+
+
+def test_a_lone_surrogate_in_a_liaisons_transition_note_is_a_field_error(liaison_a, make_case):
+    case = make_case(submit=True)
+    text = '{"action": "acknowledge", "note": "ok' + SURROGATE + '"}'
+    assert_error(raw_json(bearer_client(liaison_a), f"{CASES}{case.reference}/transitions/", text), 400,
+                 fields={"note"})
+    case.refresh_from_db()
+    assert case.status == "submitted"
+
+
+def test_a_lone_surrogate_in_a_bulk_note_or_a_sanction_reason_is_a_field_error(analyst, supervisor, platform_a):
+    text = '{"note": "' + SURROGATE + '", "items": []}'
+    assert_error(raw_json(bearer_client(analyst), BULK, text), 400, fields={"note"})
+    text = '{"platform": "telegram", "level": 1, "reason": "late' + SURROGATE + '"}'
+    assert_error(raw_json(bearer_client(supervisor), "/api/v1/sanctions/", text), 400, fields={"reason"})
+
+
+# --- 3. deeply nested JSON answers 400 too_deep, for any token -------------------------------------------
+
+@pytest.mark.parametrize("persona", ["analyst", "liaison_a"])
+@pytest.mark.parametrize("depth", [33, 950, 100_000])
+def test_deeply_nested_json_answers_400_too_deep(request, make_case, persona, depth):
+    case = make_case(submit=True)
+    client = bearer_client(request.getfixturevalue(persona))
+    body = '{"items": ' + "[" * depth + "]" * depth + "}"
+    error = assert_error(raw_json(client, f"{CASES}{case.reference}/transitions/", body), 400)
+    assert error["code"] == "too_deep", error
+    for path in (CASES, BULK, "/api/v1/webhooks/", "/api/v1/sanctions/"):
+        response = raw_json(client, path, body)  # refused for this role (403) or too deep (400), never a 500
+        assert response.status_code in (400, 403), (path, response.content)
+        assert response.status_code == 403 or response.json()["error"]["code"] == "too_deep", path
+
+
+def test_json_nested_32_levels_is_still_read(analyst, platform_a):
+    body = '{"items": ' + "[" * 31 + "]" * 31 + "}"  # the object is level 1, the lists 2 to 32
+    response = raw_json(bearer_client(analyst), BULK, body)
+    assert response.status_code == 200, response.content

@@ -19,11 +19,12 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from cases import text
 from cases.api.exceptions import conflict, invalid
 from cases.api.export import stream_csv
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.pagination import NewestFirstCursor, OldestFirstCursor
-from cases.api.parsers import JSON_ONLY
+from cases.api.parsers import JSON_ONLY, MAX_DEPTH
 from cases.api.permissions import IsMinistry
 from cases.api.schema import errors, list_errors
 from cases.api.serializers import (
@@ -97,6 +98,9 @@ def parse_item(raw, platforms: dict[str, Platform], *, extra: frozenset = frozen
     """
     if not isinstance(raw, dict):
         return {}, {"non_field_errors": [_("Each item must be a JSON object.")]}
+    _deep, unencodable = text.walk(raw, max_depth=MAX_DEPTH)  # depth: the parser has judged the whole body
+    if unencodable:
+        return {}, {path: [str(text.UNENCODABLE_MESSAGE)] for path in unencodable}
     kwargs, errors_ = {}, {}
     for name, value in raw.items():
         if name == "platform":
@@ -157,6 +161,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_queryset(self):
         return scoped_cases(self.request.user)
+
+    @property
+    def json_judged_per_item(self) -> tuple[str, ...]:
+        """Bulk intake judges the text of each item on its own (`parse_item`): one bad item is an invalid
+        result, never a refused batch. The parser judges everything else."""
+        return ("items",) if getattr(self, "action", None) == "bulk" else ()
 
     def retrieve(self, request, *args, **kwargs):
         case = case_for(request, kwargs["reference"])
