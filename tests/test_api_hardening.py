@@ -147,3 +147,53 @@ def test_json_nested_32_levels_is_still_read(analyst, platform_a):
     body = '{"items": ' + "[" * 31 + "]" * 31 + "}"  # the object is level 1, the lists 2 to 32
     response = raw_json(bearer_client(analyst), BULK, body)
     assert response.status_code == 200, response.content
+
+
+# --- 8. the error shape everywhere under /api/ --------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing-here/", "/api/v1/cases/PTH-1/nothing/", "/api/v2/cases/",
+                                  "/api/v1/evidence/1x/", "/api/v1/cases/%E2%80%8B/"])
+def test_an_unmatched_api_path_answers_404_in_the_error_shape(analyst, path):
+    error = assert_error(bearer_client(analyst).get(path), 404)
+    assert error["code"] == "not_found"
+
+
+def test_a_console_404_is_still_a_page(admin_client):
+    response = admin_client.get("/admin/no-such-page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def test_a_form_field_over_the_memory_limit_answers_413_in_the_error_shape(analyst, make_case):
+    case = make_case()
+    response = bearer_client(analyst).post(f"{CASES}{case.reference}/evidence/",
+                                           {"description": "x" * (3 * 1024 * 1024)}, format="multipart")
+    assert assert_error(response, 413)["code"] == "request_too_large"
+
+
+def test_too_many_form_fields_answer_400_in_the_error_shape(analyst, make_case):
+    case = make_case()
+    response = bearer_client(analyst).post(f"{CASES}{case.reference}/evidence/",
+                                           {f"f{i}": "x" for i in range(1001)}, format="multipart")
+    assert assert_error(response, 400)["code"] == "too_many_fields"
+
+
+def test_a_server_error_answers_500_in_the_error_shape_without_internals(analyst, monkeypatch):
+    from cases.api.views import resources
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("secret internals: /srv/patuh/db password=hunter2")
+
+    monkeypatch.setattr(resources.PlatformViewSet, "list", explode)
+    client = bearer_client(analyst)
+    client.raise_request_exception = False
+    response = client.get("/api/v1/platforms/")
+    error = assert_error(response, 500)
+    assert error["code"] == "server_error"
+    assert b"secret" not in response.content and b"Traceback" not in response.content
+
+
+def test_a_session_owing_its_second_factor_gets_the_error_shape(client, analyst, settings):
+    settings.PATUH = {**settings.PATUH, "REQUIRE_2FA": True}
+    client.force_login(analyst)
+    response = client.get("/api/v1/cases/")
+    assert assert_error(response, 403)["code"] == "two_factor_required"
