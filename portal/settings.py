@@ -430,6 +430,23 @@ PDQ_MATCH_THRESHOLD = int(os.environ.get("PATUH_PDQ_THRESHOLD", "31"))
 PDQ_MIN_QUALITY = int(os.environ.get("PATUH_PDQ_MIN_QUALITY", "50"))
 
 
+# --- Cache (shared by every worker) ----------------------------------------------------------------
+# The rate limits below count in the cache, so it must be one store for all worker processes (a per-process
+# cache let two gunicorn workers admit twice the limits). PATUH_REDIS_URL (or CACHE_URL), e.g.
+# redis://127.0.0.1:6379/0: Redis, as production runs. Unset: a table in the database (`patuh_cache`, created
+# by `migrate`), so the limits hold on one machine with nothing else installed. See cases/cache.py.
+PATUH_REDIS_URL = os.environ.get("PATUH_REDIS_URL") or os.environ.get("CACHE_URL", "")
+if PATUH_REDIS_URL:
+    if not PATUH_REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise SystemExit("PATUH_REDIS_URL / CACHE_URL must be a redis://, rediss:// or unix:// URL.")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": PATUH_REDIS_URL,
+                          "KEY_PREFIX": os.environ.get("PATUH_CACHE_PREFIX", "patuh")}}
+else:
+    CACHES = {"default": {"BACKEND": "cases.cache.DatabaseCache", "LOCATION": "patuh_cache",
+                          # Django culls a third of the table past MAX_ENTRIES (300 by default): that would forget
+                          # rate-limit counters under load. Expired rows are culled all the same.
+                          "OPTIONS": {"MAX_ENTRIES": 1_000_000}}}
+
 # --- API -----------------------------------------------------------------------------------------
 # The REST API (docs/api.md): sessions for browsers (with CSRF), bearer tokens for machines.
 # Rate limits are "<n>/<second|minute|hour|day>" and apply per user, per client IP, and to bulk intake.
