@@ -44,8 +44,12 @@ class DatabaseCache(DjangoDatabaseCache):
 
 
 def create_cache_table(using="default", **kwargs) -> None:
-    """post_migrate: the database cache's table, if a database cache is configured (idempotent)."""
-    from django.core.management import call_command
+    """post_migrate: the database cache's table (idempotent). Made whatever cache is configured now, so a
+    deployment that drops PATUH_REDIS_URL later still finds it (and test databases copied for servers too)."""
+    from django.core.management.commands.createcachetable import Command
 
-    if any(c["BACKEND"].endswith("DatabaseCache") for c in settings.CACHES.values()):
-        call_command("createcachetable", database=using, verbosity=0)
+    tables = {TABLE} | {c["LOCATION"] for c in settings.CACHES.values() if c["BACKEND"].endswith("DatabaseCache")}
+    command = Command()
+    command.verbosity = 0
+    for table in sorted(tables):
+        command.create_table(using, table, dry_run=False)

@@ -387,6 +387,14 @@ PATUH_RECHECKS = {
 # Evidence files (screenshots of terrorist propaganda, of child abuse, ...) are handled only by
 # cases.services.evidence and served only by the download view. See docs/evidence.md.
 
+# A request's files over 2.5 MB are spooled inside EVIDENCE_ROOT/.incoming, never in the system's temporary folder
+# (cases.storage.IncomingUploadHandler); `verify_evidence --orphans` finds what a killed worker left there.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "cases.storage.IncomingUploadHandler",
+]
+FILE_UPLOAD_PERMISSIONS = 0o640
+
 # Largest accepted upload, in MB (1 MB = 1024 * 1024 bytes).
 EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("PATUH_EVIDENCE_MAX_UPLOAD_MB", "100")) * 1024 * 1024
 

@@ -52,21 +52,23 @@ def server_env(database_url: str, tmp_path, **extra) -> dict:
 def gunicorn(env: dict, *, workers: int = 2, timeout: int = 30):
     """`gunicorn portal.wsgi` with `workers` sync workers; the access log names the worker (pid) per request."""
     port = free_port()
+    log = open(Path(env["PATUH_VAR_DIR"]) / f"gunicorn-{port}.log", "w+")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "portal.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
          "--timeout", str(timeout), "--access-logfile", "-", "--access-logformat", "%(p)s %(s)s"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
     )
+    process.log = log
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(f"{base}/api/v1/nothing/", timeout=2)
+                requests.get(f"{base}/api/v1/nothing/", timeout=10)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(process.stderr.read()) from None
+                    raise AssertionError(Path(log.name).read_text()) from None
                 time.sleep(0.2)
         yield base, process
     finally:
@@ -76,6 +78,7 @@ def gunicorn(env: dict, *, workers: int = 2, timeout: int = 30):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 def pids_of(process) -> Counter:
@@ -120,8 +123,6 @@ def test_the_rate_limits_hold_across_two_gunicorn_workers(cache, tmp_path, analy
         extra = {"PATUH_REDIS_URL": REDIS_URL, "PATUH_CACHE_PREFIX": f"test-{uuid.uuid4().hex}"} \
             if cache == "redis" else {}
         env = server_env(url, tmp_path, **extra)
-        if cache == "database":
-            subprocess.run([sys.executable, str(MANAGE), "createcachetable"], env=env, check=True, timeout=60)
         _inside_one_minute()
         with gunicorn(env) as (base, process):
             public = burst(requests.get, f"{base}/api/v1/public/transparency/", anon + 40)
@@ -152,9 +153,9 @@ def test_migrate_creates_the_database_cache_table(transactional_db, settings):
 
     from cases.cache import TABLE, create_cache_table
 
+    assert TABLE in connection.introspection.table_names()  # made by migrate (post_migrate), whatever the cache
     settings.CACHES = {"default": {"BACKEND": "cases.cache.DatabaseCache", "LOCATION": TABLE}}
-    create_cache_table(using="default")  # what post_migrate runs
-    assert TABLE in connection.introspection.table_names()
+    create_cache_table(using="default")  # idempotent
     from django.core.cache import caches
 
     cache = caches.create_connection("default")
@@ -162,3 +163,101 @@ def test_migrate_creates_the_database_cache_table(transactional_db, settings):
     assert [cache.incr("n") for _ in range(3)] == [1, 2, 3] and cache.decr("n") == 2
     with pytest.raises(ValueError):
         cache.incr("missing")
+
+
+# --- 4. a worker killed in the middle of an upload -----------------------------------------------------------
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def test_a_killed_upload_leaves_bytes_the_orphan_check_lists_and_deletes_and_nothing_else(tmp_path, make_case,
+                                                                                          analyst, settings):
+    import http.client
+    import signal
+
+    from cases.models import Evidence
+    from cases.services.evidence import upload_evidence
+    from tests.test_evidence_support import PNG, uploaded
+
+    root = tmp_path / "evidence"
+    settings.EVIDENCE_ROOT = root
+    case = make_case(submit=True)
+    kept = upload_evidence(case=case, actor=analyst, file=uploaded("kept.png", PNG), kind="screenshot",
+                           visibility="internal")
+    token = create_token(actor=analyst, name="uploader").key
+    with shared_database(tmp_path) as url:
+        env = server_env(url, tmp_path, PATUH_EVIDENCE_ROOT=str(root))
+        with gunicorn(env, workers=1, timeout=120) as (base, process):
+            port = int(base.rsplit(":", 1)[1])
+            boundary = "killedupload"
+            head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\n"
+                    f"Content-Type: image/png\r\n\r\n").encode()
+            total = 8 * 1024 * 1024
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.putrequest("POST", f"/api/v1/cases/{case.reference}/evidence/")
+            connection.putheader("Authorization", f"Bearer {token}")
+            connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+            connection.putheader("Content-Length", str(len(head) + total))
+            connection.endheaders()
+            try:
+                connection.send(head + PNG)
+                for _ in range(5):  # 5 MB of the 8: past the 2.5 MB that Django keeps in memory
+                    connection.send(b"\0" * (1024 * 1024))
+            except BrokenPipeError:
+                raise AssertionError(Path(process.log.name).read_text()) from None
+            incoming = root / ".incoming"
+            deadline = time.monotonic() + 30
+            while not (incoming.exists() and any(p.stat().st_size > 2 * 1024 * 1024 for p in incoming.iterdir())):
+                assert time.monotonic() < deadline, "the upload never reached the spool"
+                time.sleep(0.1)
+            for pid in worker_pids(process.pid):
+                os.kill(pid, signal.SIGKILL)
+            connection.close()
+        leftovers = sorted(p.name for p in incoming.iterdir())
+        manage = [sys.executable, str(MANAGE), "verify_evidence", "--orphans"]
+        young = subprocess.run(manage, env=env, capture_output=True, text=True, timeout=60)
+        listed = subprocess.run([*manage, "--older-than", "0"], env=env, capture_output=True, text=True, timeout=60)
+        kept_young = subprocess.run([*manage, "--delete"], env=env, capture_output=True, text=True, timeout=60)
+        after_young = sorted(p.name for p in incoming.iterdir())
+        deleted = subprocess.run([*manage, "--delete", "--older-than", "0"], env=env, capture_output=True, text=True,
+                                 timeout=60)
+        after = subprocess.run([*manage, "--older-than", "0"], env=env, capture_output=True, text=True, timeout=60)
+        verify = subprocess.run([sys.executable, str(MANAGE), "verify_evidence", "--no-progress"], env=env,
+                                capture_output=True, text=True, timeout=60)
+    assert young.returncode == 0 and "0 files with no evidence row" in young.stdout, young.stdout
+    assert leftovers, "the killed upload left nothing to find"
+    assert listed.returncode == 1, listed.stdout + listed.stderr
+    assert all(f".incoming/{name}" in listed.stdout for name in leftovers), (leftovers, listed.stdout)
+    assert "unfinished" in listed.stdout and kept.file.name not in listed.stdout
+    assert kept_young.returncode == 0 and after_young == leftovers  # younger than the safe age: kept
+    assert deleted.returncode == 0 and deleted.stdout.count("REMOVED") == len(leftovers), deleted.stdout
+    assert "removed orphaned evidence bytes" in deleted.stderr
+    assert list(incoming.iterdir()) == [] and after.returncode == 0
+    assert (root / kept.file.name).exists() and Evidence.objects.count() == 1
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_the_orphan_check_finds_a_stored_file_whose_row_was_never_committed(tmp_path, make_case, analyst, settings):
+    from io import StringIO
+
+    from django.core.files.base import ContentFile
+    from django.core.management import CommandError, call_command
+
+    from cases.services.evidence import upload_evidence
+    from cases.storage import evidence_storage, stored_name
+    from tests.test_evidence_support import PNG, uploaded
+
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    case = make_case(submit=True)
+    kept = upload_evidence(case=case, actor=analyst, file=uploaded("kept.png", PNG), kind="screenshot",
+                           visibility="internal")
+    stray = evidence_storage().save(stored_name("ab" * 32, "png"), ContentFile(PNG))
+    out = StringIO()
+    with pytest.raises(CommandError):  # exit status 1: there are orphans
+        call_command("verify_evidence", "--orphans", "--older-than", "0", stdout=out)
+    assert stray in out.getvalue() and "unrecorded" in out.getvalue() and kept.file.name not in out.getvalue()
+    call_command("verify_evidence", "--orphans", "--delete", "--older-than", "0", stdout=StringIO())
+    assert not evidence_storage().exists(stray) and evidence_storage().exists(kept.file.name)
