@@ -468,7 +468,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "cases.api.parsers.BoundedJSONParser",  # size, depth and text checked at the edge (issue 12)
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "cases.api.parsers.NameCheckingMultiPartParser",  # file names judged as sent, before Django strips paths
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

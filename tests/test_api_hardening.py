@@ -197,3 +197,57 @@ def test_a_session_owing_its_second_factor_gets_the_error_shape(client, analyst,
     client.force_login(analyst)
     response = client.get("/api/v1/cases/")
     assert assert_error(response, 403)["code"] == "two_factor_required"
+
+
+# --- 9. Idempotency-Key on evidence upload ---------------------------------------------------------------
+
+def _upload(client, case, data: bytes, key: str, **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(f"{CASES}{case.reference}/evidence/",
+                       {"file": SimpleUploadedFile("shot.png", data), "description": "Screenshot", **fields},
+                       format="multipart", HTTP_IDEMPOTENCY_KEY=key)
+
+
+@pytest.mark.parametrize("persona", ["analyst", "liaison_a"])
+def test_a_retried_upload_with_its_idempotency_key_stores_one_item(request, make_case, persona, tmp_path, settings):
+    from cases.models import Evidence
+    from tests.test_evidence_support import PNG
+
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    case = make_case(submit=True)
+    client = bearer_client(request.getfixturevalue(persona))
+    first = _upload(client, case, PNG, "upload-1")
+    assert first.status_code == 201, first.content
+    again = _upload(client, case, PNG, "upload-1")
+    assert again.status_code == 201 and again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Evidence.objects.count() == 1
+    other = _upload(client, case, PNG + b"\0", "upload-1")  # the same key with another file: a client bug
+    assert assert_error(other, 422)["code"] == "idempotency_key_reused"
+    other = _upload(client, case, PNG, "upload-1", description="Another")
+    assert assert_error(other, 422)["code"] == "idempotency_key_reused"
+    assert Evidence.objects.count() == 1
+
+
+# --- 11. a file name with a path is refused as sent, before Django strips the path -------------------------
+
+@pytest.mark.parametrize("name", ["../../etc/passwd.png", "..\\..\\windows\\shot.png", "a/../../shot.png",
+                                  "..", "../", "%2e%2e/x.png".replace("%2e", ".")])
+@pytest.mark.parametrize("persona", ["analyst", "liaison_a"])
+def test_a_path_traversal_file_name_is_refused_and_nothing_is_stored(request, make_case, name, persona, tmp_path,
+                                                                      settings):
+    from cases.models import Evidence
+    from tests.test_evidence_support import PNG
+
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    case = make_case(submit=True)
+    # Django's test client strips the path of a file's name itself; a hostile client does not: the body by hand.
+    body = (b'--B\r\nContent-Disposition: form-data; name="file"; filename="' + name.encode() + b'"\r\n'
+            b"Content-Type: image/png\r\n\r\n" + PNG + b"\r\n--B--\r\n")
+    response = bearer_client(request.getfixturevalue(persona)).post(
+        f"{CASES}{case.reference}/evidence/", data=body, content_type="multipart/form-data; boundary=B")
+    error = assert_error(response, 400, fields={"file"})
+    assert ".." in error["message"] or "name" in error["message"]
+    assert not Evidence.objects.exists()
+    incoming = tmp_path / "evidence" / ".incoming"
+    assert not incoming.exists() or not any(incoming.iterdir())

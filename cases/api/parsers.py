@@ -10,9 +10,13 @@ This parser is every API view's JSON parser (REST_FRAMEWORK["DEFAULT_PARSER_CLAS
 import io
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import DataAndFiles, JSONParser, MultiPartParser
 
 from cases import text
 
@@ -74,3 +78,44 @@ def too_deep():
 
 
 JSON_ONLY = [BoundedJSONParser]
+
+
+class _NameKeepingDjangoParser(DjangoMultiPartParser):
+    """Django's multipart parser, remembering each file name as the client sent it (before Django strips its
+    path: `../../etc/passwd.png` would otherwise arrive as `passwd.png`, or, for `..`, not at all)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.names_as_sent: list[str] = []
+
+    def sanitize_file_name(self, file_name):
+        self.names_as_sent.append(file_name)
+        return super().sanitize_file_name(file_name)
+
+
+class NameCheckingMultiPartParser(MultiPartParser):
+    """DRF's multipart parser, judging each file's name as sent by the evidence rule
+    (`cases.services.evidence.clean_original_name`: no `..` path, a name at all): refused with 400 on `file`."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        from cases.services.evidence import clean_original_name
+
+        parser_context = parser_context or {}
+        request = parser_context["request"]
+        meta = request.META.copy()
+        meta["CONTENT_TYPE"] = media_type
+        try:
+            parser = _NameKeepingDjangoParser(meta, stream, request.upload_handlers,
+                                              parser_context.get("encoding", settings.DEFAULT_CHARSET))
+            data, files = parser.parse()
+        except MultiPartParserError as exc:
+            raise ParseError(_("The multipart body is malformed: %(error)s") % {"error": exc}) from None
+        for name in parser.names_as_sent:
+            try:
+                clean_original_name(name)
+            except DjangoValidationError as err:
+                for upload in files.values():
+                    upload.close()  # a spooled file goes now, not when the garbage collector gets to it
+                message = " ".join(err.messages)
+                raise _api_error().invalid(message, fields={"file": [message]}, code=err.code or "invalid") from None
+        return DataAndFiles(data, files)
