@@ -11,9 +11,11 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from cases import clock
 from cases.choices import (
     CaseStatus,
     Category,
@@ -54,6 +56,26 @@ class DayField(forms.DateField):
 
 class DayFilter(django_filters.DateFilter):
     field_class = DayField
+
+
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 time within the range Patuh takes (`clock.moment_problem`): the year 1 overflows when its offset
+    is applied, and a time before 1990 asks about nothing Patuh holds."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and (problem := clock.moment_problem(value, future_ok=True)):
+            raise forms.ValidationError(problem, code="out_of_range")
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except OverflowError:
+            raise forms.ValidationError(_("The time is out of range."), code="out_of_range") from None
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
 
 
 class TrueFalseField(forms.Field):
@@ -106,7 +128,7 @@ class CaseFilterSet(django_filters.FilterSet):
         method="filter_reupload",
         help_text=_("true: a re-upload of an earlier case (evidence the ministry confirmed as the same image); "
                     "false: not one."))
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = MomentFilter(
         field_name="updated_at", lookup_expr="gte",
         help_text=_("Changed (status or order) at or after this time (ISO 8601). For every change, poll "
                     "/api/v1/events/."))

@@ -251,3 +251,49 @@ def test_a_path_traversal_file_name_is_refused_and_nothing_is_stored(request, ma
     assert not Evidence.objects.exists()
     incoming = tmp_path / "evidence" / ".incoming"
     assert not incoming.exists() or not any(incoming.iterdir())
+
+
+# --- 7. dates within a sensible range, answered as RFC 3339 ----------------------------------------------
+
+RFC3339 = __import__("re").compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+@pytest.mark.parametrize(("captured_at", "status"), [
+    ("0153-01-01T00:00:00Z", 400), ("0001-01-01T00:00:00+14:00", 400), ("1989-12-31T23:59:59Z", 400),
+    ("9999-12-31T23:59:59-14:00", 400), ("2999-01-01T00:00:00Z", 400), ("1990-01-01T00:00:00Z", 201),
+])
+def test_a_capture_time_outside_the_range_is_a_field_error(make_case, analyst, tmp_path, settings, captured_at,
+                                                           status):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.test_evidence_support import PNG
+
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    case = make_case(submit=True)
+    response = bearer_client(analyst).post(f"{CASES}{case.reference}/evidence/", {
+        "file": SimpleUploadedFile("shot.png", PNG), "captured_at": captured_at}, format="multipart")
+    if status == 400:
+        assert_error(response, 400, fields={"captured_at"})
+    else:
+        assert response.status_code == 201, response.content
+        assert RFC3339.match(response.json()["captured_at"]), response.json()["captured_at"]
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1900-01-01T00:00Z",
+                                   "0153-01-01T00:00:00Z"])
+def test_a_time_filter_outside_the_range_answers_400(analyst, since):
+    assert_error(bearer_client(analyst).get(CASES, {"updated_since": since}), 400, fields={"updated_since"})
+
+
+def test_a_time_held_from_before_1924_is_still_answered_as_rfc3339(make_case, analyst, tmp_path, settings):
+    from datetime import UTC, datetime
+
+    from cases.models import Evidence
+    from tests.test_evidence_support import upload
+
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    item = upload(make_case(submit=True), analyst)
+    Evidence.objects.filter(pk=item.pk).update(captured_at=datetime(153, 1, 1, tzinfo=UTC))  # held from before
+    body = bearer_client(analyst).get(f"/api/v1/evidence/{item.pk}/").json()
+    assert body["captured_at"] == "0153-01-01T00:00:00Z"
+    assert all(RFC3339.match(body[k]) for k in ("uploaded_at",))

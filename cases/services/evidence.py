@@ -148,6 +148,8 @@ def upload_evidence(
     evidence.full_clean(exclude=["file", "sha256", "size", "content_type"])
     if captured_at is not None and captured_at > now + CAPTURE_CLOCK_SKEW:
         raise ValidationError({"captured_at": _("The capture time is in the future.")}, code="captured_in_future")
+    if captured_at is not None and (problem := clock.moment_problem(captured_at)):
+        raise ValidationError({"captured_at": problem}, code="out_of_range")
 
     spool = _spool(file, expected=expected)
     created_name = None
