@@ -297,3 +297,80 @@ def test_a_time_held_from_before_1924_is_still_answered_as_rfc3339(make_case, an
     body = bearer_client(analyst).get(f"/api/v1/evidence/{item.pk}/").json()
     assert body["captured_at"] == "0153-01-01T00:00:00Z"
     assert all(RFC3339.match(body[k]) for k in ("uploaded_at",))
+
+
+# --- 5. polyglots: data after a format's end, archives inside images ---------------------------------------
+
+def _zip() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("run.exe", b"MZ" + b"\x90" * 64)
+    return buffer.getvalue()
+
+
+def _pdf_with_incremental_update() -> bytes:
+    from tests.test_evidence_support import PDF
+
+    return PDF + b"1 0 obj\n<< /Type /Catalog >>\nendobj\nxref\n0 0\ntrailer\n<< /Size 2 >>\nstartxref\n9\n%%EOF\r\n"
+
+
+def _png_with_zip_in_a_chunk() -> bytes:
+    from tests.test_evidence_support import png_variant
+
+    return png_variant(_zip())
+
+
+POLYGLOTS = {
+    "png_then_zip": ("shot.png", lambda png, **_: png + _zip()),
+    "jpeg_then_zip": ("shot.jpg", lambda jpeg, **_: jpeg + _zip()),
+    "gif_that_is_a_script": ("shot.gif", lambda **_: b"GIF89a=1;alert(document.domain);//"[:29]),
+    "gif_then_zip": ("shot.gif", lambda gif, **_: gif + _zip()),
+    "pdf_then_zip": ("note.pdf", lambda pdf, **_: pdf + _zip()),
+    "webp_then_zip": ("shot.webp", lambda webp, **_: webp + _zip()),
+    "zip_inside_a_png_chunk": ("shot.png", lambda **_: _png_with_zip_in_a_chunk()),
+    "truncated_png": ("shot.png", lambda png, **_: png[:-20]),
+}
+
+
+@pytest.mark.parametrize("persona", ["analyst", "liaison_a"])
+@pytest.mark.parametrize("kind", list(POLYGLOTS))
+def test_a_polyglot_is_refused_with_a_clear_message_and_nothing_is_stored(request, make_case, tmp_path, settings,
+                                                                          persona, kind):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.models import Evidence
+    from tests import test_evidence_support as samples
+
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    case = make_case(submit=True)
+    name, build = POLYGLOTS[kind]
+    data = build(png=samples.PNG, jpeg=samples.JPEG, gif=samples.GIF, pdf=samples.PDF, webp=samples.WEBP)
+    response = bearer_client(request.getfixturevalue(persona)).post(
+        f"{CASES}{case.reference}/evidence/", {"file": SimpleUploadedFile(name, data)}, format="multipart")
+    error = assert_error(response, 400)
+    assert any(word in error["message"] for word in ("polyglot", "well-formed", "after its end")), error
+    assert not Evidence.objects.exists()
+    assert not [p for p in (tmp_path / "evidence").rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("note.pdf", _pdf_with_incremental_update()), ("shot.png", None), ("shot.jpg", None), ("shot.gif", None),
+    ("shot.webp", None), ("padded.jpg", "padded"),
+])
+def test_well_formed_files_are_still_stored(make_case, analyst, tmp_path, settings, name, data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests import test_evidence_support as samples
+
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    plain = {"png": samples.PNG, "jpg": samples.JPEG, "gif": samples.GIF, "webp": samples.WEBP}
+    if data is None:
+        data = plain[name.rsplit(".", 1)[1]]
+    elif data == "padded":
+        data = samples.JPEG + b"\x00" * 100 + b"\r\n"  # cameras pad after the end marker
+    response = bearer_client(analyst).post(f"{CASES}{make_case(submit=True).reference}/evidence/",
+                                           {"file": SimpleUploadedFile(name, data)}, format="multipart")
+    assert response.status_code == 201, response.content

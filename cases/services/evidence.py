@@ -233,6 +233,7 @@ def _spool(file, *, expected: filetypes.FileType) -> _Spool:
                 out.write(chunk)
         _check_size(size, limit)
         filetype = inspector.finish()
+        filetypes.check_structure(path, filetype)
     except BaseException:
         _remove(path)
         raise
