@@ -97,7 +97,10 @@ class TrueFalseFilter(django_filters.BooleanFilter):
     field_class = TrueFalseField
 
 
-@extend_schema_field(OpenApiTypes.STR)
+PLATFORM_SLUG_SCHEMA = {"type": "string", "minLength": 1, "pattern": "^[-a-zA-Z0-9_]+$"}
+
+
+@extend_schema_field(PLATFORM_SLUG_SCHEMA)  # sent empty, it is refused like any slug that is not one (400)
 class PlatformSlugFilter(django_filters.ModelMultipleChoiceFilter):
     def __init__(self, **kwargs):
         kwargs.setdefault("to_field_name", "slug")

@@ -374,3 +374,87 @@ def test_well_formed_files_are_still_stored(make_case, analyst, tmp_path, settin
     response = bearer_client(analyst).post(f"{CASES}{make_case(submit=True).reference}/evidence/",
                                            {"file": SimpleUploadedFile(name, data)}, format="multipart")
     assert response.status_code == 201, response.content
+
+
+# --- 12. the schema says what the server does -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _parameter(schema, path, method, name):
+    return next(p for p in schema["paths"][path][method]["parameters"] if p["name"] == name)
+
+
+def test_an_empty_or_odd_idempotency_key_is_refused_as_the_schema_says(schema, analyst, platform_a):
+    header = _parameter(schema, "/api/v1/cases/", "post", "Idempotency-Key")["schema"]
+    assert header["minLength"] == 1 and header["maxLength"] == 200
+    pattern = __import__("re").compile(header["pattern"])
+    client = bearer_client(analyst)
+    for key in ["", " ", " padded", "tab\there", "é", "x" * 201]:
+        assert not pattern.search(key)
+        response = client.post(CASES, order("https://t.me/k/1"), format="json", HTTP_IDEMPOTENCY_KEY=key)
+        assert_error(response, 400, fields={"Idempotency-Key"})
+    for key in ["a", "3f1c-uuid-like", "x" * 200]:
+        assert pattern.search(key)
+    assert not Case.objects.exists()
+
+
+def test_an_empty_platform_filter_is_refused_as_the_schema_says(schema, analyst):
+    for path in ("/api/v1/cases/", "/api/v1/reports/compliance/"):
+        parameter = _parameter(schema, path, "get", "platform")["schema"]
+        assert parameter["type"] == "array" and parameter["items"]["minLength"] == 1, (path, parameter)
+        assert_error(bearer_client(analyst).get(path, {"platform": ""}), 400, fields={"platform"})
+
+
+@pytest.mark.parametrize("size", ["1001", "99999999999999999999", "9" * 5000, "0001000"])
+def test_a_huge_page_size_is_capped_not_refused(make_case, analyst, size):
+    make_case()
+    response = bearer_client(analyst).get(CASES, {"page_size": size})
+    assert response.status_code == 200, response.content
+    assert len(response.json()["results"]) == 1
+
+
+@pytest.mark.parametrize("size", ["0", "000", "-1", "1.5", "²", "abc"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_answers_400(analyst, size):
+    assert_error(bearer_client(analyst).get(CASES, {"page_size": size}), 400, fields={"page_size"})
+
+
+@pytest.mark.parametrize(("path", "method"), [
+    ("/api/v1/cases/", "post"), ("/api/v1/cases/{reference}/transitions/", "post"),
+    ("/api/v1/commitments/{id}/updates/", "post"), ("/api/v1/cases/{reference}/evidence/", "post"),
+    ("/api/v1/cases/bulk/", "post"),
+])
+def test_every_idempotent_operation_documents_its_422(schema, path, method):
+    assert "422" in schema["paths"][path][method]["responses"]
+
+
+def test_a_download_is_documented_in_the_type_it_is_served_as(schema, make_case, analyst, tmp_path, settings):
+    from tests.test_evidence_support import upload
+
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    documented = schema["paths"]["/api/v1/evidence/{id}/download/"]["get"]["responses"]["200"]["content"]
+    item = upload(make_case(submit=True), analyst)
+    response = bearer_client(analyst).get(f"/api/v1/evidence/{item.pk}/download/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert "image/png" in documented and "application/pdf" in documented
+
+
+def test_a_refused_sanction_step_answers_409_like_a_refused_transition(schema, supervisor, platform_a):
+    client = bearer_client(supervisor)
+    first = client.post("/api/v1/sanctions/", {"platform": "telegram", "level": 1, "reason": "Late."}, format="json")
+    assert first.status_code == 201, first.content
+    busy = client.post("/api/v1/sanctions/", {"platform": "telegram", "level": 1, "reason": "Again."}, format="json")
+    assert assert_error(busy, 409)["code"] == "state"
+    pk = first.json()["id"]
+    lifted = client.post(f"/api/v1/sanctions/{pk}/lift/", {"reason": "Complied."}, format="json")
+    assert lifted.status_code == 200, lifted.content
+    again = client.post(f"/api/v1/sanctions/{pk}/comply/", {}, format="json")
+    assert assert_error(again, 409)["code"] == "state"
+    assert_error(client.post(f"/api/v1/sanctions/{pk}/lift/", {}, format="json"), 400, fields={"reason"})
+    for step in ("issue", "comply", "lift"):
+        assert "409" in schema["paths"][f"/api/v1/sanctions/{{id}}/{step}/"]["post"]["responses"]
+    assert "409" in schema["paths"]["/api/v1/sanctions/"]["post"]["responses"]

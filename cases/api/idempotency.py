@@ -11,12 +11,12 @@
 import functools
 import hashlib
 import json
+import re
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
@@ -26,8 +26,11 @@ from cases.models import IdempotencyKey
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 
+# 1 to 200 printable ASCII characters, not starting or ending with a space: what the schema says is what is taken.
+KEY = re.compile(rf"[!-~](?:[ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])?")
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
-    HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    HEADER, {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": f"^{KEY.pattern}$"},
+    OpenApiParameter.HEADER, required=False,
     description="Any unique string (e.g. a UUID) per logical request, 1 to 200 printable characters. A retry "
                 "with the same key and body replays the first response (header `Idempotent-Replayed: true`); the "
                 "same key with a different body answers 422 `idempotency_key_reused`.",
@@ -66,9 +69,9 @@ def idempotent(handler):
         key = request.headers.get(HEADER)
         if key is None:
             return handler(view, request, *args, **kwargs)
-        key = key.strip()
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise invalid(_("The Idempotency-Key must be 1 to %(n)d printable characters.") % {"n": MAX_KEY_LENGTH},
+        if not KEY.fullmatch(key):
+            raise invalid(_("The Idempotency-Key must be 1 to %(n)d printable ASCII characters (a UUID will do), "
+                            "without spaces at either end.") % {"n": MAX_KEY_LENGTH},
                           fields={HEADER: [_("Invalid key.")]})
         digest = request_hash(request)
         with transaction.atomic():

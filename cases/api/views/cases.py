@@ -185,7 +185,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                     "platform at once and its deadline starts. An open case for the same location on the same "
                     "platform answers **409** `duplicate_open_case` with `existing_reference`.",
         request=CaseCreateSerializer, parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: CaseSerializer, **errors(400, 403, 409)},
+        responses={201: CaseSerializer, **errors(400, 403, 409, 422)},
     )
     @idempotent
     def create(self, request, *args, **kwargs):
@@ -279,7 +279,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request=TransitionSerializer,
         parameters=[IDEMPOTENCY_PARAMETER, OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
                                                             required=False, description='The case version, e.g. "3".')],
-        responses={200: CaseSerializer, **errors(400, 404, 409)},
+        responses={200: CaseSerializer, **errors(400, 404, 409, 422)},
     )
     @action(detail=True, methods=["post"], url_path="transitions")
     @idempotent

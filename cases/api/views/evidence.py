@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 
+from cases import filetypes
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.pagination import NewestFirstCursor
 from cases.api.parsers import NameCheckingMultiPartParser
@@ -80,7 +81,9 @@ class EvidenceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         summary="Download an evidence file",
         description="The file, as an attachment. The stored bytes are re-hashed first and the download is written "
                     "to the chain of custody; a file that no longer matches its hash is not served (409).",
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+        responses={**{(200, mime): OpenApiResponse(OpenApiTypes.BINARY, description="The file, in the type it was "
+                                                    "stored as (the content type recorded at upload).")
+                      for mime in sorted({t.mime for t in filetypes.ACCEPTED})},
                    **errors(404, 409)},
     )
     @action(detail=True, methods=["get"], url_path="download")
