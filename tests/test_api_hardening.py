@@ -458,3 +458,15 @@ def test_a_refused_sanction_step_answers_409_like_a_refused_transition(schema, s
     for step in ("issue", "comply", "lift"):
         assert "409" in schema["paths"][f"/api/v1/sanctions/{{id}}/{step}/"]["post"]["responses"]
     assert "409" in schema["paths"]["/api/v1/sanctions/"]["post"]["responses"]
+
+
+# --- path lookups: an odd id or reference is 404, never a 500 ------------------------------------------------
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/evidence/99999999999999999999/", "/api/v1/evidence/%D9%A3/", "/api/v1/evidence/99999999999999999999/"
+    "download/", "/api/v1/meetings/99999999999999999999/", "/api/v1/meetings/abc/", "/api/v1/commitments/%D9%A3/",
+    "/api/v1/sanctions/1e9/", "/api/v1/published-reports/99999999999999999999/", "/api/v1/webhooks/-1/",
+    "/api/v1/cases/" + "A" * 300 + "/", "/api/v1/cases/PTH-%E2%80%8B1/", "/api/v1/platforms/%00/",
+])
+def test_an_odd_id_or_reference_in_a_path_is_404(analyst, path):
+    assert assert_error(bearer_client(analyst).get(path), 404)["code"] == "not_found"

@@ -55,7 +55,9 @@ from cases.workflow import TRANSITIONS, transition
 # What an API client may not send of an order's fields: it names the platform by slug (`parse_item`), and
 # assignment is the ministry console's business. Every other order field is a string.
 NOT_FROM_CLIENTS = frozenset({"platform", "assigned_to"})
-REFERENCE_REGEX = r"[A-Za-z0-9-]+"
+REFERENCE_REGEX = r"[A-Za-z0-9-]{1,40}"
+# A row id in a path: ASCII digits (`\d` also takes "٣"), at most 18 so it fits a bigint; anything else is 404.
+ID_REGEX = r"[0-9]{1,18}"
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"  # a platform's slug (a SlugField)
 SLUG = re.compile(SLUG_REGEX)
 VERSION = re.compile(r'(?:W/)?"?([0-9]+)"?')  # ASCII digits only: str.isdigit() also takes "²"

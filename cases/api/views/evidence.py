@@ -19,7 +19,7 @@ from cases.api.pagination import NewestFirstCursor
 from cases.api.parsers import NameCheckingMultiPartParser
 from cases.api.schema import errors, list_errors
 from cases.api.serializers import EvidenceSerializer, EvidenceUploadSerializer
-from cases.api.views.cases import case_for
+from cases.api.views.cases import ID_REGEX, case_for
 from cases.filtersets import EvidenceFilterSet
 from cases.matches import match_prefetches
 from cases.models import Evidence
@@ -70,7 +70,7 @@ class CaseEvidenceViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
 )
 class EvidenceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = EvidenceSerializer
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_REGEX
     queryset = Evidence.objects.none()
 
     def get_queryset(self):

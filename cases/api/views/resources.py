@@ -33,7 +33,7 @@ from cases.api.serializers import (
     SanctionProposeSerializer,
     SanctionSerializer,
 )
-from cases.api.views.cases import SLUG_REGEX
+from cases.api.views.cases import ID_REGEX, SLUG_REGEX
 from cases.filtersets import CommitmentFilterSet, MeetingFilterSet, PlatformFilterSet, SanctionFilterSet
 from cases.models import Commitment, CommitmentUpdate, Meeting, Platform, Sanction
 from cases.roles import is_ministry, liaison_platform_ids
@@ -73,6 +73,7 @@ class PlatformViewSet(ReadOnlyScoped):
     retrieve=extend_schema(summary="Read a meeting", responses={200: MeetingSerializer, **errors(404)}),
 )
 class MeetingViewSet(ReadOnlyScoped):
+    lookup_value_regex = ID_REGEX
     model = Meeting
     queryset = Meeting.objects.none()
     serializer_class = MeetingSerializer
@@ -96,7 +97,7 @@ class CommitmentViewSet(ReadOnlyScoped):
     queryset = Commitment.objects.none()
     serializer_class = CommitmentSerializer
     filterset_class = CommitmentFilterSet
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_REGEX
 
     def get_queryset(self):
         return super().get_queryset().select_related("platform")
@@ -172,7 +173,7 @@ class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
     queryset = Sanction.objects.none()
     serializer_class = SanctionSerializer
     filterset_class = SanctionFilterSet
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_REGEX
 
     def get_queryset(self):
         return super().get_queryset().select_related("platform").prefetch_related("cases")

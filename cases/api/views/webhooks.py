@@ -20,12 +20,11 @@ from cases.api.pagination import NewestFirstCursor, SmallPages
 from cases.api.parsers import JSON_ONLY
 from cases.api.schema import errors, list_errors
 from cases.api.serializers import OutputSerializer, RFC3339DateTimeField
-from cases.api.views.cases import SLUG_REGEX
+from cases.api.views.cases import ID_REGEX, SLUG_REGEX
 from cases.filtersets import PlatformSlugFilter, TrueFalseFilter
 from cases.models import DeliveryStatus, Platform, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
 from cases.services import webhooks
 
-ID_REGEX = r"[0-9]{1,18}"
 EVENT_TYPE_HELP = gettext_lazy("Event types to receive: %(types)s.") % {"types": ", ".join(WebhookEventType.values)}
 
 
