@@ -10,11 +10,16 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from cases import (  # noqa: F401
             bench_sql,  # the bench middleware's deploy check
             search,  # the `locates` lookup of the search boxes
             signals,  # login receivers
         )
+        from cases.cache import create_cache_table
+
+        post_migrate.connect(create_cache_table, sender=self, dispatch_uid="patuh-create-cache-table")
 
         post_migrate.connect(rebuild_rollups_after_migrate, sender=self)
 

@@ -57,6 +57,7 @@ WARC = _accepted("warc", _("a WARC web archive"), "application/warc", ("warc",))
 WARC_GZ = _accepted("warc_gz", _("a compressed WARC web archive"), "application/gzip", ("warc.gz",))
 TEXT = _accepted("text", _("plain text"), "text/plain", ("txt", "log"), textual=True)
 
+IMAGES = (PNG, JPEG, GIF, WEBP)
 ACCEPTED = (PNG, JPEG, GIF, WEBP, PDF, MP4, WEBM, HTML, MHTML, WARC, WARC_GZ, TEXT)
 BY_EXTENSION = {ext: t for t in ACCEPTED for ext in t.extensions}
 ACCEPTED_SUMMARY = _(
@@ -286,8 +287,140 @@ class ContentInspector:
                 % {"expected": filetype.label, "marker": marker.decode("ascii", "replace").strip()},
                 code="polyglot",
             )
+        if filetype in IMAGES and (archive := _ARCHIVE_SIGNATURE.search(window)):
+            raise ValidationError(
+                gettext("The file is %(expected)s but holds an archive (“%(marker)s”) that can be unpacked from it. "
+                        "Such polyglot files are refused; upload a clean export instead.")
+                % {"expected": filetype.label, "marker": archive.group(0)[:4].decode("latin-1").strip("\x00")},
+                code="polyglot",
+            )
         if filetype is PDF and _PDF_ACTIONS.search(window):
             raise ValidationError(
                 gettext("The PDF contains JavaScript or a launch action. Print it to a new PDF and upload that."),
                 code="pdf_active_content",
             )
+
+
+# --- structure: nothing after the format's end, no archive inside an image --------------------------------
+# A PNG with a ZIP appended is still a PNG to a viewer and a ZIP to an unzipper (the archive's directory is read
+# from the end); a GIF header followed by script is an image to one program and code to another. So each format
+# must end where its own structure says it ends, with at most padding after it, and images must hold no archive
+# signature anywhere (checked while streaming, `ContentInspector._scan`).
+
+# Signatures long enough that compressed image data never forms them by chance (2^-48 per position or less):
+# a ZIP local header with a usual "version needed" byte, the ZIP end record of a one-disk archive, RAR, 7-Zip.
+_ARCHIVE_SIGNATURE = re.compile(rb"PK\x03\x04[\x0a\x14\x2d\x33\x3f]\x00|PK\x05\x06\x00\x00\x00\x00|Rar!\x1a\x07"
+                                rb"|7z\xbc\xaf\x27\x1c")
+_PADDING = b"\x00\r\n\t "  # what writers leave after the end marker; never a payload
+PDF_EOF_WINDOW = 1024  # readers look for the last %%EOF in the last 1 KB (PDF 1.7, Implementation note 18)
+
+
+def _trailing_data(label) -> ValidationError:
+    return ValidationError(
+        gettext("The file is %(expected)s with other data after its end (a file hidden behind an image can be "
+                "unpacked or run). Such polyglot files are refused; upload a clean export instead.")
+        % {"expected": label},
+        code="trailing_data",
+    )
+
+
+def _damaged(label) -> ValidationError:
+    return ValidationError(gettext("The file is not a complete, well-formed copy of %(expected)s.")
+                           % {"expected": label}, code="malformed")
+
+
+def _only_padding(handle, label) -> None:
+    while chunk := handle.read(65536):
+        if chunk.strip(_PADDING):
+            raise _trailing_data(label)
+
+
+def _read_exact(handle, n: int, label) -> bytes:
+    data = handle.read(n)
+    if len(data) != n:
+        raise _damaged(label)
+    return data
+
+
+def _png_end(handle) -> None:
+    handle.seek(8)
+    while True:
+        length, kind = int.from_bytes(_read_exact(handle, 4, PNG.label)), _read_exact(handle, 4, PNG.label)
+        if length > 2**31 - 1:
+            raise _damaged(PNG.label)
+        handle.seek(length + 4, 1)  # the data and its CRC
+        if kind == b"IEND":
+            return
+
+
+def _gif_sub_blocks(handle) -> None:
+    while size := _read_exact(handle, 1, GIF.label)[0]:
+        handle.seek(size, 1)
+
+
+def _gif_end(handle) -> None:
+    handle.seek(6)
+    screen = _read_exact(handle, 7, GIF.label)
+    if screen[4] & 0x80:
+        handle.seek(3 * 2 ** ((screen[4] & 0x07) + 1), 1)  # the global colour table
+    while True:
+        introducer = _read_exact(handle, 1, GIF.label)
+        if introducer == b";":  # the trailer
+            return
+        if introducer == b"!":  # an extension: its label, then sub-blocks
+            _read_exact(handle, 1, GIF.label)
+            _gif_sub_blocks(handle)
+        elif introducer == b",":  # an image: descriptor, local colour table, LZW code size, sub-blocks
+            descriptor = _read_exact(handle, 9, GIF.label)
+            if descriptor[8] & 0x80:
+                handle.seek(3 * 2 ** ((descriptor[8] & 0x07) + 1), 1)
+            _read_exact(handle, 1, GIF.label)
+            _gif_sub_blocks(handle)
+        else:
+            raise _damaged(GIF.label)
+
+
+def _jpeg_end(handle, size: int) -> None:
+    # Embedded thumbnails carry their own EOI, so the last one counts: the file must end with it (and padding).
+    tail_size = min(size, 65536)
+    handle.seek(size - tail_size)
+    tail = handle.read(tail_size).rstrip(_PADDING)
+    if not tail.endswith(b"\xff\xd9"):
+        raise _trailing_data(JPEG.label)
+
+
+def _pdf_end(handle, size: int) -> None:
+    # Incremental updates append a body, xref and trailer after an earlier %%EOF; only the last one counts.
+    tail_size = min(size, PDF_EOF_WINDOW)
+    handle.seek(size - tail_size)
+    tail = handle.read(tail_size)
+    at = tail.rfind(b"%%EOF")
+    if at < 0 or tail[at + 5:].strip(_PADDING):
+        raise _trailing_data(PDF.label)
+
+
+def _webp_end(handle, size: int) -> None:
+    handle.seek(4)
+    declared = int.from_bytes(_read_exact(handle, 4, WEBP.label), "little") + 8
+    if declared > size:
+        raise _damaged(WEBP.label)
+    handle.seek(declared + (declared % 2))
+    _only_padding(handle, WEBP.label)
+
+
+def check_structure(path, filetype: FileType) -> None:
+    """Refuse `path` (a finished spool of `filetype`) if data follows the format's end, or if it is cut short."""
+    with open(path, "rb") as handle:
+        size = handle.seek(0, 2)
+        if filetype is PNG:
+            _png_end(handle)
+            _only_padding(handle, PNG.label)
+        elif filetype is GIF:
+            _gif_end(handle)
+            _only_padding(handle, GIF.label)
+        elif filetype is JPEG:
+            _jpeg_end(handle, size)
+        elif filetype is PDF:
+            _pdf_end(handle, size)
+        elif filetype is WEBP:
+            _webp_end(handle, size)

@@ -11,9 +11,11 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from cases import clock
 from cases.choices import (
     CaseStatus,
     Category,
@@ -56,6 +58,26 @@ class DayFilter(django_filters.DateFilter):
     field_class = DayField
 
 
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 time within the range Patuh takes (`clock.moment_problem`): the year 1 overflows when its offset
+    is applied, and a time before 1990 asks about nothing Patuh holds."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and (problem := clock.moment_problem(value, future_ok=True)):
+            raise forms.ValidationError(problem, code="out_of_range")
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except OverflowError:
+            raise forms.ValidationError(_("The time is out of range."), code="out_of_range") from None
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
 class TrueFalseField(forms.Field):
     """`true` or `false`, as the schema says; empty means not given. Django's NullBooleanSelect would quietly
     read anything else (`null`, `1`, `yes`) as "not given" and return every row."""
@@ -75,7 +97,10 @@ class TrueFalseFilter(django_filters.BooleanFilter):
     field_class = TrueFalseField
 
 
-@extend_schema_field(OpenApiTypes.STR)
+PLATFORM_SLUG_SCHEMA = {"type": "string", "minLength": 1, "pattern": "^[-a-zA-Z0-9_]+$"}
+
+
+@extend_schema_field(PLATFORM_SLUG_SCHEMA)  # sent empty, it is refused like any slug that is not one (400)
 class PlatformSlugFilter(django_filters.ModelMultipleChoiceFilter):
     def __init__(self, **kwargs):
         kwargs.setdefault("to_field_name", "slug")
@@ -106,7 +131,7 @@ class CaseFilterSet(django_filters.FilterSet):
         method="filter_reupload",
         help_text=_("true: a re-upload of an earlier case (evidence the ministry confirmed as the same image); "
                     "false: not one."))
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = MomentFilter(
         field_name="updated_at", lookup_expr="gte",
         help_text=_("Changed (status or order) at or after this time (ISO 8601). For every change, poll "
                     "/api/v1/events/."))

@@ -97,9 +97,9 @@ class TwoFactorMiddleware:
         if namespace in _CONSOLES and match.url_name in _TWOFACTOR_OPEN[step]:
             return None
         if request.path.startswith("/api/"):
-            from django.http import JsonResponse
+            from cases.api.handlers import error_response
 
-            return JsonResponse({"detail": _("Finish two-step login in the console first.")}, status=403)
+            return error_response("two_factor_required", _("Finish two-step login in the console first."), 403)
         if namespace not in _CONSOLES:
             from cases.roles import is_ministry
 

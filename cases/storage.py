@@ -16,6 +16,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
@@ -74,12 +76,36 @@ def stored_name(sha256: str, extension: str) -> str:
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}.{extension}"
 
 
+def incoming_dir() -> Path:
+    """EVIDENCE_ROOT/.incoming: where every byte of an upload waits until it is stored (private, 0700)."""
+    incoming = Path(settings.EVIDENCE_ROOT) / INCOMING_DIR
+    incoming.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return incoming
+
+
 def new_spool_file() -> tuple[int, str]:
     """An exclusive (0600) temporary file inside EVIDENCE_ROOT, so uploads never land in a shared /tmp and
     a local store can take the file with a rename instead of a copy."""
-    incoming = Path(settings.EVIDENCE_ROOT) / INCOMING_DIR
-    incoming.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return tempfile.mkstemp(prefix="upload-", suffix=".part", dir=incoming)
+    return tempfile.mkstemp(prefix="upload-", suffix=".part", dir=incoming_dir())
+
+
+class IncomingUploadedFile(TemporaryUploadedFile):
+    """Django's spooled upload, in EVIDENCE_ROOT/.incoming instead of the system's temporary folder."""
+
+    def __init__(self, name, content_type, size, charset, content_type_extra=None):
+        file = tempfile.NamedTemporaryFile(prefix="request-", suffix=".upload", dir=incoming_dir())  # noqa: SIM115
+        UploadedFile.__init__(self, file, name, content_type, size, charset, content_type_extra)
+
+
+class IncomingUploadHandler(TemporaryFileUploadHandler):
+    """settings.FILE_UPLOAD_HANDLERS: a request body's file over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) is spooled
+    inside the private evidence root, never in a shared /tmp. Screenshots of abuse must not sit in a folder every
+    process on the machine can list, and what a killed worker leaves there is found by
+    `verify_evidence --orphans` (cases.services.evidence.find_orphans)."""
+
+    def new_file(self, *args, **kwargs):
+        FileUploadHandler.new_file(self, *args, **kwargs)
+        self.file = IncomingUploadedFile(self.file_name, self.content_type, 0, self.charset, self.content_type_extra)
 
 
 class SpooledFile(File):

@@ -387,6 +387,14 @@ PATUH_RECHECKS = {
 # Evidence files (screenshots of terrorist propaganda, of child abuse, ...) are handled only by
 # cases.services.evidence and served only by the download view. See docs/evidence.md.
 
+# A request's files over 2.5 MB are spooled inside EVIDENCE_ROOT/.incoming, never in the system's temporary folder
+# (cases.storage.IncomingUploadHandler); `verify_evidence --orphans` finds what a killed worker left there.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "cases.storage.IncomingUploadHandler",
+]
+FILE_UPLOAD_PERMISSIONS = 0o640
+
 # Largest accepted upload, in MB (1 MB = 1024 * 1024 bytes).
 EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("PATUH_EVIDENCE_MAX_UPLOAD_MB", "100")) * 1024 * 1024
 
@@ -430,6 +438,23 @@ PDQ_MATCH_THRESHOLD = int(os.environ.get("PATUH_PDQ_THRESHOLD", "31"))
 PDQ_MIN_QUALITY = int(os.environ.get("PATUH_PDQ_MIN_QUALITY", "50"))
 
 
+# --- Cache (shared by every worker) ----------------------------------------------------------------
+# The rate limits below count in the cache, so it must be one store for all worker processes (a per-process
+# cache let two gunicorn workers admit twice the limits). PATUH_REDIS_URL (or CACHE_URL), e.g.
+# redis://127.0.0.1:6379/0: Redis, as production runs. Unset: a table in the database (`patuh_cache`, created
+# by `migrate`), so the limits hold on one machine with nothing else installed. See cases/cache.py.
+PATUH_REDIS_URL = os.environ.get("PATUH_REDIS_URL") or os.environ.get("CACHE_URL", "")
+if PATUH_REDIS_URL:
+    if not PATUH_REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise SystemExit("PATUH_REDIS_URL / CACHE_URL must be a redis://, rediss:// or unix:// URL.")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": PATUH_REDIS_URL,
+                          "KEY_PREFIX": os.environ.get("PATUH_CACHE_PREFIX", "patuh")}}
+else:
+    CACHES = {"default": {"BACKEND": "cases.cache.DatabaseCache", "LOCATION": "patuh_cache",
+                          # Django culls a third of the table past MAX_ENTRIES (300 by default): that would forget
+                          # rate-limit counters under load. Expired rows are culled all the same.
+                          "OPTIONS": {"MAX_ENTRIES": 1_000_000}}}
+
 # --- API -----------------------------------------------------------------------------------------
 # The REST API (docs/api.md): sessions for browsers (with CSRF), bearer tokens for machines.
 # Rate limits are "<n>/<second|minute|hour|day>" and apply per user, per client IP, and to bulk intake.
@@ -441,9 +466,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "cases.api.parsers.BoundedJSONParser",  # size, depth and text checked at the edge (issue 12)
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "cases.api.parsers.NameCheckingMultiPartParser",  # file names judged as sent, before Django strips paths
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

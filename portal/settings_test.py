@@ -39,3 +39,7 @@ DATABASES.setdefault("replica", {**DATABASES["default"], "TEST": {"MIRROR": "def
 # processes on the database backend (tests/test_webhooks_worker.py).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
                      "QUEUES": ["default", "webhooks"]}}
+
+# Each test starts with empty rate-limit counters (tests/test_api_support.py clears the cache); the tests of the
+# shared caches (tests/test_hardening_processes.py) start servers with the production settings.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -11,3 +11,9 @@ urlpatterns = [
     path("api/", include("cases.api.urls")),
     path("", include("cases.urls")),
 ]
+
+# Under /api/, errors that never reach a DRF view answer in the API's error shape (cases/api/handlers.py).
+handler400 = "cases.api.handlers.bad_request"
+handler403 = "cases.api.handlers.permission_denied"
+handler404 = "cases.api.handlers.page_not_found"
+handler500 = "cases.api.handlers.server_error"

@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
-from rest_framework import exceptions
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 
@@ -275,12 +274,15 @@ def test_json_endpoints_refuse_form_bodies_with_415(administrator, make_case, pl
     assert_error(response, 415)
 
 
-def test_the_idempotency_hash_refuses_a_non_json_body_rather_than_crash():
-    upload = SimpleUploadedFile("x.txt", b"hello", content_type="text/plain")
-    django_request = RequestFactory().post("/api/v1/x/", {"a": "b", "file": upload})
-    request = Request(django_request, parsers=[MultiPartParser()])
-    with pytest.raises(exceptions.UnsupportedMediaType):
-        request_hash(request)
+def test_the_idempotency_hash_reads_a_multipart_body_by_its_fields_and_file_contents():
+    """Evidence uploads honour Idempotency-Key (issue 12): the same form and file hash alike, another file not."""
+
+    def hashed(content: bytes) -> str:
+        upload = SimpleUploadedFile("x.txt", content, content_type="text/plain")
+        django_request = RequestFactory().post("/api/v1/x/", {"a": "b", "file": upload})
+        return request_hash(Request(django_request, parsers=[MultiPartParser()]))
+
+    assert hashed(b"hello") == hashed(b"hello") != hashed(b"hullo")
     json_request = Request(RequestFactory().post("/api/v1/x/", b'{"a": 1}', content_type="application/json"),
                            parsers=[JSONParser()])
     assert len(request_hash(json_request)) == 64

@@ -12,6 +12,7 @@ from cases.models import CustodyEvent, Evidence
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 from tests.test_evidence_support import (
     PNG,
+    png_variant,
     upload,
     use_temporary_evidence_root,  # noqa: F401 - autouse fixture
 )
@@ -28,7 +29,7 @@ def case_a(make_case):
 def items(case_a, analyst):
     return {
         "shared": upload(case_a, analyst, visibility=Visibility.SHARED),
-        "internal": upload(case_a, analyst, name="internal.png", data=PNG + b"internal",
+        "internal": upload(case_a, analyst, name="internal.png", data=png_variant(b"internal"),
                            visibility=Visibility.INTERNAL),
     }
 
@@ -87,7 +88,7 @@ def test_an_analyst_uploads_evidence(case_a, analyst):
 def test_a_liaisons_upload_is_always_a_shared_platform_response(case_a, liaison_a):
     response = bearer_client(liaison_a).post(
         f"/api/v1/cases/{case_a.reference}/evidence/",
-        {"file": SimpleUploadedFile("removed.png", PNG + b"x"), "kind": "screenshot", "visibility": "internal"},
+        {"file": SimpleUploadedFile("removed.png", png_variant(b"x")), "kind": "screenshot", "visibility": "internal"},
         format="multipart")
     assert response.status_code == 201, response.content
     assert (response.json()["kind"], response.json()["visibility"]) == (EvidenceKind.PLATFORM_RESPONSE, "shared")

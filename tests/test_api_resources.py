@@ -102,7 +102,7 @@ def test_sanctions_per_persona_and_the_supervisors_steps(reference_data, analyst
     assert body["letter_reference"] == "ST1/2017/7" and "fine_inputs" not in body
     assert bearer_client(liaison_b).get(f"/api/v1/sanctions/{proposal.pk}/").status_code == 404
     again = client.post(f"/api/v1/sanctions/{proposal.pk}/issue/", {"letter_reference": "x"}, format="json")
-    assert again.status_code == 400  # the service refuses: already issued
+    assert again.status_code == 409 and again.json()["error"]["code"] == "state"  # already issued (issue 12)
     assert client.post(f"/api/v1/sanctions/{proposal.pk}/comply/", {}, format="json").json()["status"] == "complied"
     created = client.post("/api/v1/sanctions/", {"platform": "facebook", "level": 1, "reason": "Overdue orders."},
                           format="json")

@@ -10,6 +10,7 @@ from cases.services.evidence import withdraw_evidence
 from tests.test_evidence_support import (
     PNG,
     evidence_dir,
+    png_variant,
     upload,
     use_temporary_evidence_root,  # noqa: F401 - autouse fixture
 )
@@ -33,13 +34,13 @@ def shared(make_case, analyst):
 
 @pytest.fixture
 def internal(make_case, analyst):
-    return upload(make_case(submit=True), analyst, name="internal.png", data=PNG + b"internal",
+    return upload(make_case(submit=True), analyst, name="internal.png", data=png_variant(b"internal"),
                   visibility=Visibility.INTERNAL)
 
 
 @pytest.fixture
 def withdrawn(make_case, analyst, supervisor):
-    evidence = upload(make_case(submit=True), analyst, name="withdrawn.png", data=PNG + b"withdrawn",
+    evidence = upload(make_case(submit=True), analyst, name="withdrawn.png", data=png_variant(b"withdrawn"),
                       visibility=Visibility.SHARED)
     return withdraw_evidence(evidence, actor=supervisor, reason="Captured the wrong channel.")
 

@@ -19,6 +19,18 @@ from cases.services.evidence import upload_evidence
 from cases.storage import INCOMING_DIR
 
 PNG = screenshot_png("tests")
+
+
+def png_variant(tag: bytes) -> bytes:
+    """PNG with a text chunk before its end: another file (another SHA-256), still a well-formed PNG. (Bytes after
+    IEND would make it a polyglot, which uploads refuse.)"""
+    import struct
+    import zlib
+
+    chunk = b"tEXt" + b"Comment\x00" + tag
+    text = struct.pack(">I", len(chunk) - 4) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    end = PNG.rindex(b"IEND") - 4
+    return PNG[:end] + text + PNG[end:]
 PDF = note_pdf("PTH-TEST", "https://t.me/x")
 MHTML = page_archive_mhtml("PTH-TEST", "https://t.me/x")
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x11" * 200 + b"\xff\xd9"

@@ -12,6 +12,7 @@ from cases.services import evidence as evidence_service
 from tests.test_evidence_support import (
     PNG,
     evidence_dir,
+    png_variant,
     upload,
     use_temporary_evidence_root,  # noqa: F401 - autouse fixture
 )
@@ -27,9 +28,9 @@ def verify(*args) -> str:
 def two_cases(make_case, analyst):
     """Case A holds a file and a duplicate of case B's file; case B holds the first copy."""
     case_a, case_b = make_case(), make_case()
-    own = upload(case_a, analyst, name="a.png", data=PNG + b"a")
-    first = upload(case_b, analyst, name="b.png", data=PNG + b"b")
-    copy = upload(case_a, analyst, name="b-again.png", data=PNG + b"b")
+    own = upload(case_a, analyst, name="a.png", data=png_variant(b"a"))
+    first = upload(case_b, analyst, name="b.png", data=png_variant(b"b"))
+    copy = upload(case_a, analyst, name="b-again.png", data=png_variant(b"b"))
     return case_a, case_b, own, first, copy
 
 
@@ -76,8 +77,8 @@ def test_it_exits_non_zero_naming_the_cases_of_a_tampered_and_a_missing_file(two
 
 def test_it_limits_verification_to_one_case(make_case, analyst):
     case_a, case_b = make_case(), make_case()
-    damaged = upload(case_a, analyst, name="a.png", data=PNG + b"a")
-    intact = upload(case_b, analyst, name="b.png", data=PNG + b"b")
+    damaged = upload(case_a, analyst, name="a.png", data=png_variant(b"a"))
+    intact = upload(case_b, analyst, name="b.png", data=png_variant(b"b"))
     (evidence_dir() / damaged.file.name).write_bytes(b"altered")
 
     assert "1 intact" in verify("--case", case_b.reference)

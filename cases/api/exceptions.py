@@ -4,10 +4,14 @@
 
 `fields` is present when individual inputs were wrong; some errors add keys (e.g. `existing_reference`).
 Service exceptions are translated here: Django's ValidationError → 400, PermissionDenied → 403,
-Http404 → 404, a refused transition → 409 (400 when its data was invalid).
+Http404 → 404, a refused transition → 409 (400 when its data was invalid), a body over Django's limits
+(a form field over DATA_UPLOAD_MAX_MEMORY_SIZE → 413, more than DATA_UPLOAD_MAX_NUMBER_FIELDS → 400).
+
+What never reaches a DRF view (an unmatched /api/ path, a failure in a middleware, a server error) gets the
+same shape from the handlers in `cases.api.handlers` (portal/urls.py's handler400/403/404/500).
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -61,6 +65,16 @@ def from_transition_error(err: TransitionError) -> ApiError:
     return conflict(err.message, code=err.code)
 
 
+def from_suspicious(exc: SuspiciousOperation) -> ApiError:
+    """Django's refusals of a request it will not read (sizes, counts, a malformed multipart body)."""
+    if isinstance(exc, RequestDataTooBig):
+        return ApiError(_("A form field is larger than the server reads. Send the file as a file field, or send "
+                          "less."), code="request_too_large", status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, TooManyFieldsSent):
+        return invalid(_("The request has more form fields than the server reads."), code="too_many_fields")
+    return invalid(_("The request is malformed."), code="bad_request")
+
+
 def _flatten(detail):
     """DRF's nested ErrorDetail structures as plain strings and lists."""
     if isinstance(detail, dict):
@@ -98,6 +112,8 @@ def exception_handler(exc, context):
         exc = from_django_validation(exc)
     elif isinstance(exc, TransitionError):
         exc = from_transition_error(exc)
+    elif isinstance(exc, SuspiciousOperation):
+        exc = from_suspicious(exc)
     if not isinstance(exc, exceptions.APIException):
         return None
     headers = {}

@@ -11,14 +11,13 @@
 import functools
 import hashlib
 import json
+import re
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.response import Response
 
 from cases.api.exceptions import invalid, unprocessable
@@ -27,24 +26,39 @@ from cases.models import IdempotencyKey
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 
+# 1 to 200 printable ASCII characters, not starting or ending with a space: what the schema says is what is taken.
+KEY = re.compile(rf"[!-~](?:[ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])?")
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
-    HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description="Any unique string (e.g. a UUID) per logical request. A retry with the same key and body "
-                "replays the first response (header `Idempotent-Replayed: true`); the same key with a "
-                "different body answers 422.",
+    HEADER, {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": f"^{KEY.pattern}$"},
+    OpenApiParameter.HEADER, required=False,
+    description="Any unique string (e.g. a UUID) per logical request, 1 to 200 printable characters. A retry "
+                "with the same key and body replays the first response (header `Idempotent-Replayed: true`); the "
+                "same key with a different body answers 422 `idempotency_key_reused`.",
 )
 
 
 def request_hash(request) -> str:
-    """The method, path and JSON body. Keys work with JSON bodies only: a form or multipart body (files
-    included) has no canonical form to hash, so it answers 415."""
+    """The method, path and body. A JSON body as parsed; a form or multipart body (an evidence upload) as its
+    fields and, for each file, its name, size and SHA-256, so a retry of the same upload is the same request
+    and the same key with another file is a different one."""
     body = request.data
-    if isinstance(body, QueryDict) and (body or request.FILES):
-        raise UnsupportedMediaType(request.content_type,
-                                   detail=_("An Idempotency-Key needs a JSON body (Content-Type: application/json)."))
+    if isinstance(body, QueryDict) or request.FILES:
+        body = {
+            "fields": sorted((k, v) for k, values in request.POST.lists() for v in values),
+            "files": sorted((field, upload.name, upload.size, _sha256(upload))
+                            for field, uploads in request.FILES.lists() for upload in uploads),
+        }
     payload = json.dumps({"method": request.method, "path": request.path, "body": body},
                          sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 def idempotent(handler):
@@ -55,9 +69,9 @@ def idempotent(handler):
         key = request.headers.get(HEADER)
         if key is None:
             return handler(view, request, *args, **kwargs)
-        key = key.strip()
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise invalid(_("The Idempotency-Key must be 1 to %(n)d printable characters.") % {"n": MAX_KEY_LENGTH},
+        if not KEY.fullmatch(key):
+            raise invalid(_("The Idempotency-Key must be 1 to %(n)d printable ASCII characters (a UUID will do), "
+                            "without spaces at either end.") % {"n": MAX_KEY_LENGTH},
                           fields={HEADER: [_("Invalid key.")]})
         digest = request_hash(request)
         with transaction.atomic():

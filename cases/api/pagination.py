@@ -8,7 +8,7 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 MAX_ID = 2**63 - 1  # a bigint
 POSITION = re.compile(r"[0-9]{1,19}")
-WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
+DIGITS = re.compile(r"[0-9]+")  # ASCII digits only (str.isdigit() takes "²"); any length: a huge size is capped
 
 
 class PageSizeParameter:
@@ -22,10 +22,11 @@ class PageSizeParameter:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
-        if not WHOLE_NUMBER.fullmatch(raw) or int(raw) < 1:
+        if not DIGITS.fullmatch(raw) or not raw.strip("0"):
             raise ValidationError({self.page_size_query_param: [
-                _("A whole number from 1 to %(max)d.") % {"max": self.max_page_size}]})
-        return min(int(raw), self.max_page_size)
+                _("A whole number from 1 (more than %(max)d gives %(max)d).") % {"max": self.max_page_size}]})
+        digits = raw.lstrip("0")
+        return self.max_page_size if len(digits) > 9 else min(int(digits), self.max_page_size)
 
     def get_schema_operation_parameters(self, view):
         from cases.api.schema import or_empty

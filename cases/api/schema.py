@@ -17,7 +17,8 @@ ERROR_DESCRIPTIONS = {
     403: "Signed in, but this role may not do this.",
     404: "No such object, or not yours to see. For a list: no such page, or a cursor that is not ours.",
     409: "Refused: the object's state does not allow it, or it changed since you read it.",
-    422: "The Idempotency-Key was already used for a different request.",
+    413: "The body is larger than the server reads (`request_too_large`).",
+    422: "The Idempotency-Key was already used for a different request (`idempotency_key_reused`).",
     429: "Rate limit reached: see Retry-After.",
 }
 

@@ -4,6 +4,10 @@ Nothing here writes: the views pass validated input to a service (`cases.service
 Fields only the ministry sees (assignment, source detail) are dropped for liaisons.
 """
 
+import re
+from datetime import UTC
+
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -59,10 +63,28 @@ class MinistryOnlyFields:
         return data
 
 
+_OFFSET_WITH_SECONDS = re.compile(r"[+-]\d\d:\d\d:\d\d(?:\.\d+)?$")
+
+
+class RFC3339DateTimeField(serializers.DateTimeField):
+    """A time as RFC 3339, always. Jakarta's offset before 1924 was local mean time (+07:07:12), which RFC 3339
+    cannot write: such a time is written in UTC instead (`...Z`). Every time the API answers goes through here
+    (OutputSerializer maps model DateTimeFields to it)."""
+
+    def to_representation(self, value):
+        text = super().to_representation(value)
+        if isinstance(text, str) and _OFFSET_WITH_SECONDS.search(text):
+            return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return text
+
+
 class OutputSerializer(serializers.ModelSerializer):
     """A read-only view of a model. DRF drops `allow_blank` from read-only fields, so the schema would promise
     that a blank text, choice or URL never comes back (a case without a URL, a commitment not measured);
     keep it, so the schema says what the model may hold."""
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                models.DateTimeField: RFC3339DateTimeField}
 
     def include_extra_kwargs(self, kwargs, extra_kwargs):
         blank = kwargs.get("allow_blank", False)
@@ -237,17 +259,17 @@ class CaseEventSerializer(MinistryOnlyFields, OutputSerializer):
 
 
 class ObjectionSerializer(serializers.Serializer):
-    lodged_at = serializers.DateTimeField()
+    lodged_at = RFC3339DateTimeField()
     reason = serializers.CharField()
     minutes_left = serializers.IntegerField(help_text=_("Whole minutes left before the deadline when lodged "
                                                         "(negative: lodged late)."))
     in_time = serializers.BooleanField()
-    decided_at = serializers.DateTimeField(required=False, allow_null=True)
+    decided_at = RFC3339DateTimeField(required=False, allow_null=True)
     outcome = serializers.ChoiceField(choices=["rejected", "upheld", "withdrawn"], required=False)
     resumed = serializers.ChoiceField(choices=["remaining", "fresh", "missed"], required=False, help_text=_(
         "What a rejection did to the clock: resumed with the time that was left, a fresh window, or nothing "
         "(lodged late)."))
-    due_at = serializers.DateTimeField(required=False, help_text=_("The deadline after the rejection."))
+    due_at = RFC3339DateTimeField(required=False, help_text=_("The deadline after the rejection."))
 
 
 class SubmissionCycleSerializer(OutputSerializer):

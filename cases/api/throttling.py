@@ -2,7 +2,15 @@
 
 Rates are read from settings at request time (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], filled from the
 environment), so tests and operators can change them without re-importing anything.
+
+Counting: DRF keeps a list of timestamps per client and writes it back after reading it, so two workers (or two
+threads) reading at once both admit a request the limit should refuse. Here each window of the rate's length
+has one counter, raised with the cache's atomic `incr` in the cache all workers share (cases/cache.py), and the
+previous window still counts for the part of it that lies within the last period (a sliding window): at most
+the rate is admitted in any period, however many workers serve it. A refused request is taken off the count.
 """
+
+import math
 
 from django.conf import settings
 from rest_framework import throttling
@@ -11,6 +19,39 @@ from rest_framework import throttling
 class _SettingsRate:
     def get_rate(self):
         return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(self.scope)
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        now = self.timer()
+        window, position = divmod(now, self.duration)
+        window = int(window)
+        current = f"{self.key}:{window}"
+        previous = self.cache.get(f"{self.key}:{window - 1}", 0)
+        self.cache.add(current, 0, timeout=2 * self.duration + 1)
+        try:
+            count = self.cache.incr(current)
+        except ValueError:  # expired between add and incr (a clock at the window's edge)
+            self.cache.set(current, 1, timeout=2 * self.duration + 1)
+            count = 1
+        carried = previous * (1 - position / self.duration)
+        if math.floor(carried) + count <= self.num_requests:
+            return True
+        self.cache.decr(current)
+        count -= 1
+        # When enough of the previous window has slid out (or, if this window alone is full, when it ends).
+        if previous and count < self.num_requests:
+            needed = 1 - (self.num_requests - count) / previous
+            self.wait_seconds = max(1.0, (needed * self.duration) - position)
+        else:
+            self.wait_seconds = max(1.0, self.duration - position)
+        return False
+
+    def wait(self):
+        return getattr(self, "wait_seconds", None)
 
 
 class UserThrottle(_SettingsRate, throttling.UserRateThrottle):

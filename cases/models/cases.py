@@ -17,7 +17,7 @@ from cases.choices import (
     Source,
     Tier,
 )
-from cases.locations import normalize_location
+from cases.locations import InvalidLocation, normalize_location
 from cases.scoping import scope
 
 
@@ -352,9 +352,12 @@ class Case(models.Model):
         return self.status not in CLOSED_STATUSES
 
     def clean(self):
-        self.normalized_location = normalize_location(
-            url=self.location_url, handle=self.handle, native_id=self.native_id
-        )
+        try:
+            self.normalized_location = normalize_location(
+                url=self.location_url, handle=self.handle, native_id=self.native_id
+            )
+        except InvalidLocation as err:
+            raise ValidationError({"location_url": str(err)}, code="invalid_location") from None
         if not self.normalized_location:
             raise ValidationError(_("Give a URL, a handle or a platform-native id."))
 
@@ -371,6 +374,9 @@ class Case(models.Model):
         )
 
     def validate_constraints(self, exclude=None):
+        if not self.normalized_location:
+            # clean() has said why (no location, or one that is not a web address): not a second time.
+            exclude = {*(exclude or ()), "normalized_location"}
         # Name the existing case instead of the generic constraint message.
         duplicate = self.open_duplicate()
         if duplicate is not None:

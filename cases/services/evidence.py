@@ -9,10 +9,11 @@ its way to a spool file inside EVIDENCE_ROOT.
 import contextlib
 import hashlib
 import ipaddress
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -28,7 +29,9 @@ from cases.roles import MINISTRY_WRITERS, has_role, is_ministry
 from cases.services import hashing
 from cases.services.cases import require_ministry_writer
 from cases.services.events import actor_name, record_event
-from cases.storage import SpooledFile, evidence_storage, new_spool_file, stored_name
+from cases.storage import INCOMING_DIR, SpooledFile, evidence_storage, incoming_dir, new_spool_file, stored_name
+
+log = logging.getLogger("patuh.evidence")
 
 CHUNK_SIZE = 1024 * 1024
 # Capture times a little ahead of the server clock are tolerated (clocks on analysts' machines drift).
@@ -145,6 +148,8 @@ def upload_evidence(
     evidence.full_clean(exclude=["file", "sha256", "size", "content_type"])
     if captured_at is not None and captured_at > now + CAPTURE_CLOCK_SKEW:
         raise ValidationError({"captured_at": _("The capture time is in the future.")}, code="captured_in_future")
+    if captured_at is not None and (problem := clock.moment_problem(captured_at)):
+        raise ValidationError({"captured_at": problem}, code="out_of_range")
 
     spool = _spool(file, expected=expected)
     created_name = None
@@ -228,6 +233,7 @@ def _spool(file, *, expected: filetypes.FileType) -> _Spool:
                 out.write(chunk)
         _check_size(size, limit)
         filetype = inspector.finish()
+        filetypes.check_structure(path, filetype)
     except BaseException:
         _remove(path)
         raise
@@ -418,3 +424,81 @@ def _verify_batch(batch: list[Evidence], progress) -> Iterator[tuple[Evidence, I
                            data=result.as_data())
             results.append((item, result))
     yield from results
+
+
+# --- orphans --------------------------------------------------------------------------------------
+
+ORPHAN_SAFE_AGE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """Bytes with no evidence row: an upload that never finished (`.incoming/...`), or a stored file whose row was
+    never committed (the worker died between storing the file and committing its transaction)."""
+
+    name: str  # the storage name, or ".incoming/<file>" for a spool inside EVIDENCE_ROOT
+    size: int
+    modified: datetime
+    kind: str  # "unfinished" or "unrecorded"
+
+
+def find_orphans(*, older_than: timedelta = ORPHAN_SAFE_AGE) -> list[Orphan]:
+    """Every file under the evidence store that no Evidence row references and that is older than `older_than`
+    (an upload in progress has files no row references yet: the age keeps them out)."""
+    cutoff = clock.now() - older_than
+    found: list[Orphan] = []
+    incoming = incoming_dir()
+    for path in sorted(incoming.iterdir()):
+        if path.is_file():
+            stat = path.stat()
+            modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+            if modified <= cutoff:
+                found.append(Orphan(f"{INCOMING_DIR}/{path.name}", stat.st_size, modified, "unfinished"))
+    storage = evidence_storage()
+    batch: list[str] = []
+    for name in _stored_names(storage, ""):
+        batch.append(name)
+        if len(batch) == 1000:
+            found.extend(_unrecorded(storage, batch, cutoff))
+            batch = []
+    found.extend(_unrecorded(storage, batch, cutoff))
+    return found
+
+
+def _stored_names(storage, folder: str) -> Iterator[str]:
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield f"{folder}/{name}" if folder else name
+    for sub in sorted(folders):
+        if not folder and sub == INCOMING_DIR:
+            continue
+        yield from _stored_names(storage, f"{folder}/{sub}" if folder else sub)
+
+
+def _unrecorded(storage, names: list[str], cutoff: datetime) -> list[Orphan]:
+    if not names:
+        return []
+    known = set(Evidence.objects.filter(file__in=names).values_list("file", flat=True))
+    orphans = []
+    for name in names:
+        if name in known:
+            continue
+        modified = storage.get_modified_time(name)
+        if modified <= cutoff:
+            orphans.append(Orphan(name, storage.size(name), modified, "unrecorded"))
+    return orphans
+
+
+def remove_orphan(orphan: Orphan) -> None:
+    """Delete one orphan, checking again that no row took it meanwhile; each removal is logged."""
+    if orphan.kind == "unfinished":
+        _remove(str(incoming_dir() / orphan.name.removeprefix(f"{INCOMING_DIR}/")))
+    else:
+        if Evidence.objects.filter(file=orphan.name).exists():
+            return
+        evidence_storage().delete(orphan.name)
+    log.warning("removed orphaned evidence bytes: %s (%s, %d bytes, last modified %s)", orphan.name, orphan.kind,
+                orphan.size, orphan.modified.isoformat())

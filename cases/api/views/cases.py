@@ -19,11 +19,12 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from cases import text
 from cases.api.exceptions import conflict, invalid
 from cases.api.export import stream_csv
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.pagination import NewestFirstCursor, OldestFirstCursor
-from cases.api.parsers import JSON_ONLY
+from cases.api.parsers import JSON_ONLY, MAX_DEPTH
 from cases.api.permissions import IsMinistry
 from cases.api.schema import errors, list_errors
 from cases.api.serializers import (
@@ -54,7 +55,9 @@ from cases.workflow import TRANSITIONS, transition
 # What an API client may not send of an order's fields: it names the platform by slug (`parse_item`), and
 # assignment is the ministry console's business. Every other order field is a string.
 NOT_FROM_CLIENTS = frozenset({"platform", "assigned_to"})
-REFERENCE_REGEX = r"[A-Za-z0-9-]+"
+REFERENCE_REGEX = r"[A-Za-z0-9-]{1,40}"
+# A row id in a path: ASCII digits (`\d` also takes "٣"), at most 18 so it fits a bigint; anything else is 404.
+ID_REGEX = r"[0-9]{1,18}"
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"  # a platform's slug (a SlugField)
 SLUG = re.compile(SLUG_REGEX)
 VERSION = re.compile(r'(?:W/)?"?([0-9]+)"?')  # ASCII digits only: str.isdigit() also takes "²"
@@ -97,6 +100,9 @@ def parse_item(raw, platforms: dict[str, Platform], *, extra: frozenset = frozen
     """
     if not isinstance(raw, dict):
         return {}, {"non_field_errors": [_("Each item must be a JSON object.")]}
+    _deep, unencodable = text.walk(raw, max_depth=MAX_DEPTH)  # depth: the parser has judged the whole body
+    if unencodable:
+        return {}, {path: [str(text.UNENCODABLE_MESSAGE)] for path in unencodable}
     kwargs, errors_ = {}, {}
     for name, value in raw.items():
         if name == "platform":
@@ -158,6 +164,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         return scoped_cases(self.request.user)
 
+    @property
+    def json_judged_per_item(self) -> tuple[str, ...]:
+        """Bulk intake judges the text of each item on its own (`parse_item`): one bad item is an invalid
+        result, never a refused batch. The parser judges everything else."""
+        return ("items",) if getattr(self, "action", None) == "bulk" else ()
+
     def retrieve(self, request, *args, **kwargs):
         case = case_for(request, kwargs["reference"])
         mark_opened(case, request.user)  # a liaison's system fetched the order: proof of service
@@ -175,7 +187,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                     "platform at once and its deadline starts. An open case for the same location on the same "
                     "platform answers **409** `duplicate_open_case` with `existing_reference`.",
         request=CaseCreateSerializer, parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: CaseSerializer, **errors(400, 403, 409)},
+        responses={201: CaseSerializer, **errors(400, 403, 409, 422)},
     )
     @idempotent
     def create(self, request, *args, **kwargs):
@@ -269,7 +281,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request=TransitionSerializer,
         parameters=[IDEMPOTENCY_PARAMETER, OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
                                                             required=False, description='The case version, e.g. "3".')],
-        responses={200: CaseSerializer, **errors(400, 404, 409)},
+        responses={200: CaseSerializer, **errors(400, 404, 409, 422)},
     )
     @action(detail=True, methods=["post"], url_path="transitions")
     @idempotent

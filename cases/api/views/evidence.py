@@ -10,13 +10,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 
+from cases import filetypes
+from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.pagination import NewestFirstCursor
+from cases.api.parsers import NameCheckingMultiPartParser
 from cases.api.schema import errors, list_errors
 from cases.api.serializers import EvidenceSerializer, EvidenceUploadSerializer
-from cases.api.views.cases import case_for
+from cases.api.views.cases import ID_REGEX, case_for
 from cases.filtersets import EvidenceFilterSet
 from cases.matches import match_prefetches
 from cases.models import Evidence
@@ -31,16 +34,17 @@ from cases.views.evidence import custody_meta, download_evidence
         summary="Upload evidence",
         description="multipart/form-data. Ministry writers on any case; a liaison on a submitted case of their "
                     "platform (always stored as a shared platform response). The file's content must match its "
-                    "extension; see docs/evidence.md.",
-        request={"multipart/form-data": EvidenceUploadSerializer},
-        responses={201: EvidenceSerializer, **errors(400, 403, 404)},
+                    "extension; see docs/evidence.md. With an `Idempotency-Key`, a retry of the same upload (same "
+                    "fields, same file) answers the first upload's response and stores nothing twice.",
+        request={"multipart/form-data": EvidenceUploadSerializer}, parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: EvidenceSerializer, **errors(400, 403, 404, 413, 422)},
     ),
 )
 class CaseEvidenceViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = EvidenceSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = EvidenceFilterSet
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [NameCheckingMultiPartParser, FormParser]
     pagination_class = NewestFirstCursor
     queryset = Evidence.objects.none()
 
@@ -49,6 +53,7 @@ class CaseEvidenceViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
         return (Evidence.objects.visible_to(self.request.user).filter(case=case).select_related("case", "uploaded_by")
                 .prefetch_related(*match_prefetches(self.request.user)))
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         case = case_for(request, kwargs["reference"])  # 404 before anything else: not visible, not there
         form = EvidenceUploadSerializer(data=request.data)
@@ -65,7 +70,7 @@ class CaseEvidenceViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
 )
 class EvidenceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = EvidenceSerializer
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_REGEX
     queryset = Evidence.objects.none()
 
     def get_queryset(self):
@@ -76,7 +81,9 @@ class EvidenceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         summary="Download an evidence file",
         description="The file, as an attachment. The stored bytes are re-hashed first and the download is written "
                     "to the chain of custody; a file that no longer matches its hash is not served (409).",
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+        responses={**{(200, mime): OpenApiResponse(OpenApiTypes.BINARY, description="The file, in the type it was "
+                                                    "stored as (the content type recorded at upload).")
+                      for mime in sorted({t.mime for t in filetypes.ACCEPTED})},
                    **errors(404, 409)},
     )
     @action(detail=True, methods=["get"], url_path="download")

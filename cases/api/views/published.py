@@ -15,6 +15,7 @@ from cases.api.pagination import SmallPages
 from cases.api.parsers import JSON_ONLY
 from cases.api.schema import errors, list_errors
 from cases.api.serializers import OutputSerializer
+from cases.api.views.cases import ID_REGEX
 from cases.models import PublishedReport
 from cases.services.publishing import publish_report
 
@@ -51,6 +52,7 @@ class PublishInputSerializer(serializers.Serializer):
 class PublishedReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                              viewsets.GenericViewSet):
     serializer_class = PublishedReportSerializer
+    lookup_value_regex = ID_REGEX
     pagination_class = SmallPages
     parser_classes = JSON_ONLY
     queryset = PublishedReport.objects.none()

@@ -37,7 +37,7 @@ from cases.api.serializers import (
 )
 from cases.api.throttling import AnonThrottle, IPThrottle
 from cases.choices import Category, CommitmentStatus, SanctionStatus, Tier
-from cases.filtersets import CaseFilterSet, CommitmentFilterSet, DayField, SanctionFilterSet
+from cases.filtersets import PLATFORM_SLUG_SCHEMA, CaseFilterSet, CommitmentFilterSet, DayField, SanctionFilterSet
 from cases.models import Case, Commitment, Sanction
 from cases.reports import (
     ReportScope,
@@ -64,7 +64,7 @@ PERIOD_PARAMETERS = [
     optional_query("to", DAY, "Last Jakarta day (YYYY-MM-DD), inclusive. Default: today."),
 ]
 CASE_PARAMETERS = [
-    _param("platform", OpenApiTypes.STR, "Platform slug (repeatable)."),
+    _param("platform", {"type": "array", "items": PLATFORM_SLUG_SCHEMA}, "Platform slug (repeatable)."),
     _param("category", OpenApiTypes.STR, "Category (repeatable).", enum=Category.values),
     optional_query("tier", {"type": "string", "enum": Tier.values}, "Urgency tier."),
 ]
@@ -196,7 +196,7 @@ class CommitmentReportView(ReportView):
         description="Every commitment you may see, its status, and for measurable ones (a category and target "
                     "hours) the measure from the cases submitted in the period (default: the last 90 days).",
         parameters=[*PERIOD_PARAMETERS,
-                    _param("platform", OpenApiTypes.STR, "Platform slug (repeatable)."),
+                    _param("platform", {"type": "array", "items": PLATFORM_SLUG_SCHEMA}, "Platform slug (repeatable)."),
                     _param("status", OpenApiTypes.STR, "Commitment status (repeatable).",
                            enum=CommitmentStatus.values),
                     FORMAT_PARAMETER],
@@ -221,7 +221,7 @@ class SanctionReportView(ReportView):
         parameters=[*PERIOD_PARAMETERS,
                     optional_query("counted_by", {"type": "string", "enum": ["proposed", "issued"]},
                                    "Select the sanctions proposed in the period (default) or issued in it."),
-                    _param("platform", OpenApiTypes.STR, "Platform slug (repeatable)."),
+                    _param("platform", {"type": "array", "items": PLATFORM_SLUG_SCHEMA}, "Platform slug (repeatable)."),
                     _param("status", OpenApiTypes.STR, "Sanction status (repeatable).", enum=SanctionStatus.values),
                     FORMAT_PARAMETER],
         responses={200: SanctionCountSerializer(many=True), **errors(400)},

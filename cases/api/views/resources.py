@@ -5,6 +5,9 @@ which decide who may (a liaison posts progress on their own platform's commitmen
 sanctions).
 """
 
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -13,7 +16,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases.api.exceptions import invalid
+from cases.api.exceptions import conflict, invalid
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.pagination import SmallPages
 from cases.api.parsers import JSON_ONLY
@@ -30,7 +33,7 @@ from cases.api.serializers import (
     SanctionProposeSerializer,
     SanctionSerializer,
 )
-from cases.api.views.cases import SLUG_REGEX
+from cases.api.views.cases import ID_REGEX, SLUG_REGEX
 from cases.filtersets import CommitmentFilterSet, MeetingFilterSet, PlatformFilterSet, SanctionFilterSet
 from cases.models import Commitment, CommitmentUpdate, Meeting, Platform, Sanction
 from cases.roles import is_ministry, liaison_platform_ids
@@ -70,6 +73,7 @@ class PlatformViewSet(ReadOnlyScoped):
     retrieve=extend_schema(summary="Read a meeting", responses={200: MeetingSerializer, **errors(404)}),
 )
 class MeetingViewSet(ReadOnlyScoped):
+    lookup_value_regex = ID_REGEX
     model = Meeting
     queryset = Meeting.objects.none()
     serializer_class = MeetingSerializer
@@ -93,7 +97,7 @@ class CommitmentViewSet(ReadOnlyScoped):
     queryset = Commitment.objects.none()
     serializer_class = CommitmentSerializer
     filterset_class = CommitmentFilterSet
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_REGEX
 
     def get_queryset(self):
         return super().get_queryset().select_related("platform")
@@ -115,7 +119,7 @@ class CommitmentViewSet(ReadOnlyScoped):
         description="A liaison on their own platform's commitments (status open or in_progress only); "
                     "ministry writers on any.",
         request=CommitmentUpdateInputSerializer, parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: CommitmentUpdateSerializer, **errors(400, 403, 404)},
+        responses={201: CommitmentUpdateSerializer, **errors(400, 403, 404, 422)},
     )
     @updates.mapping.post
     @idempotent
@@ -127,6 +131,19 @@ class CommitmentViewSet(ReadOnlyScoped):
         return Response(CommitmentUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
 
+@contextmanager
+def sanction_refusals():
+    """A sanction service's refusal as the API answers a refused transition: 409 `state` when the sanction's (or
+    the ladder's) state does not allow the step (a refusal naming no field: already issued, a proposal pending,
+    no fine policy in force), 400 with `fields` when the input was wrong."""
+    try:
+        yield
+    except DjangoValidationError as err:
+        if hasattr(err, "error_dict"):
+            raise
+        raise conflict(" ".join(err.messages), code="state") from None
+
+
 def _sanction_step(name: str, serializer_class, service):
     """A supervisor's decision on a sanction: validate, call the service, answer with the sanction."""
 
@@ -134,7 +151,8 @@ def _sanction_step(name: str, serializer_class, service):
         sanction = get_object_or_404(Sanction.objects.visible_to(request.user), pk=pk)
         form = serializer_class(data=request.data)
         form.is_valid(raise_exception=True)
-        updated = service(sanction, actor=request.user, **form.validated_data)
+        with sanction_refusals():
+            updated = service(sanction, actor=request.user, **form.validated_data)
         return Response(SanctionSerializer(updated, context=self.get_serializer_context()).data)
 
     step.__name__ = step.__qualname__ = name
@@ -145,15 +163,17 @@ def _sanction_step(name: str, serializer_class, service):
     list=extend_schema(summary="List sanctions", description="Liaisons see their platform's issued sanctions.",
                        responses={200: SanctionSerializer(many=True), **list_errors()}),
     retrieve=extend_schema(summary="Read a sanction", responses={200: SanctionSerializer, **errors(404)}),
-    create=extend_schema(summary="Propose a sanction", description="Supervisors and administrators.",
-                         request=SanctionProposeSerializer, responses={201: SanctionSerializer, **errors(400, 403)}),
+    create=extend_schema(summary="Propose a sanction", description="Supervisors and administrators. A platform "
+                         "with a proposal awaiting a decision answers 409 `state`.",
+                         request=SanctionProposeSerializer, responses={201: SanctionSerializer,
+                                                                       **errors(400, 403, 409)}),
 )
 class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
     model = Sanction
     queryset = Sanction.objects.none()
     serializer_class = SanctionSerializer
     filterset_class = SanctionFilterSet
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_REGEX
 
     def get_queryset(self):
         return super().get_queryset().select_related("platform").prefetch_related("cases")
@@ -165,20 +185,21 @@ class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
         if platform is None:  # unknown and hidden alike, as in every other place that takes a slug
             raise invalid(_("Unknown platform “%(slug)s”.") % {"slug": form.validated_data["platform"][:50]},
                           fields={"platform": [_("Unknown platform.")]})
-        sanction = sanction_services.propose_sanction(platform=platform, level=form.validated_data["level"],
-                                                      actor=request.user, reason=form.validated_data["reason"])
+        with sanction_refusals():
+            sanction = sanction_services.propose_sanction(platform=platform, level=form.validated_data["level"],
+                                                          actor=request.user, reason=form.validated_data["reason"])
         return Response(SanctionSerializer(sanction, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
     issue = extend_schema(summary="Issue a proposed sanction", request=SanctionIssueSerializer,
-                          responses={200: SanctionSerializer, **errors(400, 403, 404)})(
+                          responses={200: SanctionSerializer, **errors(400, 403, 404, 409)})(
         action(detail=True, methods=["post"], url_path="issue")(
             _sanction_step("issue", SanctionIssueSerializer, sanction_services.issue_sanction)))
     comply = extend_schema(summary="Mark an issued sanction complied / paid", request=SanctionNoteSerializer,
-                           responses={200: SanctionSerializer, **errors(400, 403, 404)})(
+                           responses={200: SanctionSerializer, **errors(400, 403, 404, 409)})(
         action(detail=True, methods=["post"], url_path="comply")(
             _sanction_step("comply", SanctionNoteSerializer, sanction_services.mark_complied)))
     lift = extend_schema(summary="Lift a sanction, or dismiss a proposal", request=SanctionLiftSerializer,
-                         responses={200: SanctionSerializer, **errors(400, 403, 404)})(
+                         responses={200: SanctionSerializer, **errors(400, 403, 404, 409)})(
         action(detail=True, methods=["post"], url_path="lift")(
             _sanction_step("lift", SanctionLiftSerializer, sanction_services.lift_sanction)))

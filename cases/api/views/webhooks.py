@@ -19,13 +19,12 @@ from cases.api.exceptions import invalid
 from cases.api.pagination import NewestFirstCursor, SmallPages
 from cases.api.parsers import JSON_ONLY
 from cases.api.schema import errors, list_errors
-from cases.api.serializers import OutputSerializer
-from cases.api.views.cases import SLUG_REGEX
+from cases.api.serializers import OutputSerializer, RFC3339DateTimeField
+from cases.api.views.cases import ID_REGEX, SLUG_REGEX
 from cases.filtersets import PlatformSlugFilter, TrueFalseFilter
 from cases.models import DeliveryStatus, Platform, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
 from cases.services import webhooks
 
-ID_REGEX = r"[0-9]{1,18}"
 EVENT_TYPE_HELP = gettext_lazy("Event types to receive: %(types)s.") % {"types": ", ".join(WebhookEventType.values)}
 
 
@@ -35,7 +34,7 @@ EVENT_TYPE_HELP = gettext_lazy("Event types to receive: %(types)s.") % {"types":
 class WebhookEndpointSerializer(OutputSerializer):
     platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     event_types = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEventType.choices))
-    previous_secret_valid_until = serializers.DateTimeField(source="previous_secret_expires_at", allow_null=True)
+    previous_secret_valid_until = RFC3339DateTimeField(source="previous_secret_expires_at", allow_null=True)
 
     class Meta:
         model = WebhookEndpoint

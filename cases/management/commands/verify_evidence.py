@@ -2,7 +2,13 @@
 
 Run it from cron (nightly is plenty): a missing or altered file is reported by case reference and
 evidence id, and the command exits 1 so the scheduler raises the alarm.
+
+`--orphans` looks the other way: bytes with no evidence row (an upload a killed worker never finished, in
+EVIDENCE_ROOT/.incoming, or a stored file whose row was never committed), older than `--older-than` hours (24).
+It lists them and exits 1; with `--delete` it removes them, each removal written to the log (patuh.evidence).
 """
+
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Max
@@ -11,7 +17,7 @@ from tqdm import tqdm
 
 from cases.choices import CustodyKind
 from cases.models import Case, Evidence
-from cases.services.evidence import verify_stored_files
+from cases.services.evidence import ORPHAN_SAFE_AGE, find_orphans, remove_orphan, verify_stored_files
 
 
 class Command(BaseCommand):
@@ -20,8 +26,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--case", metavar="REFERENCE", help="Only verify the evidence of this case (PTH-...).")
         parser.add_argument("--no-progress", action="store_true", help="Never show the progress bar.")
+        parser.add_argument("--orphans", action="store_true",
+                            help="Instead: list files no evidence row references (exit 1 if there are any).")
+        parser.add_argument("--delete", action="store_true", help="With --orphans: remove them (each is logged).")
+        parser.add_argument("--older-than", type=float, metavar="HOURS",
+                            default=ORPHAN_SAFE_AGE.total_seconds() / 3600,
+                            help="With --orphans: only files older than this (default 24; uploads in progress "
+                                 "are younger).")
 
     def handle(self, *args, case=None, no_progress=False, verbosity=1, **options):
+        if options["orphans"]:
+            return self.orphans(delete=options["delete"], older_than=options["older_than"])
+        if options["delete"]:
+            raise CommandError(_("--delete only goes with --orphans."))
         evidence = Evidence.objects.select_related("case").order_by("file", "id")
         if case:
             if not Case.objects.filter(reference=case).exists():
@@ -67,3 +84,21 @@ class Command(BaseCommand):
             )
         if verbosity:
             self.stdout.write(self.style.SUCCESS(summary))
+
+    def orphans(self, *, delete: bool, older_than: float):
+        if older_than < 0:
+            raise CommandError(_("--older-than must be 0 or more hours."))
+        found = find_orphans(older_than=timedelta(hours=older_than))
+        for orphan in found:
+            if delete:
+                remove_orphan(orphan)
+            line = _("REMOVED   %(name)s  %(kind)s  %(size)d bytes  %(modified)s") if delete else \
+                _("ORPHAN    %(name)s  %(kind)s  %(size)d bytes  %(modified)s")
+            self.stdout.write(line % {"name": orphan.name, "kind": orphan.kind, "size": orphan.size,
+                                      "modified": orphan.modified.isoformat(timespec="seconds")})
+        summary = _("%(n)d files with no evidence row, older than %(hours)s hours (%(bytes)d bytes).") % {
+            "n": len(found), "hours": f"{older_than:g}", "bytes": sum(o.size for o in found)}
+        if found and not delete:
+            self.stdout.write(summary)
+            raise CommandError(_("Remove them with --orphans --delete."), returncode=1)
+        self.stdout.write(summary)

@@ -1,0 +1,54 @@
+"""Text that cannot be stored or hashed: one check for every edge that takes text from outside.
+
+JSON may spell a lone UTF-16 surrogate (`"\\ud800"`); Python decodes it into a `str` that UTF-8 cannot encode,
+so the audit chain's hash, PostgreSQL and the JSON renderer all fail on it. Nothing else produces one (form,
+multipart and query-string bytes are decoded from UTF-8 with replacement), so the JSON parser refuses it
+(cases.api.parsers), naming the field, and bulk intake judges it per item (cases.api.views.cases.parse_item).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+UNENCODABLE_MESSAGE = _("Remove the invalid character (a lone UTF-16 surrogate such as \\ud800) from this text.")
+
+
+def is_unencodable(text: str) -> bool:
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def printable(text: str) -> str:
+    """`text` with anything UTF-8 cannot encode written as an escape (for echoing a bad name back)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def walk(data, *, max_depth: int, skip: frozenset = frozenset()):
+    """(too_deep, paths of unencodable strings) of parsed JSON, iteratively (no recursion to exhaust).
+
+    A path is the dotted way to the string (`items.3.reasons`; a key that is itself bad is named escaped).
+    Paths in `skip` (top-level keys) are measured for depth but not judged for text: their owner judges
+    them item by item.
+    """
+    bad: list[str] = []
+    stack = [(data, 1, "", False)]
+    while stack:
+        value, depth, path, skipped = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > max_depth:
+                return True, bad
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, child in items:
+                name = str(key)
+                child_path = f"{path}.{name}" if path else name
+                child_skipped = skipped or (not path and name in skip)
+                if isinstance(key, str) and is_unencodable(key) and not child_skipped:
+                    bad.append(printable(child_path))
+                    continue
+                stack.append((child, depth + 1, child_path, child_skipped))
+        elif isinstance(value, str) and not skipped and is_unencodable(value):
+            bad.append(printable(path) or "non_field_errors")
+    return False, bad
