@@ -16,8 +16,9 @@ The interface:
 
 Refused: loopback, private (RFC 1918, unique local), link-local (169.254/16 and fe80::/10: the metadata
 services of AWS, GCP and Azure), shared (100.64/10, where Alibaba's metadata lives), multicast, reserved and
-unspecified addresses, and IPv4 hidden in IPv6 (::ffff:10.0.0.1), i.e. anything that is not globally
-routable. Two settings loosen it, both named in the environment:
+unspecified addresses, and IPv4 hidden in IPv6 (::ffff:10.0.0.1, 6to4, NAT64's 64:ff9b::a00:1, ::10.0.0.1), i.e.
+anything that is not globally routable (by the IANA registries, `NOT_PUBLIC`, not only Python's `is_global`).
+Two settings loosen it, both named in the environment:
 - PATUH_FETCH_ALLOW_HOSTS: host names (exact, comma-separated) allowed whatever they resolve to;
 - PATUH_FETCH_ALLOW_LOOPBACK_HTTP: development only: plain HTTP (and HTTPS) to loopback addresses.
 """
@@ -75,13 +76,29 @@ def _loopback_allowed() -> bool:
     return bool(getattr(settings, "PATUH_FETCH_ALLOW_LOOPBACK_HTTP", False))
 
 
+# Networks refused whatever `is_global` says: Python's own tables changed between patch releases (3.11.7 calls
+# 192.0.0.192, Oracle Cloud's metadata address, global). From the IANA special-purpose registries.
+NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24", "192.168.0.0/16", "192.175.48.0/24",
+    "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    "::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "2620:4f:8000::/48",
+    "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+))
+# IPv6 prefixes whose last 32 bits are an IPv4 address the packet ends up at: IPv4-translated (SIIT), the NAT64
+# well-known prefix (a NAT64 gateway reaches 10.0.0.5 at 64:ff9b::a00:5) and the deprecated IPv4-compatible ::/96.
+EMBEDS_IPV4 = tuple(ipaddress.ip_network(n) for n in ("::ffff:0:0:0/96", "64:ff9b::/96", "::/96"))
+
+
 def _plain(ip: ipaddress.IPv4Address | ipaddress.IPv6Address):
-    """The IPv4 address hidden in an IPv4-mapped or IPv4-compatible IPv6 one, else the address itself."""
+    """The IPv4 address an IPv6 one carries (IPv4-mapped, 6to4, SIIT, NAT64, IPv4-compatible), else the address."""
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return ip.ipv4_mapped
         if ip.sixtofour is not None:
             return ip.sixtofour
+        if int(ip) > 1 and any(ip in net for net in EMBEDS_IPV4):  # not :: or ::1, judged as themselves
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip
 
 
@@ -94,7 +111,7 @@ def address_refusal(address: str) -> str | None:
         return _("a multicast address")
     if ip.is_link_local:
         return _("a link-local address (cloud metadata services live there)")
-    if not ip.is_global:
+    if not ip.is_global or any(ip in net for net in NOT_PUBLIC if net.version == ip.version):
         return _("a private or reserved address")
     return None
 

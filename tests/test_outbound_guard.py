@@ -1,0 +1,43 @@
+"""The SSRF guard (cases/outbound.py) against addresses that hide a private one, and hosts it must send in ASCII
+(review r16 of issues 16 and 17). The resolver is replaced, so each case names the address a hostile DNS answer
+would give; the guard must refuse what the address reaches, whatever Python version judges `is_global`."""
+
+import pytest
+
+from cases import outbound
+
+
+@pytest.fixture
+def resolves_to(monkeypatch):
+    def set_address(*addresses):
+        monkeypatch.setattr(outbound, "resolve", lambda host, port: tuple(addresses))
+
+    return set_address
+
+
+@pytest.mark.parametrize("address", [
+    "192.0.0.192",  # Oracle Cloud's metadata service (192.0.0.0/24: IETF protocol assignments, not routable)
+    "192.0.0.1",
+    "::a9fe:a9fe",  # IPv4-compatible IPv6 (deprecated ::/96) of 169.254.169.254
+    "::7f00:1",  # ... of 127.0.0.1
+    "::ffff:0:a00:1",  # IPv4-translated (SIIT, ::ffff:0:0:0/96) of 10.0.0.1
+    "64:ff9b::a9fe:a9fe",  # the NAT64 well-known prefix: a NAT64 gateway reaches 169.254.169.254
+    "64:ff9b::a00:5",  # ... and 10.0.0.5 in the same network
+    "64:ff9b:1::a00:5",  # the local-use NAT64 prefix
+    "fec0::1",  # site-local (deprecated, still routed by some networks)
+    "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+    "198.18.0.1",  # benchmarking
+    "240.0.0.1",  # reserved
+])
+def test_an_address_that_reaches_a_private_one_is_refused(address, resolves_to):
+    resolves_to(address)
+    with pytest.raises(outbound.Refused):
+        outbound.check_url("https://hooks.example.com/patuh")
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "64:ff9b::5db8:d70e",
+                                     "::ffff:93.184.215.14"])
+def test_public_addresses_pass(address, resolves_to):
+    resolves_to(address)
+    assert outbound.check_url("https://hooks.example.com/patuh").addresses == (address,)
