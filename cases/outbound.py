@@ -23,6 +23,7 @@ Two settings loosen it, both named in the environment:
 - PATUH_FETCH_ALLOW_LOOPBACK_HTTP: development only: plain HTTP (and HTTPS) to loopback addresses.
 """
 
+import http.client
 import ipaddress
 import socket
 import threading
@@ -141,6 +142,10 @@ def check_url(url: str, *, schemes: tuple[str, ...] = ("https",)) -> Target:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise Refused(_("The URL has no host."))
+    try:  # an internationalised name goes on the wire (DNS, Host, TLS) as its ASCII form, xn--...
+        host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError as err:
+        raise Refused(_("The URL's host is not a valid name.")) from err
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as err:
@@ -206,6 +211,11 @@ def _proxy_pool(proxy: str):
     return manager
 
 
+# What a request can raise besides urllib3's own errors: the standard library's HTTP client (a header it cannot
+# encode, a malformed answer) and the socket layer. A caller gets a FetchError for each, never a crashed job.
+UNFORESEEN = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError)
+
+
 def request(method: str, url: str, *, body: bytes | None = None, headers: dict | None = None,
             schemes: tuple[str, ...] = ("https",), connect_timeout: float = 5, read_timeout: float = 10,
             max_bytes: int = 64 * 1024, proxy: str = "") -> Response:
@@ -228,7 +238,7 @@ def request(method: str, url: str, *, body: bytes | None = None, headers: dict |
         raw = pool.urlopen(method, path, body=body, headers=sent_headers, redirect=False, retries=False,
                            preload_content=False, assert_same_host=False,
                            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout))
-    except urllib3.exceptions.HTTPError as err:
+    except UNFORESEEN as err:
         raise FetchError(_describe(err)) from err
     chunks, size, truncated = [], 0, False
     try:
@@ -244,7 +254,7 @@ def request(method: str, url: str, *, body: bytes | None = None, headers: dict |
             if size > max_bytes:
                 truncated = True
                 break
-    except urllib3.exceptions.HTTPError as err:
+    except UNFORESEEN as err:
         raw.close()
         raise FetchError(_describe(err)) from err
     except FetchError:

@@ -2,6 +2,9 @@
 (review r16 of issues 16 and 17). The resolver is replaced, so each case names the address a hostile DNS answer
 would give; the guard must refuse what the address reaches, whatever Python version judges `is_global`."""
 
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
 import pytest
 
 from cases import outbound
@@ -41,3 +44,54 @@ def test_an_address_that_reaches_a_private_one_is_refused(address, resolves_to):
 def test_public_addresses_pass(address, resolves_to):
     resolves_to(address)
     assert outbound.check_url("https://hooks.example.com/patuh").addresses == (address,)
+
+
+class Recorder(BaseHTTPRequestHandler):
+    seen: list = []
+
+    def do_GET(self):  # noqa: N802 - the standard library's name
+        Recorder.seen.append((self.path, self.headers.get("Host")))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def local_server(settings):
+    settings.PATUH_FETCH_ALLOW_LOOPBACK_HTTP = True
+    server = HTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Recorder.seen = []
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_internationalised_host_is_asked_for_by_its_ascii_name(local_server, resolves_to):
+    """A webhook URL or a reported location on an IDN host (пример.рф) once raised UnicodeEncodeError out of the
+    HTTP client: the delivery job failed without logging an attempt, again after every claim timeout."""
+    resolves_to("127.0.0.1")
+    response = outbound.request("GET", f"http://пример.рф:{local_server}/путь", schemes=("https", "http"))
+    assert response.status == 200
+    assert Recorder.seen == [("/%D0%BF%D1%83%D1%82%D1%8C", f"xn--e1afmkfd.xn--p1ai:{local_server}")]
+
+
+def test_a_host_that_is_no_valid_name_is_refused_with_a_sentence(resolves_to):
+    resolves_to("93.184.215.14")
+    with pytest.raises(outbound.Refused):
+        outbound.check_url("https://" + "a" * 64 + ".example.com/")  # a label longer than 63 characters
+
+
+def test_a_failure_the_client_did_not_foresee_is_a_fetch_error(local_server, resolves_to, monkeypatch):
+    resolves_to("127.0.0.1")
+
+    def broken(*args, **kwargs):
+        raise UnicodeEncodeError("latin-1", "é", 0, 1, "ordinal not in range(256)")
+
+    monkeypatch.setattr(outbound.urllib3.HTTPConnectionPool, "urlopen", broken)
+    with pytest.raises(outbound.FetchError):
+        outbound.request("GET", f"http://127.0.0.1:{local_server}/", schemes=("https", "http"))
