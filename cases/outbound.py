@@ -222,16 +222,24 @@ def request(method: str, url: str, *, body: bytes | None = None, headers: dict |
     """One request through the guard. No redirect is followed: a 3xx comes back as it is.
 
     `proxy` (an operator's setting, never a user's input): send it through this HTTP proxy (CONNECT for https),
-    e.g. a re-check vantage point on an Indonesian network. The URL is checked here as always; the proxy then
-    resolves and connects by name, so it must refuse private addresses itself (README, "Vantage points").
+    e.g. a re-check vantage point on an Indonesian network. The proxy is asked for the address checked here, not
+    the name (`http://93.184.215.14:80/...` with `Host: name`; `CONNECT 93.184.215.14:443`, then TLS with the
+    name), so a DNS answer that changes after the check cannot point the proxy at its own network.
     """
     target = check_url(url, schemes=schemes)
+    address = target.addresses[0]
     if proxy:
-        pool, path = _proxy_pool(proxy), target.url
-        sent_headers = {"User-Agent": "Patuh/1", **(headers or {})}
+        manager = _proxy_pool(proxy)
+        if target.scheme == "https":
+            pool, path = manager.connection_from_host(address, target.port, "https", pool_kwargs={
+                "server_hostname": target.host, "assert_hostname": target.host}), target.path
+        else:
+            literal = f"[{address}]" if ":" in address else address
+            pool = manager.connection_from_host(address, target.port, "http")  # the proxy's own pool
+            path = f"http://{literal}:{target.port}{target.path}"  # absolute-form, to the checked address
     else:
-        pool, path = _pool(target, target.addresses[0]), target.path
-        sent_headers = {"Host": target.host_header, "User-Agent": "Patuh/1", **(headers or {})}
+        pool, path = _pool(target, address), target.path
+    sent_headers = {"Host": target.host_header, "User-Agent": "Patuh/1", **(headers or {})}
     started = time.monotonic()
     deadline = started + connect_timeout + read_timeout
     try:

@@ -95,3 +95,51 @@ def test_a_failure_the_client_did_not_foresee_is_a_fetch_error(local_server, res
     monkeypatch.setattr(outbound.urllib3.HTTPConnectionPool, "urlopen", broken)
     with pytest.raises(outbound.FetchError):
         outbound.request("GET", f"http://127.0.0.1:{local_server}/", schemes=("https", "http"))
+
+
+class RecordingProxy(BaseHTTPRequestHandler):
+    """An HTTP proxy that writes down what it was asked to reach, and answers itself (CONNECT: 502)."""
+
+    seen: list = []
+
+    def do_GET(self):  # noqa: N802
+        RecordingProxy.seen.append(("GET", self.path, self.headers.get("Host")))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def do_CONNECT(self):  # noqa: N802
+        RecordingProxy.seen.append(("CONNECT", self.path, self.headers.get("Host")))
+        self.send_response(502)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def proxy():
+    server = HTTPServer(("127.0.0.1", 0), RecordingProxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    RecordingProxy.seen = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_through_a_proxy_patuh_names_the_address_it_checked_not_the_host(proxy, resolves_to):
+    """A vantage point's proxy once resolved the name again: a DNS answer that changes between the guard's check
+    and the proxy's lookup (rebinding) reached the proxy's network, e.g. the ministry's own behind a proxy at
+    10.20.0.5. The proxy is now asked for the checked address, with the name in Host (and in TLS SNI)."""
+    resolves_to("93.184.215.14")
+    response = outbound.request("GET", "http://content.example/post/1?x=1", schemes=("https", "http"), proxy=proxy)
+    assert response.status == 200
+    assert RecordingProxy.seen == [("GET", "http://93.184.215.14:80/post/1?x=1", "content.example")]
+
+    resolves_to("2606:2800:21f:cb07:6820:80da:af6b:8b2c")
+    with pytest.raises(outbound.FetchError):  # the recording proxy refuses the tunnel
+        outbound.request("GET", "https://content.example/post/1", proxy=proxy)
+    assert RecordingProxy.seen[-1][:2] == ("CONNECT", "[2606:2800:21f:cb07:6820:80da:af6b:8b2c]:443")
