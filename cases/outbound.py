@@ -133,7 +133,11 @@ def check_url(url: str, *, schemes: tuple[str, ...] = ("https",)) -> Target:
     """Parse and resolve `url`; refuse it unless it may be fetched. Returns where to connect."""
     if not isinstance(url, str) or not url or len(url) > 2000 or any(c in url for c in "\r\n\t\x00 "):
         raise Refused(_("Give a full URL, e.g. https://example.com/webhooks/patuh."))
-    parts = urlsplit(url)
+    try:  # a broken IPv6 literal ("[::1"), a host NFKC turns into a path ("℀.com"): ValueError from urlsplit
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 - parsed lazily; may raise too
+    except ValueError as err:
+        raise Refused(_("Give a full URL, e.g. https://example.com/webhooks/patuh.")) from err
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise Refused(_("Only http and https URLs can be fetched."))

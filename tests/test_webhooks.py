@@ -165,6 +165,23 @@ def test_private_metadata_loopback_and_plain_http_urls_are_refused(url, liaison_
     assert not WebhookEndpoint.objects.exists()
 
 
+@pytest.mark.parametrize("url", ["https://[::1/hook", "https://[zz]/hook", "https://a]b/hook",
+                                 "https://\u2100.com/hook", "https://[fe80::1%25eth0]/hook", "https://10.0.0.5/hook"])
+def test_a_malformed_or_refused_url_gets_a_400_not_a_500(url, liaison_a, platform_a, client):
+    """urlsplit raises ValueError for a broken IPv6 literal or a host NFKC turns into a path: it reached a 500 in
+    the API and the console's endpoint form. The form also answered 500 for every URL the guard refused (the
+    service's ValidationError named its field, which a form field's own clean may not)."""
+    response = api(liaison_a).post("/api/v1/webhooks/", {"url": url, "event_types": ["case.submitted"]},
+                                   format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert "url" in response.json()["error"]["fields"]
+    client.force_login(liaison_a)
+    page = client.post("/platform/cases/webhookendpoint/add/", {"url": url, "event_types": ["case.submitted"],
+                                                                "is_active": "on"})
+    assert page.status_code == 200 and page.context["adminform"].form.errors["url"]
+    assert not WebhookEndpoint.objects.exists()
+
+
 def test_a_named_host_may_be_allowed_in_spite_of_the_guard(liaison_a, platform_a, settings):
     settings.PATUH_FETCH_ALLOW_HOSTS = ["localhost"]
     endpoint = webhooks.create_endpoint(actor=liaison_a, platform=platform_a, url="https://localhost/hook",
