@@ -312,6 +312,23 @@ def test_cases_filter_by_updated_since(make_case, liaison_a):
     assert [c["reference"] for c in listed] == [new.reference] and old.reference not in str(listed)
 
 
+@pytest.mark.postgres
+def test_updated_since_is_read_from_an_index_on_postgresql(make_case, liaison_a):
+    """A platform polling every minute asks for the few cases changed since its last poll: PostgreSQL can find them
+    by `updated_at` (review r16: there was no index, so each poll read every case of the platform)."""
+    from django.db import connection
+
+    from cases.models import Case
+
+    make_case(submit=True)
+    sql, params = Case.objects.filter(updated_at__gte=clock.now()).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "case_updated_since" in plan, plan
+
+
 # --- bulk responses --------------------------------------------------------------------------------------------------
 
 
