@@ -143,3 +143,25 @@ def test_through_a_proxy_patuh_names_the_address_it_checked_not_the_host(proxy, 
     with pytest.raises(outbound.FetchError):  # the recording proxy refuses the tunnel
         outbound.request("GET", "https://content.example/post/1", proxy=proxy)
     assert RecordingProxy.seen[-1][:2] == ("CONNECT", "[2606:2800:21f:cb07:6820:80da:af6b:8b2c]:443")
+
+
+def test_a_dns_answer_that_changes_after_the_check_is_not_followed(local_server, monkeypatch):
+    """DNS rebinding: the name resolves to one address when checked and to another a moment later. The request
+    goes to the address the guard checked (here 127.0.0.2, where nothing listens), never to the second answer
+    (127.0.0.1, where the server waits)."""
+    import socket
+
+    answers = iter(["127.0.0.2"])  # the first lookup of the name only
+    real = socket.getaddrinfo
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "rebind.example":  # an address literal (the HTTP client's own lookup) resolves to itself
+            return real(host, port, *args, **kwargs)
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    with pytest.raises(outbound.FetchError):
+        outbound.request("GET", f"http://rebind.example:{local_server}/", schemes=("https", "http"),
+                         connect_timeout=1, read_timeout=1)
+    assert Recorder.seen == []
