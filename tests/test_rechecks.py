@@ -377,3 +377,17 @@ def test_a_failure_after_the_evidence_was_stored_leaves_no_file_behind(env, serv
     assert not Evidence.objects.filter(case=case).exists()
     stored = [p for p in env.EVIDENCE_ROOT.rglob("*") if p.is_file()] if env.EVIDENCE_ROOT.exists() else []
     assert stored == []
+
+
+@pytest.mark.parametrize("location", ["http://[::1", "//[zz]/x", "http://\u2100.com/"])
+def test_a_redirect_to_a_malformed_location_is_recorded_as_unknown(env, server, platforms, make_case, analyst,
+                                                                  location):
+    """urljoin raised ValueError for these: the re-check failed before it was recorded, every five minutes."""
+    from tests.recheck_server import Route
+
+    server.routes["/bad-redirect"] = Route(302, b"", headers={"Location": location})
+    case = reported_removed(make_case, platforms["other"], server.url("/bad-redirect"))
+    rechecks.request_recheck(case, actor=analyst)
+    rechecks.run_due(time_budget=20)
+    recheck = Recheck.objects.get(case=case)
+    assert (recheck.status, recheck.verdict) == (RecheckStatus.DONE, "unknown"), recheck.finding
