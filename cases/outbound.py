@@ -16,12 +16,14 @@ The interface:
 
 Refused: loopback, private (RFC 1918, unique local), link-local (169.254/16 and fe80::/10: the metadata
 services of AWS, GCP and Azure), shared (100.64/10, where Alibaba's metadata lives), multicast, reserved and
-unspecified addresses, and IPv4 hidden in IPv6 (::ffff:10.0.0.1), i.e. anything that is not globally
-routable. Two settings loosen it, both named in the environment:
+unspecified addresses, and IPv4 hidden in IPv6 (::ffff:10.0.0.1, 6to4, NAT64's 64:ff9b::a00:1, ::10.0.0.1), i.e.
+anything that is not globally routable (by the IANA registries, `NOT_PUBLIC`, not only Python's `is_global`).
+Two settings loosen it, both named in the environment:
 - PATUH_FETCH_ALLOW_HOSTS: host names (exact, comma-separated) allowed whatever they resolve to;
 - PATUH_FETCH_ALLOW_LOOPBACK_HTTP: development only: plain HTTP (and HTTPS) to loopback addresses.
 """
 
+import http.client
 import ipaddress
 import socket
 import threading
@@ -75,13 +77,29 @@ def _loopback_allowed() -> bool:
     return bool(getattr(settings, "PATUH_FETCH_ALLOW_LOOPBACK_HTTP", False))
 
 
+# Networks refused whatever `is_global` says: Python's own tables changed between patch releases (3.11.7 calls
+# 192.0.0.192, Oracle Cloud's metadata address, global). From the IANA special-purpose registries.
+NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24", "192.168.0.0/16", "192.175.48.0/24",
+    "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    "::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "2620:4f:8000::/48",
+    "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+))
+# IPv6 prefixes whose last 32 bits are an IPv4 address the packet ends up at: IPv4-translated (SIIT), the NAT64
+# well-known prefix (a NAT64 gateway reaches 10.0.0.5 at 64:ff9b::a00:5) and the deprecated IPv4-compatible ::/96.
+EMBEDS_IPV4 = tuple(ipaddress.ip_network(n) for n in ("::ffff:0:0:0/96", "64:ff9b::/96", "::/96"))
+
+
 def _plain(ip: ipaddress.IPv4Address | ipaddress.IPv6Address):
-    """The IPv4 address hidden in an IPv4-mapped or IPv4-compatible IPv6 one, else the address itself."""
+    """The IPv4 address an IPv6 one carries (IPv4-mapped, 6to4, SIIT, NAT64, IPv4-compatible), else the address."""
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return ip.ipv4_mapped
         if ip.sixtofour is not None:
             return ip.sixtofour
+        if int(ip) > 1 and any(ip in net for net in EMBEDS_IPV4):  # not :: or ::1, judged as themselves
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip
 
 
@@ -94,7 +112,7 @@ def address_refusal(address: str) -> str | None:
         return _("a multicast address")
     if ip.is_link_local:
         return _("a link-local address (cloud metadata services live there)")
-    if not ip.is_global:
+    if not ip.is_global or any(ip in net for net in NOT_PUBLIC if net.version == ip.version):
         return _("a private or reserved address")
     return None
 
@@ -115,7 +133,11 @@ def check_url(url: str, *, schemes: tuple[str, ...] = ("https",)) -> Target:
     """Parse and resolve `url`; refuse it unless it may be fetched. Returns where to connect."""
     if not isinstance(url, str) or not url or len(url) > 2000 or any(c in url for c in "\r\n\t\x00 "):
         raise Refused(_("Give a full URL, e.g. https://example.com/webhooks/patuh."))
-    parts = urlsplit(url)
+    try:  # a broken IPv6 literal ("[::1"), a host NFKC turns into a path ("℀.com"): ValueError from urlsplit
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 - parsed lazily; may raise too
+    except ValueError as err:
+        raise Refused(_("Give a full URL, e.g. https://example.com/webhooks/patuh.")) from err
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise Refused(_("Only http and https URLs can be fetched."))
@@ -124,6 +146,10 @@ def check_url(url: str, *, schemes: tuple[str, ...] = ("https",)) -> Target:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise Refused(_("The URL has no host."))
+    try:  # an internationalised name goes on the wire (DNS, Host, TLS) as its ASCII form, xn--...
+        host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError as err:
+        raise Refused(_("The URL's host is not a valid name.")) from err
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as err:
@@ -189,29 +215,42 @@ def _proxy_pool(proxy: str):
     return manager
 
 
+# What a request can raise besides urllib3's own errors: the standard library's HTTP client (a header it cannot
+# encode, a malformed answer) and the socket layer. A caller gets a FetchError for each, never a crashed job.
+UNFORESEEN = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError)
+
+
 def request(method: str, url: str, *, body: bytes | None = None, headers: dict | None = None,
             schemes: tuple[str, ...] = ("https",), connect_timeout: float = 5, read_timeout: float = 10,
             max_bytes: int = 64 * 1024, proxy: str = "") -> Response:
     """One request through the guard. No redirect is followed: a 3xx comes back as it is.
 
     `proxy` (an operator's setting, never a user's input): send it through this HTTP proxy (CONNECT for https),
-    e.g. a re-check vantage point on an Indonesian network. The URL is checked here as always; the proxy then
-    resolves and connects by name, so it must refuse private addresses itself (README, "Vantage points").
+    e.g. a re-check vantage point on an Indonesian network. The proxy is asked for the address checked here, not
+    the name (`http://93.184.215.14:80/...` with `Host: name`; `CONNECT 93.184.215.14:443`, then TLS with the
+    name), so a DNS answer that changes after the check cannot point the proxy at its own network.
     """
     target = check_url(url, schemes=schemes)
+    address = target.addresses[0]
     if proxy:
-        pool, path = _proxy_pool(proxy), target.url
-        sent_headers = {"User-Agent": "Patuh/1", **(headers or {})}
+        manager = _proxy_pool(proxy)
+        if target.scheme == "https":
+            pool, path = manager.connection_from_host(address, target.port, "https", pool_kwargs={
+                "server_hostname": target.host, "assert_hostname": target.host}), target.path
+        else:
+            literal = f"[{address}]" if ":" in address else address
+            pool = manager.connection_from_host(address, target.port, "http")  # the proxy's own pool
+            path = f"http://{literal}:{target.port}{target.path}"  # absolute-form, to the checked address
     else:
-        pool, path = _pool(target, target.addresses[0]), target.path
-        sent_headers = {"Host": target.host_header, "User-Agent": "Patuh/1", **(headers or {})}
+        pool, path = _pool(target, address), target.path
+    sent_headers = {"Host": target.host_header, "User-Agent": "Patuh/1", **(headers or {})}
     started = time.monotonic()
     deadline = started + connect_timeout + read_timeout
     try:
         raw = pool.urlopen(method, path, body=body, headers=sent_headers, redirect=False, retries=False,
                            preload_content=False, assert_same_host=False,
                            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout))
-    except urllib3.exceptions.HTTPError as err:
+    except UNFORESEEN as err:
         raise FetchError(_describe(err)) from err
     chunks, size, truncated = [], 0, False
     try:
@@ -227,7 +266,7 @@ def request(method: str, url: str, *, body: bytes | None = None, headers: dict |
             if size > max_bytes:
                 truncated = True
                 break
-    except urllib3.exceptions.HTTPError as err:
+    except UNFORESEEN as err:
         raw.close()
         raise FetchError(_describe(err)) from err
     except FetchError:

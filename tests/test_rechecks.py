@@ -338,3 +338,56 @@ def test_a_handle_is_rechecked_at_its_public_page_where_patuh_knows_one(env, pla
     rechecks.plan()
     assert set(Recheck.objects.filter(case=telegram).values_list("url", flat=True)) == {"https://t.me/hoax_channel"}
     assert not Recheck.objects.filter(case=elsewhere).exists()  # no public page Patuh knows for that platform
+
+
+# --- review r16: a hostile host's answer, and a failure after the evidence was stored -----------------------------
+
+
+@pytest.mark.parametrize("retry_after", ["\u00b9", "9" * 5000])
+def test_a_429_with_a_retry_after_that_is_no_number_is_still_recorded(env, server, platforms, make_case, analyst,
+                                                                     retry_after):
+    """'¹' passes str.isdigit() and 5,000 digits pass it too, but int() refuses both: the re-check failed after its
+    evidence was stored, was put back for five minutes, and never got a result."""
+    from tests.recheck_server import Route
+
+    server.routes["/429"] = Route(429, b"slow down", headers={"Retry-After": retry_after})
+    case = reported_removed(make_case, platforms["other"], server.url("/429"))
+    rechecks.request_recheck(case, actor=analyst)
+    rechecks.run_due(time_budget=20)
+    recheck = Recheck.objects.get(case=case)
+    assert (recheck.status, recheck.verdict) == (RecheckStatus.DONE, "unknown")
+    assert recheck.evidence is not None
+
+
+def test_a_failure_after_the_evidence_was_stored_leaves_no_file_behind(env, server, platforms, make_case, analyst,
+                                                                        monkeypatch):
+    from tests.recheck_server import Route
+
+    server.routes["/fails-late"] = Route(200, b"<html>a page of its own</html>")
+    case = reported_removed(make_case, platforms["other"], server.url("/fails-late"))
+    rechecks.request_recheck(case, actor=analyst)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(rechecks, "_host_outcome", broken)
+    rechecks.run_due(time_budget=20, limit=1)
+    recheck = Recheck.objects.get(case=case)
+    assert recheck.status == RecheckStatus.PENDING and recheck.evidence is None  # put back, to run again
+    assert not Evidence.objects.filter(case=case).exists()
+    stored = [p for p in env.EVIDENCE_ROOT.rglob("*") if p.is_file()] if env.EVIDENCE_ROOT.exists() else []
+    assert stored == []
+
+
+@pytest.mark.parametrize("location", ["http://[::1", "//[zz]/x", "http://\u2100.com/"])
+def test_a_redirect_to_a_malformed_location_is_recorded_as_unknown(env, server, platforms, make_case, analyst,
+                                                                  location):
+    """urljoin raised ValueError for these: the re-check failed before it was recorded, every five minutes."""
+    from tests.recheck_server import Route
+
+    server.routes["/bad-redirect"] = Route(302, b"", headers={"Location": location})
+    case = reported_removed(make_case, platforms["other"], server.url("/bad-redirect"))
+    rechecks.request_recheck(case, actor=analyst)
+    rechecks.run_due(time_budget=20)
+    recheck = Recheck.objects.get(case=case)
+    assert (recheck.status, recheck.verdict) == (RecheckStatus.DONE, "unknown"), recheck.finding

@@ -165,6 +165,23 @@ def test_private_metadata_loopback_and_plain_http_urls_are_refused(url, liaison_
     assert not WebhookEndpoint.objects.exists()
 
 
+@pytest.mark.parametrize("url", ["https://[::1/hook", "https://[zz]/hook", "https://a]b/hook",
+                                 "https://\u2100.com/hook", "https://[fe80::1%25eth0]/hook", "https://10.0.0.5/hook"])
+def test_a_malformed_or_refused_url_gets_a_400_not_a_500(url, liaison_a, platform_a, client):
+    """urlsplit raises ValueError for a broken IPv6 literal or a host NFKC turns into a path: it reached a 500 in
+    the API and the console's endpoint form. The form also answered 500 for every URL the guard refused (the
+    service's ValidationError named its field, which a form field's own clean may not)."""
+    response = api(liaison_a).post("/api/v1/webhooks/", {"url": url, "event_types": ["case.submitted"]},
+                                   format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert "url" in response.json()["error"]["fields"]
+    client.force_login(liaison_a)
+    page = client.post("/platform/cases/webhookendpoint/add/", {"url": url, "event_types": ["case.submitted"],
+                                                                "is_active": "on"})
+    assert page.status_code == 200 and page.context["adminform"].form.errors["url"]
+    assert not WebhookEndpoint.objects.exists()
+
+
 def test_a_named_host_may_be_allowed_in_spite_of_the_guard(liaison_a, platform_a, settings):
     settings.PATUH_FETCH_ALLOW_HOSTS = ["localhost"]
     endpoint = webhooks.create_endpoint(actor=liaison_a, platform=platform_a, url="https://localhost/hook",
@@ -293,6 +310,23 @@ def test_cases_filter_by_updated_since(make_case, liaison_a):
         since = (clock.now() - timedelta(minutes=1)).isoformat()
     listed = api(liaison_a).get("/api/v1/cases/", {"updated_since": since}).json()["results"]
     assert [c["reference"] for c in listed] == [new.reference] and old.reference not in str(listed)
+
+
+@pytest.mark.postgres
+def test_updated_since_is_read_from_an_index_on_postgresql(make_case, liaison_a):
+    """A platform polling every minute asks for the few cases changed since its last poll: PostgreSQL can find them
+    by `updated_at` (review r16: there was no index, so each poll read every case of the platform)."""
+    from django.db import connection
+
+    from cases.models import Case
+
+    make_case(submit=True)
+    sql, params = Case.objects.filter(updated_at__gte=clock.now()).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "case_updated_since" in plan, plan
 
 
 # --- bulk responses --------------------------------------------------------------------------------------------------

@@ -323,6 +323,9 @@ class Case(models.Model):
             models.Index(fields=["-submitted_at"], name="case_submitted_recent"),
             # The default list order, and the daily series' ranges over action and overdue times.
             models.Index(fields=["-created_at", "-id"], name="case_recent"),
+            # The platforms' polls, `GET /api/v1/cases/?updated_since=...`: a range over the recent changes, not
+            # a scan of every case of the platform.
+            models.Index(fields=["updated_at"], name="case_updated_since"),
             models.Index(fields=["actioned_at"], condition=Q(actioned_at__isnull=False), name="case_actioned_at"),
             models.Index(fields=["overdue_at"], condition=Q(overdue_at__isnull=False), name="case_overdue_at"),
             # The lists of overdue cases (deadline filter "overdue", with platform and status): the overdue

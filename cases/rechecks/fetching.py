@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from cases import outbound
 from cases.rechecks.interpreters import Fetch, Hop
@@ -81,7 +82,11 @@ def fetch(url: str, where: Vantage) -> Fetch:
         hop.truncated, hop.elapsed_ms = response.truncated, response.elapsed_ms
         location = next((v for k, v in response.headers.items() if k.lower() == "location"), "")
         if response.status in REDIRECTS and location:
-            current = urljoin(current, location)
+            try:
+                current = urljoin(current, location)
+            except ValueError:  # a broken IPv6 literal, a host NFKC turns into a path: the page's author chose it
+                why = _("the redirect's Location is not a URL: %(location)s") % {"location": location[:200]}
+                return Fetch(url, hops, failure="refused", error=why)
             continue
         return Fetch(url, hops)
     return Fetch(url, hops, failure="too_many_redirects", error=current)

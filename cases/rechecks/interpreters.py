@@ -17,6 +17,7 @@ tests/fixtures/rechecks/ reproduce them.
 """
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
@@ -25,6 +26,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 GONE, RESTRICTED, LIVE, UNKNOWN = "gone", "restricted", "live", "unknown"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -107,7 +110,12 @@ class Interpreter:
             return failure
         hop = fetch.final
         text = _text(hop)
-        reading = self.read(hop, text, fetch)
+        try:
+            reading = self.read(hop, text, fetch)
+        except Exception:  # a page built to break the reader: keep it as evidence, decide nothing from it
+            log.exception("the %s interpreter could not read %s", self.name, hop.url[:200])
+            return Reading(UNKNOWN, _("HTTP %(status)s, but the %(platform)s page could not be read.")
+                           % {"status": hop.status, "platform": self.label})
         return reading if reading is not None else self.generic(hop, text)
 
     def read(self, hop: Hop, text: str, fetch: Fetch) -> Reading | None:
@@ -159,9 +167,25 @@ class Interpreter:
                        % {"status": hop.status, "platform": self.label})
 
 
+# Patterns over a fetched page run in time linear in its size: the page's author may be the adversary, and
+# Python's regular expressions backtrack. A tag is read as `<name` up to the next `<` or `>` (one scan per tag,
+# never past the next tag, and at most 2,000 characters), and its attributes are then read from that tag alone
+# (a name starts only where no name character precedes it; possessive quantifiers never give back).
+META_TAG = re.compile(r"<meta\b[^<>]{0,2000}>")
+ATTRIBUTE = re.compile(r'(?<![a-z_:.-])([a-z_:.-]++)\s*+=\s*+"([^"]*+)"')
+
+
+def _attributes(tag: str) -> dict[str, str]:
+    return dict(ATTRIBUTE.findall(tag))
+
+
 def _meta(text: str, prop: str) -> str:
-    match = re.search(rf'<meta[^>]+property="{re.escape(prop)}"[^>]+content="([^"]*)"', text)
-    return match.group(1) if match else ""
+    """The content of the first `<meta property="prop" content="...">` (attributes in any order)."""
+    for tag in META_TAG.finditer(text):
+        attributes = _attributes(tag.group(0))
+        if attributes.get("property") == prop:
+            return attributes.get("content", "")
+    return ""
 
 
 class Telegram(Interpreter):
@@ -202,7 +226,7 @@ class Telegram(Interpreter):
                                    "tgme_widget_message_video", "tgme_widget_message_document")):
             return Reading(LIVE, _("The post is shown (message content found in Telegram's widget)."))
         if "tgme_page_title" in text and "tgme_page_extra" in text:
-            extra = re.search(r'class="tgme_page_extra"[^>]*>\s*([^<]{1,80})', text)
+            extra = re.search(r'class="tgme_page_extra"[^<>]{0,200}>\s{0,200}([^<]{1,80})', text)
             return Reading(LIVE, _("The channel page is shown (%(extra)s).")
                            % {"extra": extra.group(1).strip() if extra else _("title and subscriber count")})
         if "tgme_page" in text and "tgme_page_title" not in text:
@@ -328,7 +352,7 @@ class TikTok(Interpreter):
         "restricted. A captcha (“verify to continue”): unknown."
     )
 
-    DATA = re.compile(r'<script[^>]+id="__universal_data_for_rehydration__"[^>]*>(.*?)</script>', re.S)
+    DATA_TAG = re.compile(r"<script\b[^<>]{0,2000}>")
 
     def read(self, hop, text, fetch):
         if "verify to continue" in text or "captcha" in text:
@@ -337,15 +361,14 @@ class TikTok(Interpreter):
             return Reading(GONE, _("TikTok says it couldn't find this account."))
         if "this account is private" in text:
             return Reading(RESTRICTED, _("TikTok says this account is private."))
-        match = self.DATA.search(hop.body.decode("utf-8", "replace").replace("__UNIVERSAL_DATA_FOR_REHYDRATION__",
-                                                                               "__universal_data_for_rehydration__"))
-        if not match:
+        raw = self.data_script(hop.body.decode("utf-8", "replace"))
+        if raw is None:
             return None if hop.status != 200 else self.unrecognised(hop)
         try:
-            data = json.loads(match.group(1))
+            data = json.loads(raw)
             detail = data["__DEFAULT_SCOPE__"]["webapp.video-detail"]
             code, message = int(detail.get("statusCode", -1)), str(detail.get("statusMsg", ""))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError):
             return self.unrecognised(hop)
         said = {"code": code, "message": message or "-"}
         if code == 0:
@@ -354,6 +377,15 @@ class TikTok(Interpreter):
         if "region" in lowered or "country" in lowered or "private" in lowered:
             return Reading(RESTRICTED, _("TikTok: statusCode %(code)s, “%(message)s”.") % said)
         return Reading(GONE, _("TikTok: statusCode %(code)s, “%(message)s”.") % said)
+
+
+    def data_script(self, page: str) -> str | None:
+        """The first `<script id="__UNIVERSAL_DATA_FOR_REHYDRATION__">`'s text, or None (one pass over the page)."""
+        for tag in self.DATA_TAG.finditer(page):
+            if _attributes(tag.group(0).lower()).get("id") == "__universal_data_for_rehydration__":
+                end = page.find("</script>", tag.end())
+                return page[tag.end():end] if end >= 0 else None
+        return None
 
 
 GENERIC = Interpreter()

@@ -22,6 +22,7 @@
 import logging
 import math
 import random
+import re
 import time
 import uuid
 import zlib
@@ -341,8 +342,9 @@ def _host_outcome(host_name: str, fetch: interpreters.Fetch, now: datetime) -> N
         host.last_failure_at = now
         host.last_error = (fetch.error or f"HTTP {final.status}")[:300]
         if final is not None and final.status == 429:
-            retry = interpreters._header(final, "retry-after")
-            wait = int(retry) if retry.isdigit() else 60
+            retry = interpreters._header(final, "retry-after").strip()
+            # ASCII digits only: "¹" passes str.isdigit() and int() refuses it, as it refuses 5,000 digits.
+            wait = int(retry) if re.fullmatch(r"[0-9]{1,9}", retry) else 60
             host.next_slot_at = max(host.next_slot_at, now + timedelta(seconds=min(wait, 3600)))
         if host.failures >= conf("BREAKER_FAILURES") or host.open_until is not None:
             cooldown = min(3600, conf("BREAKER_COOLDOWN") * 2 ** host.times_opened)
@@ -501,7 +503,6 @@ def record_result(recheck: Recheck, case: Case, fetched: interpreters.Fetch, rea
                   interpreter, vantage: fetching.Vantage) -> Recheck:
     """Store the re-check as evidence, write its timeline event and act on it, in one transaction."""
     now = clock.now()
-    final = fetched.final
     metadata = {
         "case": case.reference, "recheck_id": recheck.pk, "slot": recheck.slot, "reason": recheck.reason,
         "vantage": vantage.name, "vantage_country": vantage.country, "via_proxy": bool(vantage.proxy),
@@ -512,36 +513,53 @@ def record_result(recheck: Recheck, case: Case, fetched: interpreters.Fetch, rea
     data = warc.build(fetched, reading, metadata=metadata, keep_body=keep_body)
     name = f"{case.reference}-recheck-{recheck.pk}.warc.gz"
     verdict_word = str(Verdict(reading.verdict).label)
-    with transaction.atomic():
-        locked = Recheck.objects.select_for_update().filter(pk=recheck.pk, claim_token=recheck.claim_token,
-                                                            status=RecheckStatus.RUNNING).first()
-        if locked is None:
-            return recheck  # its claim went stale and another worker ran it
-        evidence = upload_recheck_evidence(case, locked, data, name=name, now=now,
-                                           description=_("Re-check from %(vantage)s: %(verdict)s.") % {
-                                               "vantage": vantage.name, "verdict": verdict_word})
-        against = contradicts(locked.action_taken, reading.verdict, vantage.country) and locked.reason != \
-            RecheckReason.PRE_DEADLINE
-        event = record_event(
-            case, EventKind.RECHECKED, actor=None, visibility=locked.visibility,
-            note=_("Re-check from %(vantage)s: %(verdict)s. %(finding)s") % {
-                "vantage": vantage.description, "verdict": verdict_word, "finding": reading.finding},
-            data={"recheck_id": locked.pk, "verdict": reading.verdict, "vantage": vantage.name,
-                  "vantage_country": vantage.country, "slot": locked.slot, "reason": locked.reason,
-                  "url": locked.url, "fetched_url": fetched.url, "http_status": final.status if final else None,
-                  "interpreter": interpreter.name, "finding": str(reading.finding), "elapsed_ms": fetched.elapsed_ms,
-                  "evidence_id": evidence.pk, "sha256": evidence.sha256, "contradicts_reported_action": against},
-        )
-        locked.status, locked.checked_at, locked.verdict = RecheckStatus.DONE, now, reading.verdict
-        locked.interpreter, locked.http_status = interpreter.name, final.status if final else None
-        locked.finding, locked.elapsed_ms = str(reading.finding)[:5000], fetched.elapsed_ms
-        locked.contradicts, locked.evidence, locked.event = against, evidence, event
-        locked.claim_token = ""
-        locked.save()
-        if against:
-            raise_flag(case, locked)
-        _host_outcome(locked.host, fetched, now)
+    stored = ""  # a file this re-check added to the store: removed again if its transaction does not commit
+    try:
+        with transaction.atomic():
+            locked = Recheck.objects.select_for_update().filter(pk=recheck.pk, claim_token=recheck.claim_token,
+                                                                status=RecheckStatus.RUNNING).first()
+            if locked is None:
+                return recheck  # its claim went stale and another worker ran it
+            evidence = upload_recheck_evidence(case, locked, data, name=name, now=now,
+                                               description=_("Re-check from %(vantage)s: %(verdict)s.") % {
+                                                   "vantage": vantage.name, "verdict": verdict_word})
+            stored = evidence.file.name if evidence.first_copy_id is None else ""
+            _record(case, locked, evidence, fetched, reading, interpreter=interpreter, vantage=vantage, now=now,
+                    verdict_word=verdict_word)
+    except BaseException:
+        if stored:
+            from cases.storage import evidence_storage
+
+            evidence_storage().delete(stored)
+        raise
     return locked
+
+
+def _record(case: Case, locked: Recheck, evidence, fetched: interpreters.Fetch, reading: interpreters.Reading, *,
+            interpreter, vantage: fetching.Vantage, now: datetime, verdict_word: str) -> None:
+    """The timeline event, the re-check row, the flag and the host's outcome: `record_result`'s transaction."""
+    final = fetched.final
+    against = contradicts(locked.action_taken, reading.verdict, vantage.country) and locked.reason != \
+        RecheckReason.PRE_DEADLINE
+    event = record_event(
+        case, EventKind.RECHECKED, actor=None, visibility=locked.visibility,
+        note=_("Re-check from %(vantage)s: %(verdict)s. %(finding)s") % {
+            "vantage": vantage.description, "verdict": verdict_word, "finding": reading.finding},
+        data={"recheck_id": locked.pk, "verdict": reading.verdict, "vantage": vantage.name,
+              "vantage_country": vantage.country, "slot": locked.slot, "reason": locked.reason,
+              "url": locked.url, "fetched_url": fetched.url, "http_status": final.status if final else None,
+              "interpreter": interpreter.name, "finding": str(reading.finding), "elapsed_ms": fetched.elapsed_ms,
+              "evidence_id": evidence.pk, "sha256": evidence.sha256, "contradicts_reported_action": against},
+    )
+    locked.status, locked.checked_at, locked.verdict = RecheckStatus.DONE, now, reading.verdict
+    locked.interpreter, locked.http_status = interpreter.name, final.status if final else None
+    locked.finding, locked.elapsed_ms = str(reading.finding)[:5000], fetched.elapsed_ms
+    locked.contradicts, locked.evidence, locked.event = against, evidence, event
+    locked.claim_token = ""
+    locked.save()
+    if against:
+        raise_flag(case, locked)
+    _host_outcome(locked.host, fetched, now)
 
 
 def upload_recheck_evidence(case: Case, recheck: Recheck, data: bytes, *, name: str, now: datetime,
