@@ -86,6 +86,7 @@ def random_transitions(rng: random.Random, *, steps: int) -> int:
     return done
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_every_report_from_the_rollups_equals_the_reference_after_the_demo_and_random_steps():
     from cases import demo
