@@ -39,8 +39,10 @@ test-fast: $(STAMP)
 test-postgres: $(STAMP)
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
 
+## ruff, and the import contract (the layers in pyproject.toml's [tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## Run the deadline sweeper once against the demo database.
 sweep: $(STAMP)
