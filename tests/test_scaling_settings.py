@@ -106,6 +106,21 @@ def test_without_the_switches_there_is_one_database_and_no_router(tmp_path):
 
 
 @pytest.mark.slow
+def test_production_keeps_connections_open_unless_told_otherwise(tmp_path):
+    def default_db(**env):
+        result = _settings(tmp_path, DATABASE_URL=PG, **env)
+        assert result.returncode == 0, result.stderr
+        db = json.loads(result.stdout)["databases"]["default"]
+        return db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"]
+
+    assert default_db() == (60, True)  # production: a minute, checked before reuse
+    assert default_db(DATABASE_CONN_MAX_AGE="600") == (600, True)
+    assert default_db(DATABASE_CONN_MAX_AGE="0") == (0, False)  # closed after every request, when asked
+    assert default_db(DJANGO_DEBUG="1") == (0, False)  # the development server: a thread per request
+    assert default_db(DATABASE_POOL="1") == (0, False)  # the pool replaces persistent connections
+
+
+@pytest.mark.slow
 def test_pool_refuses_persistent_connections(tmp_path):
     result = _settings(tmp_path, DATABASE_URL=PG, DATABASE_POOL="1", DATABASE_CONN_MAX_AGE="60")
     assert result.returncode == 1
