@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PORT ?= 8000
 
-.PHONY: run test test-postgres lint install sweep worker bench clean
+.PHONY: run test test-fast test-postgres lint install sweep worker bench clean
 
 $(STAMP): pyproject.toml
 	@command -v c++ >/dev/null 2>&1 || { echo "pdqhash (PDQ image hashing) compiles C++ on install: install a compiler first (Debian: apt-get install g++ python3-dev)" >&2; exit 1; }
@@ -30,12 +30,19 @@ worker: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## The fast loop: everything not marked `slow` (no Chromium, no extra processes, no full-depth property tests).
+## It keeps Python's bytecode caches (pytest's rewritten tests among them) even where PYTHONDONTWRITEBYTECODE is set.
+test-fast: $(STAMP)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -m "not slow" -q
+
 ## The same suite on the local PostgreSQL.
 test-postgres: $(STAMP)
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
 
+## ruff, and the import contract (the layers in pyproject.toml's [tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## Run the deadline sweeper once against the demo database.
 sweep: $(STAMP)

@@ -14,6 +14,7 @@ class CasesConfig(AppConfig):
 
         from cases import (  # noqa: F401
             bench_sql,  # the bench middleware's deploy check
+            checks,  # patuh.E001: rows of a platform declare their scoping
             search,  # the `locates` lookup of the search boxes
             signals,  # login receivers
         )

@@ -1,5 +1,7 @@
 """Roles are Django groups; this module is the only place that reads them.
 
+It sits below the models (the models' `visible_to` read it): it imports no model, at module level or in a function.
+
 Why groups: administrators manage them in the console like any other permission set, and the data
 migration keeps their permissions in step with `ROLE_PERMISSIONS` below.
 """
@@ -107,11 +109,8 @@ def liaison_platform_ids(user) -> frozenset[int]:
         return frozenset()
     cached = getattr(user, "_patuh_platform_ids", None)
     if cached is None:
-        from cases.models import PlatformMembership
-
-        cached = frozenset(
-            PlatformMembership.objects.filter(user=user, is_active=True).values_list("platform_id", flat=True)
-        )
+        # Through the user's reverse relation: this module imports no model, so models may import it.
+        cached = frozenset(user.platform_memberships.filter(is_active=True).values_list("platform_id", flat=True))
         user._patuh_platform_ids = cached
     return cached
 

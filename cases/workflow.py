@@ -27,8 +27,8 @@ from cases.choices import (
     Visibility,
 )
 from cases.models import Case, CaseEvent, DeadlineOverride, SubmissionCycle
+from cases.recorders.bulk import insert_many
 from cases.roles import ADMINISTRATOR, ANALYST, LIAISON, ROLE_LABELS, SUPERVISOR, liaison_platform_ids, roles_of
-from cases.services.cases import insert_many
 from cases.services.deadlines import Window, deadline_window, resume_after_objection
 from cases.services.events import actor_name, record_event
 from cases.services.notifications import queue_case_submitted, queue_cases_submitted

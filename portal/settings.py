@@ -108,10 +108,15 @@ TEMPLATES = [
 
 # Database: DATABASE_URL selects it; without one, SQLite in a file under var/.
 DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'patuh.sqlite3'}"
-DATABASE_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
+# Persistent connections: in production each worker keeps its connection for 60 s (DATABASE_CONN_MAX_AGE; 0 closes
+# it after every request), checked before it is reused. Debug starts from 0 (the development server runs each
+# request in a thread of its own), and so does the connection pool (DATABASE_POOL), which replaces them.
+DATABASE_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "").strip()
+                            or (0 if DEBUG or env_bool("DATABASE_POOL", False) else 60))
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or DEFAULT_SQLITE, conn_max_age=DATABASE_CONN_MAX_AGE
+        os.environ.get("DATABASE_URL") or DEFAULT_SQLITE, conn_max_age=DATABASE_CONN_MAX_AGE,
+        conn_health_checks=DATABASE_CONN_MAX_AGE > 0,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -150,7 +155,8 @@ if DATABASE_POOL:
 # DATABASE_REPLICA_URL: a read replica (streaming replication) for the reports. portal/routers.py sends the reads
 # of code marked `replica_reads()` there and everything else to default; the replica connection is read-only.
 if os.environ.get("DATABASE_REPLICA_URL"):
-    _replica = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=DATABASE_CONN_MAX_AGE)
+    _replica = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=DATABASE_CONN_MAX_AGE,
+                                     conn_health_checks=DATABASE_CONN_MAX_AGE > 0)
     if _replica["ENGINE"] != "django.db.backends.postgresql":
         raise SystemExit("DATABASE_REPLICA_URL must be a PostgreSQL URL.")
     _replica.setdefault("OPTIONS", {})["options"] = f"{PG_SESSION_OPTIONS} -c default_transaction_read_only=on".strip()

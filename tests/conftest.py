@@ -128,6 +128,17 @@ def is_postgres():
     return connection.vendor == "postgresql"
 
 
+def pytest_configure(config):
+    """Tell modules whose collection is costly whether the run skips slow tests (`make test-fast`)."""
+    from _pytest.mark.expression import Expression
+
+    from tests import selection
+
+    expr = config.getoption("markexpr", "")
+    # A test marked `slow` alone is deselected when the -m expression is false for it.
+    selection.SLOW_DESELECTED = bool(expr) and not Expression.compile(expr).evaluate(lambda name, **kw: name == "slow")
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` are skipped on SQLite, with the reason shown."""
     from django.conf import settings

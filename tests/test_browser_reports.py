@@ -13,7 +13,7 @@ from cases.models import PublishedReport
 from cases.workflow import transition
 from tests.test_browser import SHOTS, _login, browser  # noqa: F401 - the fixture
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_supervisor_publishes_and_the_public_reads_it(live_server, browser, settings, supervisor,  # noqa: F811

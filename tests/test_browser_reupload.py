@@ -13,7 +13,7 @@ from tests.reupload_images import encode, jpeg_q40, poster, resized
 from tests.test_browser import SHOTS, _login, browser  # noqa: F401 - the fixture; skips without Chromium
 from tests.test_evidence_support import upload, use_temporary_evidence_root  # noqa: F401 - autouse fixture
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 LOADED = "() => [...document.querySelectorAll('#reupload-matches img')].every(i => i.complete && i.naturalWidth > 0)"
 
 

@@ -25,6 +25,7 @@ def test_it_stores_locally_without_a_url_and_with_private_permissions(make_case,
         evidence.file.url  # noqa: B018
 
 
+@pytest.mark.slow
 def test_it_configures_private_s3_storage_from_the_environment():
     """The real settings module, read with S3 variables set: no network is needed to build the backend."""
     script = (

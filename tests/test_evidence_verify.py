@@ -121,6 +121,7 @@ print(case.reference)
 """
 
 
+@pytest.mark.slow
 def test_it_exits_1_from_the_command_line(tmp_path):
     """The exit status is what cron sees: run the real command in a fresh process on a damaged store."""
     env = {

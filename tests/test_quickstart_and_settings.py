@@ -26,6 +26,7 @@ def _run_django(env_overrides: dict, code: str = "import django; django.setup();
                           timeout=60, check=False)
 
 
+@pytest.mark.slow
 def test_production_settings_refuse_to_start_without_a_secret_key():
     result = _run_django({})
     assert result.returncode == 1
@@ -35,6 +36,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )  # one sentence, no traceback
 
 
+@pytest.mark.slow
 def test_production_settings_start_with_a_secret_key_and_debug_off():
     result = _run_django({"DJANGO_SECRET_KEY": "x" * 50},
                          "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)")
@@ -42,6 +44,7 @@ def test_production_settings_start_with_a_secret_key_and_debug_off():
     assert result.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_debug_mode_runs_without_a_key_on_sqlite_under_var():
     code = ("import django; django.setup(); from django.conf import settings; "
             "print(settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME'], settings.TIME_ZONE)")
@@ -53,6 +56,7 @@ def test_debug_mode_runs_without_a_key_on_sqlite_under_var():
     assert tz == "Asia/Jakarta"
 
 
+@pytest.mark.slow
 def test_database_url_selects_postgresql():
     code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default'])"
     result = _run_django({"DJANGO_DEBUG": "1", "DATABASE_URL": "postgres://u@db.example:5433/patuh"}, code)

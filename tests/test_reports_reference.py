@@ -191,6 +191,7 @@ def world(make_case, analyst, supervisor, liaison_a, liaison_b, platform_b):
     return cases, actors, liaisons
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow],
           phases=[Phase.explicit, Phase.generate], derandomize=True, database=None)

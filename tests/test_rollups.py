@@ -1,7 +1,7 @@
 """The report rollups: every figure read from them equals the reference computation over the cases
-(`reports.*_from_cases`), for every persona, after the demo and random transitions; the rebuild gives the
-rows the services kept; concurrent transitions lose no increment; reports and dashboards run a bounded
-number of queries whatever the data size."""
+(`tests/reference.py`, written from docs/reports.md), for every persona, after the demo and random transitions;
+the rebuild gives the rows the services kept; concurrent transitions lose no increment; reports and dashboards
+run a bounded number of queries whatever the data size."""
 
 import random
 from datetime import timedelta
@@ -119,6 +119,7 @@ def random_transitions(rng: random.Random, *, steps: int) -> int:
     return done
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_every_report_from_the_rollups_equals_the_reference_after_the_demo_and_random_steps():
     from cases import demo

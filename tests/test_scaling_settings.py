@@ -76,6 +76,7 @@ def test_report_reads_go_to_the_replica_and_writes_never_do(analyst, make_case):
 # --- settings from the environment ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_replica_and_pool_settings_from_the_environment(tmp_path):
     result = _settings(tmp_path, DATABASE_URL=PG, DATABASE_REPLICA_URL=PG.replace("db.", "replica."),
                        DATABASE_POOL="1", DATABASE_POOL_MAX_SIZE="8")
@@ -91,17 +92,35 @@ def test_replica_and_pool_settings_from_the_environment(tmp_path):
     assert BENCH_MIDDLEWARE not in out["middleware"]
 
 
+@pytest.mark.slow
 def test_the_session_options_can_be_replaced(tmp_path):
     out = json.loads(_settings(tmp_path, DATABASE_URL=PG, DATABASE_PG_OPTIONS="-c work_mem=16MB").stdout)
     assert out["databases"]["default"]["OPTIONS"]["options"] == "-c work_mem=16MB"
 
 
+@pytest.mark.slow
 def test_without_the_switches_there_is_one_database_and_no_router(tmp_path):
     out = json.loads(_settings(tmp_path, DATABASE_URL=PG).stdout)
     assert list(out["databases"]) == ["default"] and out["routers"] == []
     assert "pool" not in out["databases"]["default"].get("OPTIONS", {})
 
 
+@pytest.mark.slow
+def test_production_keeps_connections_open_unless_told_otherwise(tmp_path):
+    def default_db(**env):
+        result = _settings(tmp_path, DATABASE_URL=PG, **env)
+        assert result.returncode == 0, result.stderr
+        db = json.loads(result.stdout)["databases"]["default"]
+        return db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"]
+
+    assert default_db() == (60, True)  # production: a minute, checked before reuse
+    assert default_db(DATABASE_CONN_MAX_AGE="600") == (600, True)
+    assert default_db(DATABASE_CONN_MAX_AGE="0") == (0, False)  # closed after every request, when asked
+    assert default_db(DJANGO_DEBUG="1") == (0, False)  # the development server: a thread per request
+    assert default_db(DATABASE_POOL="1") == (0, False)  # the pool replaces persistent connections
+
+
+@pytest.mark.slow
 def test_pool_refuses_persistent_connections(tmp_path):
     result = _settings(tmp_path, DATABASE_URL=PG, DATABASE_POOL="1", DATABASE_CONN_MAX_AGE="60")
     assert result.returncode == 1
@@ -111,6 +130,7 @@ def test_pool_refuses_persistent_connections(tmp_path):
 # --- the bench-only SQL recording ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_bench_middleware_is_absent_unless_asked_for_and_fails_the_deploy_check(tmp_path):
     out = json.loads(_settings(tmp_path, PATUH_BENCH_SQL="1").stdout)
     assert out["middleware"][0] == BENCH_MIDDLEWARE

@@ -16,7 +16,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -29,6 +28,8 @@ from cases.choices import CommitmentKind
 from cases.models import Commitment, Meeting
 from cases.services import sanctions
 from cases.services.tokens import create_token
+from tests import selection
+from tests.openapi import component, openapi_schema, operation
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, negative_data_rejection]
@@ -39,11 +40,13 @@ PERSONAS = ("analyst", "liaison_a")
 SENT: dict[str, int] = {}  # test id -> requests sent
 
 
-RAW = SchemaGenerator().get_schema(request=None, public=True)
-OPERATIONS = sum(1 for item in RAW["paths"].values() for method in item if method in ("get", "post", "put", "patch",
-                                                                                           "delete"))
-schema = schemathesis.openapi.from_dict(RAW)
-schema.app = get_wsgi_application()
+OPERATIONS = 0  # counted when the property test's items are built
+if not selection.SLOW_DESELECTED:  # `make test-fast` skips the property test: its items are not even built
+    _raw = openapi_schema()
+    OPERATIONS = sum(1 for item in _raw["paths"].values() for method in item
+                     if method in ("get", "post", "put", "patch", "delete"))
+    schema = schemathesis.openapi.from_dict(_raw)
+    schema.app = get_wsgi_application()
 
 
 @pytest.fixture
@@ -76,15 +79,19 @@ def bearer(request, world, settings, in_test_transaction):
     return {"Authorization": f"Bearer {create_token(actor=user, name='schemathesis').key}"}
 
 
-@pytest.mark.django_db
-@schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
-def test_the_api_keeps_to_its_schema(case, bearer, request):
-    SENT[request.node.nodeid] = SENT.get(request.node.nodeid, 0) + 1
-    case.call_and_validate(headers=bearer, checks=CHECKS)
+if not selection.SLOW_DESELECTED:
+
+    @pytest.mark.slow
+    @pytest.mark.django_db
+    @schema.parametrize()
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def test_the_api_keeps_to_its_schema(case, bearer, request):
+        SENT[request.node.nodeid] = SENT.get(request.node.nodeid, 0) + 1
+        case.call_and_validate(headers=bearer, checks=CHECKS)
 
 
+@pytest.mark.slow  # counts the property test's requests
 def test_zz_enough_requests_were_generated():
     if len(SENT) < OPERATIONS * len(PERSONAS):
         pytest.skip(f"counted when every operation ran for every persona ({len(SENT)} of "
@@ -98,11 +105,11 @@ def test_zz_enough_requests_were_generated():
 
 
 def _component(name: str) -> dict:
-    return RAW["components"]["schemas"][name]
+    return component(name)
 
 
 def _query_parameter(path: str, name: str) -> dict:
-    return next(p for p in RAW["paths"][path]["get"]["parameters"] if p["name"] == name)
+    return next(p for p in operation(path)["parameters"] if p["name"] == name)
 
 
 def _admits_empty(schema: dict) -> bool:
@@ -139,14 +146,14 @@ def test_blank_values_the_models_hold_are_in_the_schema():
 def test_lists_document_their_404_and_refuse_a_bad_page_size(path, analyst, platform_a):
     """Found: `?page=0` or a tampered cursor answers 404, undocumented; `?page_size=abc` quietly served the
     default page. Fixed: list_errors() documents 404; PageSizeParameter refuses a bad page size (400)."""
-    assert "404" in RAW["paths"][path]["get"]["responses"]
+    assert "404" in operation(path)["responses"]
     client = bearer_client(analyst)
     for bad in ("abc", "0", "-1", "1.5"):
         response = client.get(path, {"page_size": bad})
         assert response.status_code == 400 and "page_size" in response.json()["error"]["fields"], bad
     assert client.get(path, {"page_size": ""}).status_code == 200  # empty: the default
     assert client.get(path, {"page_size": "100000"}).status_code == 200  # more than the maximum: the maximum
-    if "page" in {p["name"] for p in RAW["paths"][path]["get"]["parameters"]}:
+    if "page" in {p["name"] for p in operation(path)["parameters"]}:
         assert client.get(path, {"page": "0"}).status_code == 404
 
 

@@ -64,12 +64,14 @@ def test_passwords_need_12_characters_and_are_checked_against_common_ones():
 # --- the deployment check and production transport -----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_check_deploy_has_no_warnings_in_production(tmp_path):
     result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], _production_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+@pytest.mark.slow
 def test_production_transport_settings(tmp_path):
     names = ["SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
              "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SESSION_COOKIE_SECURE",

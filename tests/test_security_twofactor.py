@@ -241,6 +241,7 @@ def test_not_required_means_the_password_login_is_unchanged(client, request, per
     assert 'name="otp_token"' in page and 'autocomplete="one-time-code"' in page
 
 
+@pytest.mark.slow
 def test_default_follows_debug():
     import os
     import subprocess

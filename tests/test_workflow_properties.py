@@ -119,6 +119,7 @@ def _check_step(person, case, action, variant, version_mode):
 
 # No shrinking: each step is database work, and shrinking a failing 40-step sequence takes minutes; the
 # assertion messages already say which step broke which invariant.
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

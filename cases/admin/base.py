@@ -1,5 +1,8 @@
 """What every Patuh ModelAdmin shares: each queryset goes through the one scoping rule.
 
+It fails closed (`cases.scoping.visible`): rows of a platform whose model declares no scoping are shown to
+nobody, and the start-up check `patuh.E001` (cases/checks.py) refuses such a model before any page is served.
+
 Django scopes the changelist, change, delete and history views and actions through `get_queryset()`,
 but not foreign-key dropdowns or list-filter choices; those are scoped here too.
 """
@@ -13,11 +16,11 @@ from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from cases.scoping import visible
+
 
 def scoped(model, request):
-    manager = model._default_manager
-    qs = manager.all()
-    return qs.visible_to(request.user) if hasattr(qs, "visible_to") else qs
+    return visible(model._default_manager.all(), request.user)
 
 
 class ScopedRelatedFilter(admin.RelatedFieldListFilter):
@@ -68,8 +71,7 @@ class ScopedRows:
     """
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs.visible_to(request.user) if hasattr(qs, "visible_to") else qs
+        return visible(super().get_queryset(request), request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:

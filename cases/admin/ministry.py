@@ -384,7 +384,7 @@ class FinePolicyAdmin(SupervisorWrites, admin.ModelAdmin):
 
 
 @admin.register(models.Notification)
-class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyMixin, ScopedAdmin):
     list_display = ["created_at", "kind", "to_email", "subject", "urgent", "sent_at", "attempts"]
     list_filter = ["kind", "urgent", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["subject", "to_email"]

@@ -62,7 +62,7 @@ class HashList(models.Model):
 
 class ImageHashQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from cases.models import Evidence
+        from cases.models.evidence import Evidence
 
         if is_ministry(user):
             return self
@@ -126,7 +126,7 @@ class MatchDecision(models.TextChoices):
 
 class HashMatchQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from cases.models import Evidence
+        from cases.models.evidence import Evidence
 
         visible = Evidence.objects.visible_to(user).values("pk")
         return scope(

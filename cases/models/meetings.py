@@ -9,7 +9,7 @@ from cases.scoping import scope
 
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from cases.models import Platform
+        from cases.models.platforms import Platform
         from cases.roles import is_ministry, liaison_platform_ids
 
         qs = scope(self, user, platform="platforms").distinct()

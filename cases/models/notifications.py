@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases.choices import NotificationKind
+from cases.scoping import MinistryOnlyQuerySet
 
 
 class Notification(models.Model):
@@ -71,6 +72,8 @@ class Notification(models.Model):
         verbose_name=_("last error"),
         blank=True,
     )
+
+    objects = MinistryOnlyQuerySet.as_manager()  # no liaison reads these rows (cases.checks)
 
     class Meta:
         ordering = ["-created_at", "-id"]

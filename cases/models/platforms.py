@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import BusinessScale, MembershipRole, PlatformKind
-from cases.scoping import scope
+from cases.scoping import MinistryOnlyQuerySet, scope
 
 
 class PlatformQuerySet(models.QuerySet):
@@ -99,6 +99,8 @@ class PlatformMembership(models.Model):
         verbose_name=_("created at"),
         auto_now_add=True,
     )
+
+    objects = MinistryOnlyQuerySet.as_manager()  # no liaison reads these rows (cases.checks)
 
     class Meta:
         verbose_name = _("platform membership")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases.choices import Category, FineFactor, ObjectionRule, Tier
+from cases.scoping import MinistryOnlyQuerySet
 
 
 class DeadlinePolicy(models.Model):
@@ -119,6 +120,8 @@ class DeadlineOverride(models.Model):
         verbose_name=_("active"),
         default=True,
     )
+
+    objects = MinistryOnlyQuerySet.as_manager()  # no liaison reads these rows (cases.checks)
 
     class Meta:
         ordering = ["platform__name", "category", "tier"]

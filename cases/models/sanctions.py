@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases.choices import SanctionLevel, SanctionStatus
-from cases.scoping import scope
+from cases.scoping import MinistryOnlyQuerySet, scope
 
 
 class SanctionQuerySet(models.QuerySet):
@@ -163,6 +163,8 @@ class SanctionCase(models.Model):
         verbose_name=_("cited at"),
         default=clock.now,
     )
+
+    objects = MinistryOnlyQuerySet.as_manager()  # no liaison reads these rows (cases.checks)
 
     class Meta:
         verbose_name = _("cited case")

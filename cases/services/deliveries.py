@@ -17,7 +17,6 @@
 
 import json
 import logging
-import math
 import random
 import time
 import uuid
@@ -33,7 +32,6 @@ from standardwebhooks.webhooks import Webhook
 
 from cases import clock, outbound
 from cases.choices import CaseStatus, EventKind, Visibility
-from cases.jobs import enqueue_after_commit
 from cases.models import (
     CaseEvent,
     DeliveryStatus,
@@ -43,11 +41,10 @@ from cases.models import (
     WebhookEndpoint,
     WebhookEventType,
 )
+from cases.recorders.outbox import BATCH, wake
 
 log = logging.getLogger(__name__)
 
-BATCH = 50  # deliveries claimed at once by one job
-PARALLEL_JOBS = 4  # at most this many jobs queued at once for one endpoint's new deliveries
 TIME_BUDGET_SECONDS = 30  # a job hands over to a fresh one after this long, so others get a turn
 RECORD_EVERY_SECONDS = 0.5  # attempts are written at least this often while a batch is being sent
 EXCERPT_BYTES = 1024
@@ -55,14 +52,6 @@ EXCERPT_BYTES = 1024
 
 def conf(name: str):
     return settings.PATUH_WEBHOOKS[name]
-
-
-def wake(endpoint_id: int, n: int = 1, *, run_after: datetime | None = None) -> None:
-    """Ask the queue to send the endpoint's due deliveries (after the current transaction commits)."""
-    from cases.tasks import deliver_webhooks
-
-    for _i in range(max(1, min(PARALLEL_JOBS, math.ceil(n / BATCH)))):
-        enqueue_after_commit(deliver_webhooks, endpoint_id, run_after=run_after)
 
 
 def claim_validity() -> timedelta:
@@ -275,7 +264,7 @@ def disable(endpoint: WebhookEndpoint, reason: str, *, now: datetime) -> None:
 def record_receipts(endpoint: WebhookEndpoint, delivered: list[tuple[WebhookDelivery, datetime]]) -> None:
     """The first 2xx of each order's submission: proof of service, on the case's timeline once per submission
     (the service record's `delivered_at` is claimed by compare-and-swap first)."""
-    from cases.services.cases import insert_many
+    from cases.recorders.bulk import insert_many
     from cases.services.events import SYSTEM_NAME
 
     if not delivered:

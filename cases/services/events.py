@@ -30,7 +30,7 @@ def record_event(
 
     What the platform may see of it is announced to the platform's webhooks in the same transaction.
     """
-    from cases.services.webhooks import on_case_event
+    from cases.recorders.outbox import on_case_event
 
     with transaction.atomic():
         event = audit.create(

@@ -133,8 +133,8 @@ def queue_case_submitted(case: Case) -> int:
 def queue_cases_submitted(cases) -> None:
     """The same notices for a batch of newly created cases (their keys cannot exist yet), written at once, and
     their `case.submitted` webhooks (a single submission's come with its timeline event, `record_event`)."""
-    from cases.services.cases import insert_many
-    from cases.services.webhooks import emit_cases_submitted
+    from cases.recorders.bulk import insert_many
+    from cases.recorders.outbox import emit_cases_submitted
 
     notice = SubmittedNotice()
     insert_many(Notification, [row for case in cases for row in notice.rows(case)])
@@ -143,7 +143,7 @@ def queue_cases_submitted(cases) -> None:
 
 def queue_due_soon(case: Case) -> int:
     """The "deadline in an hour" notice to the liaisons, and the `case.due_soon` webhook."""
-    from cases.services.webhooks import emit_due_soon
+    from cases.recorders.outbox import emit_due_soon
 
     emit_due_soon(case)
     subject = _("Deadline approaching for %(ref)s: due %(due)s") % {"ref": case.reference, "due": _fmt(case.due_at)}

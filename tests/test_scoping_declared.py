@@ -1,0 +1,68 @@
+"""Scoping fails closed (issue 19): a model with rows of a platform must declare its scoping, or Patuh refuses
+to start (system check patuh.E001); the consoles' base serves such rows to nobody."""
+
+import pytest
+from django.apps import apps
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.db import models
+
+from cases.models import Case, Notification, Platform, PlatformMembership
+from cases.scoping import MinistryOnlyQuerySet, platform_path, visible
+
+
+def _new_model(name: str, **attrs):
+    """Define a model of the `cases` app for one test (never migrated); `_forget` removes it again."""
+    attrs.update(__module__=__name__, __str__=lambda self: name,
+                 Meta=type("Meta", (), {"app_label": "cases", "managed": False}))
+    return type(name, (models.Model,), attrs)
+
+
+def _forget(model) -> None:
+    del apps.all_models["cases"][model._meta.model_name]
+    apps.clear_cache()
+
+
+@pytest.fixture
+def leaflet_model():
+    """A new model holding rows of a platform, with no scoping declared: what a developer might add."""
+    model = _new_model("Leaflet", platform=models.ForeignKey(Platform, on_delete=models.CASCADE),
+                       text=models.TextField())
+    yield model
+    _forget(model)
+
+
+def test_the_start_up_check_refuses_a_model_with_a_platform_and_no_scoping(leaflet_model):
+    errors = [e for e in run_checks() if e.id == "patuh.E001"]
+    assert [(e.obj, e.level >= 40) for e in errors] == [(leaflet_model, True)]  # an error, not a warning
+    assert "cases.Leaflet holds rows of a platform (through platform) but declares no scoping" in errors[0].msg
+    with pytest.raises(SystemCheckError, match="patuh.E001"):
+        call_command("check")
+
+
+def test_declaring_scoping_satisfies_the_check(leaflet_model):
+    flyer = _new_model("Flyer", case=models.ForeignKey(Case, on_delete=models.CASCADE),
+                       objects=MinistryOnlyQuerySet.as_manager())
+    try:
+        flagged = {e.obj for e in run_checks() if e.id == "patuh.E001"}
+        assert leaflet_model in flagged and flyer not in flagged
+    finally:
+        _forget(flyer)
+
+
+def test_the_real_models_pass_and_their_platform_paths_are_found():
+    assert not [e for e in run_checks() if e.id == "patuh.E001"]
+    assert platform_path(Case) == "platform"
+    assert platform_path(Notification) == "case__platform"
+    assert platform_path(Platform) == "pk"
+
+
+@pytest.mark.django_db
+def test_the_consoles_base_serves_undeclared_platform_rows_to_nobody(leaflet_model, analyst, liaison_a):
+    # Not even to the ministry: the fallback is nothing, never everything.
+    assert visible(leaflet_model.objects.all(), analyst).query.is_empty()
+    assert visible(leaflet_model.objects.all(), liaison_a).query.is_empty()
+    # Declared ministry-only rows: the ministry reads them, a liaison none.
+    assert not visible(PlatformMembership.objects.all(), analyst).query.is_empty()
+    assert visible(PlatformMembership.objects.all(), liaison_a).query.is_empty()
