@@ -10,8 +10,6 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_migrate
-
         from cases import (  # noqa: F401
             bench_sql,  # the bench middleware's deploy check
             checks,  # patuh.E001: rows of a platform declare their scoping
@@ -21,8 +19,7 @@ class CasesConfig(AppConfig):
         from cases.cache import create_cache_table
 
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="patuh-create-cache-table")
-
-        post_migrate.connect(rebuild_rollups_after_migrate, sender=self)
+        post_migrate.connect(rebuild_rollups_after_migrate, sender=self, dispatch_uid="patuh-rebuild-rollups")
 
 
 def rebuild_rollups_after_migrate(sender, using="default", plan=None, **kwargs):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0018_window_histograms'),
+        ('cases', '0019_open_rollup'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
