@@ -129,14 +129,10 @@ def is_postgres():
 
 
 def pytest_configure(config):
-    """Tell modules whose collection is costly whether the run skips slow tests (`make test-fast`)."""
-    from _pytest.mark.expression import Expression
-
+    """Tell modules whose collection is costly what -m selects (`make test-fast`: not slow)."""
     from tests import selection
 
-    expr = config.getoption("markexpr", "")
-    # A test marked `slow` alone is deselected when the -m expression is false for it.
-    selection.SLOW_DESELECTED = bool(expr) and not Expression.compile(expr).evaluate(lambda name, **kw: name == "slow")
+    selection.MARK_EXPRESSION = config.getoption("markexpr", "") or ""
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,6 +1,15 @@
-"""What this pytest run selected, for modules whose collection itself is costly.
+"""What this pytest run selected by mark, for modules whose collection itself is costly.
 
-`conftest.pytest_configure` sets it before any test module is imported.
+`conftest.pytest_configure` records the -m expression before any test module is imported.
 """
 
-SLOW_DESELECTED = False  # `-m "not slow"` (make test-fast): tests marked slow are not run
+MARK_EXPRESSION = ""
+
+
+def deselects(*marks: str) -> bool:
+    """Whether -m certainly deselects a test carrying exactly these marks (so its items need not be built)."""
+    if not MARK_EXPRESSION:
+        return False
+    from _pytest.mark.expression import Expression
+
+    return not Expression.compile(MARK_EXPRESSION).evaluate(lambda name, **kwargs: name in marks)

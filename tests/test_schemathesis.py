@@ -40,8 +40,10 @@ PERSONAS = ("analyst", "liaison_a")
 SENT: dict[str, int] = {}  # test id -> requests sent
 
 
+# Under `make test-fast` (-m "not slow") the property test is deselected: its items are not even built.
+PROPERTY_TEST_SELECTED = not selection.deselects("slow", "django_db")
 OPERATIONS = 0  # counted when the property test's items are built
-if not selection.SLOW_DESELECTED:  # `make test-fast` skips the property test: its items are not even built
+if PROPERTY_TEST_SELECTED:
     _raw = openapi_schema()
     OPERATIONS = sum(1 for item in _raw["paths"].values() for method in item
                      if method in ("get", "post", "put", "patch", "delete"))
@@ -79,7 +81,7 @@ def bearer(request, world, settings, in_test_transaction):
     return {"Authorization": f"Bearer {create_token(actor=user, name='schemathesis').key}"}
 
 
-if not selection.SLOW_DESELECTED:
+if PROPERTY_TEST_SELECTED:
 
     @pytest.mark.slow
     @pytest.mark.django_db

@@ -31,16 +31,10 @@ from cases.models import (
     WebhookEndpoint,
 )
 from cases.outbound import Refused, check_url
-from cases.recorders.outbox import (  # noqa: F401 - emitting lives with the outbox; callers may import it from here
-    CASE_EVENT_TYPES,
+from cases.recorders.outbox import (  # noqa: F401 - emit, emit_sanction_issued: where lifecycles used to find them
     EVENT_TYPES,
-    api_url,
-    case_ref,
     emit,
-    emit_cases_submitted,
-    emit_due_soon,
     emit_sanction_issued,
-    on_case_event,
     wake,
 )
 from cases.roles import ADMINISTRATOR, LIAISON, MINISTRY_WRITERS, has_role, is_ministry, liaison_platform_ids
