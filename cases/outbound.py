@@ -115,7 +115,10 @@ def check_url(url: str, *, schemes: tuple[str, ...] = ("https",)) -> Target:
     """Parse and resolve `url`; refuse it unless it may be fetched. Returns where to connect."""
     if not isinstance(url, str) or not url or len(url) > 2000 or any(c in url for c in "\r\n\t\x00 "):
         raise Refused(_("Give a full URL, e.g. https://example.com/webhooks/patuh."))
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as err:  # an unclosed IPv6 host ("http://[::1")
+        raise Refused(_("Give a full URL, e.g. https://example.com/webhooks/patuh.")) from err
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise Refused(_("Only http and https URLs can be fetched."))

@@ -470,3 +470,12 @@ def test_a_refused_sanction_step_answers_409_like_a_refused_transition(schema, s
 ])
 def test_an_odd_id_or_reference_in_a_path_is_404(analyst, path):
     assert assert_error(bearer_client(analyst).get(path), 404)["code"] == "not_found"
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://[::1/hook", "https://example.org:abc/hook",
+                                 "https://example.org:99999/hook", "javascript:alert(1)"])
+def test_an_odd_webhook_url_is_a_field_error(liaison_a, url):
+    """Found by the fuzz suite: the SSRF guard's own parse raised on an unclosed IPv6 host."""
+    response = bearer_client(liaison_a).post("/api/v1/webhooks/", {"url": url, "event_types": ["case.submitted"]},
+                                             format="json")
+    assert_error(response, 400, fields={"url"})
