@@ -12,9 +12,11 @@ import argparse
 import os
 import resource
 import shutil
+import struct
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,16 +66,24 @@ def run(work: Path, mb: int) -> None:
     case = create_case(actor=analyst, platform=platform, category=Category.TERRORISM,
                        location_url="https://t.me/bench/1", legal_basis="UU ITE Art. 27(1)", reasons="Benchmark.")
 
-    # A PNG signature followed by random bytes: the worst case, since images are scanned for markup.
+    # A PNG of random 1 MB data chunks: the worst case, since images are scanned for markup and archive signatures,
+    # and well-formed (chunks with their CRCs, then IEND), since data after IEND is refused as a polyglot.
     source = work / "bench.png"
     size = mb * 1024 * 1024
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     with source.open("wb") as out:
-        out.write(b"\x89PNG\r\n\x1a\n")
-        written = 8
-        while written < size:
-            block = os.urandom(min(1024 * 1024, size - written))
+        out.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)))
+        written = 33
+        end = chunk(b"IEND", b"")
+        while written < size - len(end):
+            block = chunk(b"IDAT", os.urandom(max(1, min(1024 * 1024, size - written - len(end) - 12))))
             out.write(block)
             written += len(block)
+        out.write(end)
+        size = written + len(end)
 
     before = peak_rss_mb()
     started = time.perf_counter()

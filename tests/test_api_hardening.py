@@ -470,3 +470,23 @@ def test_a_refused_sanction_step_answers_409_like_a_refused_transition(schema, s
 ])
 def test_an_odd_id_or_reference_in_a_path_is_404(analyst, path):
     assert assert_error(bearer_client(analyst).get(path), 404)["code"] == "not_found"
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://[::1/hook", "https://example.org:abc/hook",
+                                 "https://example.org:99999/hook", "javascript:alert(1)"])
+def test_an_odd_webhook_url_is_a_field_error(liaison_a, url):
+    """Found by the fuzz suite: the SSRF guard's own parse raised on an unclosed IPv6 host."""
+    response = bearer_client(liaison_a).post("/api/v1/webhooks/", {"url": url, "event_types": ["case.submitted"]},
+                                             format="json")
+    assert_error(response, 400, fields={"url"})
+
+
+def test_a_nul_in_a_category_is_a_field_error_on_postgresql_too(analyst, platform_a):
+    """Found by the fuzz suite on PostgreSQL: the category's default tier was looked up with the NUL in it before
+    any validation, and PostgreSQL refused the query. The parser now refuses a NUL like a lone surrogate."""
+    response = raw_json(bearer_client(analyst), CASES, __import__("json").dumps(order("https://t.me/n/1",
+                                                                                      category="gambling\x00")))
+    assert_error(response, 400, fields={"category"})
+    bulk = raw_json(bearer_client(analyst), BULK, __import__("json").dumps(
+        {"items": [order("https://t.me/n/1", category="\x00"), order("https://t.me/n/2")]}))
+    assert [r["result"] for r in bulk.json()["results"]] == ["invalid", "created"]

@@ -67,8 +67,7 @@ class BoundedJSONParser(JSONParser):
         if deep:
             raise too_deep()
         if bad:
-            message = str(text.UNENCODABLE_MESSAGE)
-            raise _api_error().invalid(message, fields={path: [message] for path in bad})
+            raise _api_error().invalid(next(iter(bad.values())), fields={path: [why] for path, why in bad.items()})
         return data
 
 

@@ -100,9 +100,9 @@ def parse_item(raw, platforms: dict[str, Platform], *, extra: frozenset = frozen
     """
     if not isinstance(raw, dict):
         return {}, {"non_field_errors": [_("Each item must be a JSON object.")]}
-    _deep, unencodable = text.walk(raw, max_depth=MAX_DEPTH)  # depth: the parser has judged the whole body
-    if unencodable:
-        return {}, {path: [str(text.UNENCODABLE_MESSAGE)] for path in unencodable}
+    _deep, unstorable = text.walk(raw, max_depth=MAX_DEPTH)  # depth: the parser has judged the whole body
+    if unstorable:
+        return {}, {path: [why] for path, why in unstorable.items()}
     kwargs, errors_ = {}, {}
     for name, value in raw.items():
         if name == "platform":
