@@ -1,15 +1,20 @@
-"""One FilterSet per listable model, shared by the API lists, the CSV export and the reports.
+"""One FilterSet per listable model, shared by the API lists, the CSV export, the reports and the consoles' lists.
+
+The consoles render each FilterSet filter as a list filter under the same parameter name
+(`cases.admin.filters`), and their search box is the FilterSet's `q`: a query string copied from a console's
+list gives the same rows from the API for the same user.
 
 Filter choices that name other rows (platforms) come from the same scoping rule as the rows, so a
 liaison cannot learn another platform's slug by filtering on it: an unknown slug and a hidden one both
 answer "not a valid choice".
 """
 
+import re
 from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +22,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from cases import clock
 from cases.choices import (
+    AWAITING_ACTION_STATUSES,
     CaseStatus,
     Category,
     CommitmentKind,
@@ -29,7 +35,7 @@ from cases.choices import (
     Tier,
 )
 from cases.matches import reupload_q
-from cases.models import Case, CaseEvent, Commitment, Evidence, Meeting, Platform, Sanction
+from cases.models import Case, CaseEvent, Commitment, Evidence, Meeting, Platform, Recheck, Sanction, StillLiveFlag
 from cases.reports import DeadlineState, check_day, day_start, deadline_state_q
 
 
@@ -55,7 +61,13 @@ class DayField(forms.DateField):
 
 
 class DayFilter(django_filters.DateFilter):
+    """A day; the consoles show a `_from`/`_to` pair as one range under `range_label`."""
+
     field_class = DayField
+
+    def __init__(self, *args, range_label=None, **kwargs):
+        self.range_label = range_label
+        super().__init__(*args, **kwargs)
 
 
 class MomentField(IsoDateTimeField):
@@ -94,7 +106,13 @@ class TrueFalseField(forms.Field):
 
 @extend_schema_field(OpenApiTypes.BOOL)
 class TrueFalseFilter(django_filters.BooleanFilter):
+    """`true`/`false`; `choice_labels` names the two for the consoles' list filters."""
+
     field_class = TrueFalseField
+
+    def __init__(self, *args, choice_labels=None, **kwargs):
+        self.choice_labels = choice_labels or (_("yes"), _("no"))
+        super().__init__(*args, **kwargs)
 
 
 PLATFORM_SLUG_SCHEMA = {"type": "string", "minLength": 1, "pattern": "^[-a-zA-Z0-9_]+$"}
@@ -109,36 +127,80 @@ class PlatformSlugFilter(django_filters.ModelMultipleChoiceFilter):
         super().__init__(**kwargs)
 
 
+REFERENCE_RE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6,}$")
+
+
+def case_search_q(term: str) -> Q:
+    """The one search of cases (the consoles' search box and the API's `q`): a term shaped like a reference
+    finds that case; anything else is a piece of the URL, handle or native id (the `locates` lookup,
+    cases/search.py, answered by the trigram indexes on PostgreSQL)."""
+    term = term.strip()
+    if REFERENCE_RE.match(term.upper()):
+        return Q(reference=term.upper())
+    return Q(location_url__locates=term) | Q(handle__locates=term) | Q(native_id__locates=term)
+
+
+DEADLINE_STATE_CHOICES = [
+    (DeadlineState.ON_TIME, _("on time")),
+    (DeadlineState.DUE_SOON, _("due within 1 h")),
+    (DeadlineState.OVERDUE, _("overdue")),
+    (DeadlineState.LATE, _("late")),
+]
+RECHECK_CHOICES = [("still_live", _("reported removed, still live")), ("gone", _("re-check found it gone"))]
+
+
 class CaseFilterSet(django_filters.FilterSet):
-    platform = PlatformSlugFilter(field_name="platform__slug")
-    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices)
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices)
-    tier = django_filters.ChoiceFilter(choices=Tier.choices)
-    source = django_filters.MultipleChoiceFilter(choices=Source.choices)
+    platform = PlatformSlugFilter(field_name="platform__slug", label=_("platform"))
+    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, label=_("status"))
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("category"))
+    tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("tier"))
+    source = django_filters.MultipleChoiceFilter(choices=Source.choices, label=_("source"))
+    awaiting = TrueFalseFilter(
+        method="filter_awaiting", label=_("show"), choice_labels=(_("awaiting the platform"), _("not awaiting")),
+        help_text=_("true: awaiting the platform (submitted or acknowledged); false: not awaiting it."))
     deadline_state = django_filters.ChoiceFilter(
-        choices=DeadlineState.CHOICES, method="filter_deadline_state",
+        choices=DEADLINE_STATE_CHOICES, method="filter_deadline_state", label=_("deadline"),
         help_text=_("on_time, due_soon (within an hour), overdue (no action, deadline passed) or late."),
     )
     submitted_from = DayFilter(
-        method="filter_submitted_from", help_text=_("Submitted on or after this Jakarta day (YYYY-MM-DD)."))
+        method="filter_submitted_from", label=_("submitted from"), range_label=_("submitted"),
+        help_text=_("Submitted on or after this Jakarta day (YYYY-MM-DD)."))
     submitted_to = DayFilter(
-        method="filter_submitted_to", help_text=_("Submitted on or before this Jakarta day (YYYY-MM-DD)."))
+        method="filter_submitted_to", label=_("submitted to"),
+        help_text=_("Submitted on or before this Jakarta day (YYYY-MM-DD)."))
     assigned_to_me = TrueFalseFilter(
-        method="filter_assigned_to_me", help_text=_("true: assigned to me; false: assigned to nobody."))
+        method="filter_assigned_to_me", label=_("assignment"), choice_labels=(_("assigned to me"), _("unassigned")),
+        help_text=_("true: assigned to me; false: assigned to nobody."))
     q = django_filters.CharFilter(
-        method="filter_q", help_text=_("An exact reference (PTH-2026-000123), or part of the URL."))
+        method="filter_q", help_text=_("An exact reference (PTH-2026-000123), or part of the URL, handle or "
+                                       "native id."))
     reupload = TrueFalseFilter(
-        method="filter_reupload",
+        method="filter_reupload", label=_("re-upload"),
+        choice_labels=(_("re-upload of an earlier case"), _("not a re-upload")),
         help_text=_("true: a re-upload of an earlier case (evidence the ministry confirmed as the same image); "
                     "false: not one."))
+    recheck = django_filters.ChoiceFilter(
+        choices=RECHECK_CHOICES, method="filter_recheck", label=_("re-check"),
+        help_text=_("still_live: reported removed but a re-check found it live (ministry only); gone: the latest "
+                    "re-check of an actioned case found it gone."))
     updated_since = MomentFilter(
-        field_name="updated_at", lookup_expr="gte",
+        field_name="updated_at", lookup_expr="gte", label=_("changed since"),
         help_text=_("Changed (status or order) at or after this time (ISO 8601). For every change, poll "
                     "/api/v1/events/."))
 
     class Meta:
         model = Case
         fields = ["platform", "status", "category", "tier", "source"]
+
+    @property
+    def user(self):
+        return getattr(self.request, "user", None)
+
+    def filter_awaiting(self, queryset, name, value):
+        if value is None:
+            return queryset
+        awaiting = Q(status__in=AWAITING_ACTION_STATUSES)
+        return queryset.filter(awaiting) if value else queryset.exclude(awaiting)
 
     def filter_deadline_state(self, queryset, name, value):
         return queryset.filter(deadline_state_q(value)) if value else queryset
@@ -152,20 +214,28 @@ class CaseFilterSet(django_filters.FilterSet):
     def filter_assigned_to_me(self, queryset, name, value):
         if value is None:
             return queryset
-        user = getattr(self.request, "user", None)
-        return queryset.filter(assigned_to=user) if value else queryset.filter(assigned_to__isnull=True)
+        return queryset.filter(assigned_to=self.user) if value else queryset.filter(assigned_to__isnull=True)
 
     def filter_reupload(self, queryset, name, value):
         if value is None:
             return queryset
-        linked = reupload_q(getattr(self.request, "user", None))
+        linked = reupload_q(self.user)
         return queryset.filter(linked) if value else queryset.exclude(linked)
 
+    def filter_recheck(self, queryset, name, value):
+        """Through the flags and re-checks this user may see: still-live flags are the ministry's leads, so a
+        liaison's `still_live` finds nothing."""
+        if value == "still_live":
+            flags = StillLiveFlag.objects.visible_to(self.user).open().filter(case=OuterRef("pk"))
+            return queryset.filter(Exists(flags))
+        if value == "gone":
+            latest = Recheck.objects.visible_to(self.user).filter(status="done", cycle=F("case__submission_count"))
+            return queryset.filter(status=CaseStatus.ACTIONED, pk__in=latest.filter(verdict="gone").values(
+                "case_id")).exclude(pk__in=latest.exclude(verdict="gone").values("case_id"))
+        return queryset
+
     def filter_q(self, queryset, name, value):
-        value = (value or "").strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(reference=value.upper()) | Q(location_url__locates=value))
+        return queryset.filter(case_search_q(value)) if (value or "").strip() else queryset
 
 
 class CaseEventFilterSet(django_filters.FilterSet):

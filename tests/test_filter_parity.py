@@ -1,0 +1,202 @@
+"""One FilterSet for the consoles and the API (issue 19): a query string copied from a console's case list gives
+the same cases from /api/v1/cases/ for the same user, per persona, for several filters combined with search; the
+console's list filters are the FilterSet's, under its names; old console URLs are redirected to them."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.utils import timezone
+
+from cases import clock
+from cases.choices import Category
+from cases.filtersets import CaseFilterSet
+from cases.services.cases import assign_case
+from cases.workflow import transition
+
+MINISTRY_LIST = "/admin/cases/case/"
+PLATFORM_LIST = "/platform/cases/case/"
+
+
+@pytest.fixture
+def cases(make_case, platform_a, platform_b, analyst, supervisor, liaison_a, liaison_b):
+    a1 = make_case(submit=True, category=Category.TERRORISM, url="https://t.me/jihad_news/1", handle="jihad_news",
+                   assigned_to=analyst)
+    a2 = make_case(submit=True, url="https://t.me/hoax_daily/2")
+    transition(a2, "acknowledge", actor=liaison_a)
+    a3 = make_case(submit=True, url="https://t.me/hoax_daily/3", assigned_to=supervisor)
+    transition(a3, "report_action", actor=liaison_a, action_taken="removed", action_taken_at=clock.now())
+    a4 = make_case(url="https://t.me/jihad_news/9")  # a draft: the ministry's only
+    b1 = make_case(submit=True, platform=platform_b, url="https://facebook.com/groups/jihad_news/1",
+                   assigned_to=analyst)
+    b2 = make_case(submit=True, platform=platform_b, category=Category.GAMBLING, url="https://facebook.com/slot88",
+                   native_id="9988776655")
+    assign_case(b2, actor=supervisor, assignee=supervisor)
+    return {"a1": a1, "a2": a2, "a3": a3, "a4": a4, "b1": b1, "b2": b2}
+
+
+def _today() -> str:
+    return timezone.localtime(clock.now()).date().isoformat()
+
+
+QUERIES = [
+    "q=jihad_news",
+    "q=jihad_news&status=submitted",
+    "category=hoax&awaiting=true",
+    "awaiting=false&tier=standard",
+    "awaiting=",
+    "assigned_to_me=true&q=t.me",
+    "assigned_to_me=false&category=hoax&category=gambling",
+    "deadline_state=on_time&q=jihad",
+    "deadline_state=overdue",
+    "platform=telegram&status=acknowledged&status=actioned",
+    "submitted_from={today}&submitted_to={today}&q=/1",
+    "submitted_to=2020-01-01",
+    "q=9988776655&awaiting=true",
+    "q={a2_ref}&source=ministry",
+    "reupload=false&recheck=&q=hoax_daily",
+]
+
+# What each persona should see for a few of them: the comparison below is not between two empty lists.
+EXPECTED = {
+    ("analyst", "q=jihad_news"): {"a1", "a4", "b1"},
+    ("liaison_a", "q=jihad_news"): {"a1"},
+    ("liaison_b", "q=jihad_news"): {"b1"},
+    ("analyst", "assigned_to_me=true&q=t.me"): {"a1"},
+    ("supervisor", "assigned_to_me=true&q=t.me"): {"a3"},
+    ("liaison_a", "assigned_to_me=true&q=t.me"): set(),
+    ("analyst", "category=hoax&awaiting=true"): {"a2", "b1"},
+    ("liaison_a", "category=hoax&awaiting=true"): {"a2"},
+    ("supervisor", "platform=telegram&status=acknowledged&status=actioned"): {"a2", "a3"},
+    ("liaison_a", "awaiting="): {"a1", "a2", "a3"},
+    ("liaison_b", "q=9988776655&awaiting=true"): {"b2"},
+    ("analyst", "submitted_from={today}&submitted_to={today}&q=/1"): {"a1", "b1"},
+    ("analyst", "submitted_to=2020-01-01"): set(),
+    ("liaison_a", "q={a2_ref}&source=ministry"): {"a2"},
+}
+
+
+def _console_refs(client, url: str) -> set[str] | None:
+    """The references the console's list shows; None when it refuses the query string (as the API does)."""
+    response = client.get(url)
+    if response.status_code == 302 and response["Location"].endswith("?e=1"):
+        return None
+    assert response.status_code == 200, (url, response.status_code, response.get("Location"))
+    changelist = response.context["cl"]
+    assert changelist.result_count == len(changelist.result_list)  # one page: everything shown
+    return {case.reference for case in changelist.result_list}
+
+
+def _api_refs(client, query: str) -> set[str] | None:
+    response = client.get(f"/api/v1/cases/?{query}")
+    if response.status_code == 400:
+        return None
+    assert response.status_code == 200, (query, response.json())
+    body = response.json()
+    assert body["next"] is None
+    return {row["reference"] for row in body["results"]}
+
+
+@pytest.mark.parametrize("persona", ["analyst", "supervisor", "liaison_a", "liaison_b"])
+def test_a_console_query_string_gives_the_same_cases_through_the_api(client, request, cases, persona):
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    console = PLATFORM_LIST if persona.startswith("liaison") else MINISTRY_LIST
+    names = {case.reference: name for name, case in cases.items()}
+    refused = 0
+    for template in QUERIES:
+        query = template.format(today=_today(), a2_ref=cases["a2"].reference.lower())
+        shown = _console_refs(client, f"{console}?{query}")
+        assert _api_refs(client, query) == shown, (persona, query)
+        refused += shown is None
+        if (persona, template) in EXPECTED:
+            assert {names[ref] for ref in shown} == EXPECTED[(persona, template)], (persona, query)
+    # Only liaison B is refused anything: `platform=telegram` names a platform that is not theirs (a 400 in both).
+    assert refused == (1 if persona == "liaison_b" else 0)
+
+
+def test_liaisons_see_only_their_platform_whatever_the_filters(client, cases, liaison_a, liaison_b):
+    """The filters narrow the user's scope, never widen it: B's slug is not a choice for A, in either place."""
+    for liaison, own, other in ((liaison_a, {"a1", "a2", "a3"}, "facebook"), (liaison_b, {"b1", "b2"}, "telegram")):
+        client.force_login(liaison)
+        names = {case.reference: name for name, case in cases.items()}
+        assert {names[r] for r in _console_refs(client, f"{PLATFORM_LIST}?awaiting=")} == own
+        assert {names[r] for r in _api_refs(client, "awaiting=")} == own
+        api = client.get(f"/api/v1/cases/?platform={other}")
+        assert api.status_code == 400 and "platform" in api.json()["error"]["fields"]
+        console = client.get(f"{PLATFORM_LIST}?platform={other}", follow=True)
+        assert console.redirect_chain[0] == (f"{PLATFORM_LIST}?e=1", 302)
+        body = console.content.decode()
+        assert f"latform: Select a valid choice. {other} is not one of the available choices" in body
+        assert not any(cases[n].reference in body for n in cases if n not in own)
+        # A ministry-only lead (the still-live flag) finds nothing for a liaison, in either place.
+        assert _api_refs(client, "recheck=still_live") == set()
+
+
+def test_the_console_filters_are_the_filtersets(client, cases, analyst, liaison_a):
+    """Every FilterSet parameter is a filter of the ministry's case list (the search box is `q`), and its links
+    carry the FilterSet's names."""
+    client.force_login(analyst)
+    page = client.get(f"{MINISTRY_LIST}?awaiting=true")
+    changelist = page.context["cl"]
+    offered = {name for spec in changelist.filter_specs for name in spec.expected_parameters()}
+    assert offered | {"q"} == set(CaseFilterSet.base_filters)
+    body = page.content.decode()
+    for link in ("?awaiting=true&amp;deadline_state=on_time", "?assigned_to_me=true&amp;awaiting=true",
+                 "?awaiting=true&amp;platform=telegram", "?awaiting=true&amp;status=draft"):
+        assert link in body, link
+    assert 'name="submitted_from"' in body and 'name="q"' in body
+    # The liaison's inbox offers no draft status and none of the ministry's own filters.
+    client.force_login(liaison_a)
+    body = client.get(f"{PLATFORM_LIST}?awaiting=true").content.decode()
+    assert "?awaiting=true&amp;status=submitted" in body and "status=draft" not in body
+    assert "assigned_to_me=" not in body and "recheck=" not in body
+
+
+LEGACY = [
+    ("deadline=on_time&status__exact=submitted", {"deadline_state": ["on_time"], "status": ["submitted"]}),
+    ("mine=1&category__exact=hoax&tier__exact=standard",
+     {"assigned_to_me": ["true"], "category": ["hoax"], "tier": ["standard"]}),
+    ("mine=0&source__exact=ministry", {"assigned_to_me": ["false"], "source": ["ministry"]}),
+    ("submitted_at__from=2026-01-01&submitted_at__to=2026-12-31&q=t.me",
+     {"submitted_from": ["2026-01-01"], "submitted_to": ["2026-12-31"], "q": ["t.me"]}),
+    ("recheck=still_live", None),  # the dashboard's link already speaks the FilterSet's language
+    ("reupload=true", None),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), LEGACY)
+def test_old_console_urls_are_redirected_to_the_filtersets_names(client, cases, analyst, old, new):
+    client.force_login(analyst)
+    response = client.get(f"{MINISTRY_LIST}?{old}")
+    if new is None:
+        assert response.status_code == 200
+        return
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert location.path == MINISTRY_LIST and parse_qs(location.query, keep_blank_values=True) == new
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_old_platform_filters_by_id_and_the_inbox_defaults_redirect(client, cases, analyst, liaison_a, platform_a,
+                                                                    platform_b):
+    client.force_login(analyst)
+    response = client.get(f"{MINISTRY_LIST}?platform__id__exact={platform_b.pk}&deadline=on_time")
+    assert parse_qs(urlsplit(response["Location"]).query) == {"platform": ["facebook"],
+                                                             "deadline_state": ["on_time"]}
+    client.force_login(liaison_a)
+    # B's id is not A's to name: left as it was, it filters A's scoped rows by id and finds nothing.
+    hidden = client.get(f"{PLATFORM_LIST}?platform__id__exact={platform_b.pk}&awaiting=")
+    assert hidden.status_code == 200 and hidden.context["cl"].result_count == 0
+    assert client.get(PLATFORM_LIST)["Location"] == f"{PLATFORM_LIST}?awaiting=true"
+    assert client.get(f"{PLATFORM_LIST}?o=3")["Location"] == f"{PLATFORM_LIST}?o=3&awaiting=true"
+    assert client.get(f"{PLATFORM_LIST}?show=all")["Location"] == f"{PLATFORM_LIST}?awaiting="
+    assert client.get(f"{PLATFORM_LIST}?q=t.me").status_code == 200  # a search alone: every case of the platform
+
+
+def test_a_bad_value_is_refused_in_both_places(client, cases, analyst):
+    client.force_login(analyst)
+    for query in ("assigned_to_me=yes", "submitted_from=2026-13-01", "deadline_state=soon", "platform=nowhere"):
+        assert client.get(f"/api/v1/cases/?{query}").status_code == 400, query
+        console = client.get(f"{MINISTRY_LIST}?{query}", follow=True)
+        assert console.redirect_chain == [(f"{MINISTRY_LIST}?e=1", 302)], query  # Django's page for a bad filter
+        assert "errornote" in console.content.decode() or "messagelist" in console.content.decode()
