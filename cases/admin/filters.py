@@ -219,9 +219,11 @@ class FilterSetAdmin:
         return None
 
     def changelist_view(self, request, extra_context=None):
-        if request.method == "GET" and (canonical := self.canonical_query(request)) is not None:
+        if request.method != "GET" or not self.has_view_or_change_permission(request):
+            return super().changelist_view(request, extra_context)  # Django refuses it, or it is an action
+        if (canonical := self.canonical_query(request)) is not None:
             return HttpResponseRedirect(f"{request.path}?{canonical.urlencode()}")
-        if request.method == "GET" and ERROR_FLAG not in request.GET and (problem := self.refusal(request)):
+        if ERROR_FLAG not in request.GET and (problem := self.refusal(request)):
             # Where the API answers 400, the console says why, then shows its list as Django does (`?e=1`).
             self.message_user(request, problem, messages.ERROR)
             return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
