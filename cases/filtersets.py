@@ -26,6 +26,7 @@ from cases.choices import (
     CaseStatus,
     Category,
     CommitmentKind,
+    CommitmentOwner,
     CommitmentStatus,
     EventKind,
     EvidenceKind,
@@ -122,6 +123,7 @@ PLATFORM_SLUG_SCHEMA = {"type": "string", "minLength": 1, "pattern": "^[-a-zA-Z0
 class PlatformSlugFilter(django_filters.ModelMultipleChoiceFilter):
     def __init__(self, **kwargs):
         kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("label", _("platform"))
         kwargs.setdefault("queryset", visible_platforms)
         kwargs.setdefault("help_text", _("Platform slug; repeat the parameter for several."))
         super().__init__(**kwargs)
@@ -262,23 +264,34 @@ class PlatformFilterSet(django_filters.FilterSet):
 
 class MeetingFilterSet(django_filters.FilterSet):
     platform = PlatformSlugFilter(field_name="platforms__slug", distinct=True)
-    held_from = DayFilter(field_name="held_on", lookup_expr="gte")
-    held_to = DayFilter(field_name="held_on", lookup_expr="lte")
+    held_from = DayFilter(field_name="held_on", lookup_expr="gte", label=_("from"), range_label=_("date"),
+                          help_text=_("Held on or after this day (YYYY-MM-DD)."))
+    held_to = DayFilter(field_name="held_on", lookup_expr="lte", label=_("to"),
+                        help_text=_("Held on or before this day (YYYY-MM-DD)."))
+    q = django_filters.CharFilter(method="filter_q", help_text=_("Part of the title or the minutes."))
 
     class Meta:
         model = Meeting
         fields = ["platform"]
 
+    def filter_q(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(title_en__icontains=value) | Q(minutes__icontains=value))
+
 
 class CommitmentFilterSet(django_filters.FilterSet):
     platform = PlatformSlugFilter(field_name="platform__slug")
-    status = django_filters.MultipleChoiceFilter(choices=CommitmentStatus.choices)
-    kind = django_filters.MultipleChoiceFilter(choices=CommitmentKind.choices)
-    measured = TrueFalseFilter(method="filter_measured")
+    status = django_filters.MultipleChoiceFilter(choices=CommitmentStatus.choices, label=_("status"))
+    kind = django_filters.MultipleChoiceFilter(choices=CommitmentKind.choices, label=_("kind"))
+    owner = django_filters.MultipleChoiceFilter(choices=CommitmentOwner.choices, label=_("owner"))
+    measured = TrueFalseFilter(method="filter_measured", label=_("measured"))
+    q = django_filters.CharFilter(method="filter_q", help_text=_("Part of the commitment's text."))
 
     class Meta:
         model = Commitment
-        fields = ["platform", "status", "kind"]
+        fields = ["platform", "status", "kind", "owner"]
 
     def filter_measured(self, queryset, name, value):
         if value is None:
@@ -286,11 +299,15 @@ class CommitmentFilterSet(django_filters.FilterSet):
         measured = ~Q(measured_category="") & Q(target_hours__isnull=False)
         return queryset.filter(measured) if value else queryset.exclude(measured)
 
+    def filter_q(self, queryset, name, value):
+        value = (value or "").strip()
+        return queryset.filter(Q(text__icontains=value) | Q(text_en__icontains=value)) if value else queryset
+
 
 class SanctionFilterSet(django_filters.FilterSet):
     platform = PlatformSlugFilter(field_name="platform__slug")
-    status = django_filters.MultipleChoiceFilter(choices=SanctionStatus.choices)
-    level = django_filters.MultipleChoiceFilter(choices=SanctionLevel.choices)
+    status = django_filters.MultipleChoiceFilter(choices=SanctionStatus.choices, label=_("status"))
+    level = django_filters.MultipleChoiceFilter(choices=SanctionLevel.choices, label=_("level"))
 
     class Meta:
         model = Sanction

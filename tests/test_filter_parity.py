@@ -200,3 +200,85 @@ def test_a_bad_value_is_refused_in_both_places(client, cases, analyst):
         console = client.get(f"{MINISTRY_LIST}?{query}", follow=True)
         assert console.redirect_chain == [(f"{MINISTRY_LIST}?e=1", 302)], query  # Django's page for a bad filter
         assert "errornote" in console.content.decode() or "messagelist" in console.content.decode()
+
+
+# --- sanctions, commitments and meetings: the same FilterSet drives their console lists too --------------------
+
+
+@pytest.fixture
+def resources(platform_a, platform_b, supervisor):
+    from cases.choices import CommitmentKind, CommitmentOwner, SanctionLevel
+    from cases.models import Commitment, Meeting
+    from cases.services.sanctions import issue_sanction, propose_sanction
+
+    meeting_a = Meeting.objects.create(title="Telegram moderation review", held_on="2017-08-01",
+                                       minutes="Local moderators agreed.")
+    meeting_a.platforms.set([platform_a])
+    joint = Meeting.objects.create(title="Joint hoax workshop", held_on="2017-08-04")
+    joint.platforms.set([platform_a, platform_b])
+    meeting_b = Meeting.objects.create(title="Facebook moderation review", held_on="2018-02-02")
+    meeting_b.platforms.set([platform_b])
+    Commitment.objects.create(meeting=meeting_a, platform=platform_a, kind=CommitmentKind.LOCAL_MODERATORS,
+                              text="Moderator berbahasa Indonesia")
+    Commitment.objects.create(meeting=meeting_a, platform=platform_a, kind=CommitmentKind.LOCAL_TEAM,
+                              text="Tim lokal", owner=CommitmentOwner.MINISTRY)
+    Commitment.objects.create(meeting=meeting_b, platform=platform_b, kind=CommitmentKind.LOCAL_MODERATORS,
+                              text="Moderator lokal")
+    issued = propose_sanction(platform=platform_a, level=SanctionLevel.WARNING_1, actor=supervisor, reason="Six.")
+    issue_sanction(issued, actor=supervisor, letter_reference="W1/2026/1")
+    propose_sanction(platform=platform_a, level=SanctionLevel.WARNING_2, actor=supervisor, reason="Seven.")
+    b = propose_sanction(platform=platform_b, level=SanctionLevel.WARNING_1, actor=supervisor, reason="Eight.")
+    issue_sanction(b, actor=supervisor, letter_reference="W1/2026/2")
+
+
+RESOURCE_QUERIES = {
+    "sanction": ["", "status=issued", "status=proposed&level=2", "platform=telegram&level=1&level=2", "level=3"],
+    "commitment": ["", "q=moderator", "q=moderator&platform=facebook", "kind=local_team&owner=ministry",
+                   "status=open&measured=false", "owner=platform&q=lokal"],
+    "meeting": ["", "q=moderation", "held_from=2018-01-01", "platform=telegram&q=review",
+                "held_from=2017-01-01&held_to=2017-12-31&q=hoax"],
+}
+
+
+def _console_ids(client, url: str) -> set[int] | None:
+    response = client.get(url)
+    if response.status_code == 302 and response["Location"].endswith("?e=1"):
+        return None
+    assert response.status_code == 200, (url, response.status_code, response.get("Location"))
+    return {row.pk for row in response.context["cl"].result_list}
+
+
+def _api_ids(client, url: str) -> set[int] | None:
+    response = client.get(url)
+    if response.status_code == 400:
+        return None
+    assert response.status_code == 200, (url, response.content)
+    return {row["id"] for row in response.json()["results"]}
+
+
+@pytest.mark.parametrize("persona", ["analyst", "supervisor", "liaison_a", "liaison_b"])
+def test_sanction_commitment_and_meeting_lists_give_the_api_the_same_rows(client, request, resources, persona):
+    client.force_login(request.getfixturevalue(persona))
+    console = "/platform" if persona.startswith("liaison") else "/admin"
+    counts = {}
+    for model, queries in RESOURCE_QUERIES.items():
+        for query in queries:
+            shown = _console_ids(client, f"{console}/cases/{model}/?{query}")
+            assert _api_ids(client, f"/api/v1/{model}s/?{query}") == shown, (persona, model, query)
+            counts[(model, query)] = None if shown is None else len(shown)
+    expected = RESOURCE_COUNTS.get(persona, {})
+    assert {key: counts[key] for key in expected} == expected
+
+
+# How many rows some of them show: the filters and searches narrow, scoping holds (B's rows are not A's).
+RESOURCE_COUNTS = {
+    "analyst": {("sanction", "status=issued"): 2, ("sanction", "status=proposed&level=2"): 1,
+                ("commitment", "q=moderator"): 2, ("commitment", "q=moderator&platform=facebook"): 1,
+                ("commitment", "status=open&measured=false"): 3, ("meeting", "held_from=2018-01-01"): 1,
+                ("meeting", "held_from=2017-01-01&held_to=2017-12-31&q=hoax"): 1},
+    "liaison_a": {("sanction", ""): 1, ("sanction", "status=proposed&level=2"): 0, ("commitment", ""): 2,
+                  ("commitment", "q=moderator"): 1, ("commitment", "q=moderator&platform=facebook"): None,
+                  ("meeting", ""): 1, ("meeting", "held_from=2017-01-01&held_to=2017-12-31&q=hoax"): 0},
+    "liaison_b": {("sanction", ""): 1, ("commitment", "q=moderator"): 1, ("meeting", "platform=telegram&q=review"):
+                  None},
+}

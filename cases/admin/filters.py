@@ -176,10 +176,11 @@ class FilterSetAdmin:
         if cls.filterset_class is not None and "list_filter" not in cls.__dict__:
             cls.list_filter = filterset_list_filters(cls.filterset_class, hidden=cls.filterset_hidden,
                                                      exclude_choices=cls.filterset_exclude_choices)
-            cls.search_fields = [SEARCH]  # shows the box; get_search_results is the FilterSet's `q`
+            # The search box, if the FilterSet has a `q`; get_search_results is that filter.
+            cls.search_fields = [SEARCH] if SEARCH in cls.filterset_class.base_filters else []
 
     def get_search_results(self, request, queryset, search_term):
-        if not search_term.strip():
+        if SEARCH not in self.filterset_class.base_filters or not search_term.strip():
             return queryset, False
         return filter_through(self.filterset_class, {SEARCH: [search_term]}, queryset, request), False
 

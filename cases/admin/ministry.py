@@ -17,7 +17,9 @@ from cases import clock, models
 from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline
 from cases.admin.cases import MinistryCaseAdmin
 from cases.admin.dashboards import scorecard
+from cases.admin.filters import FilterSetAdmin
 from cases.choices import SanctionLevel, SanctionStatus, Virality
+from cases.filtersets import CommitmentFilterSet, MeetingFilterSet, SanctionFilterSet
 from cases.reports import ReportScope
 from cases.roles import ADMINISTRATOR, SUPERVISOR, has_role
 from cases.selectors import measure_commitment
@@ -120,10 +122,9 @@ class CommitmentInline(ScopedInline, admin.StackedInline):
 
 
 @admin.register(models.Meeting)
-class MeetingAdmin(SupervisorWrites, ScopedAdmin):
+class MeetingAdmin(FilterSetAdmin, SupervisorWrites, ScopedAdmin):
     list_display = ["held_on", "title", "place", "commitment_count"]
-    list_filter = ["platforms"]
-    search_fields = ["title", "title_en", "minutes"]
+    filterset_class = MeetingFilterSet  # the API's filters and search (admin/filters.py)
     filter_horizontal = ["platforms"]
     inlines = [CommitmentInline]
 
@@ -185,11 +186,10 @@ class CommitmentProgressMixin:
 
 
 @admin.register(models.Commitment)
-class CommitmentAdmin(CommitmentProgressMixin, SupervisorWrites, ScopedAdmin):
+class CommitmentAdmin(FilterSetAdmin, CommitmentProgressMixin, SupervisorWrites, ScopedAdmin):
     list_display = ["platform", "kind", "short_text", "status", "due_on", "measured"]
-    list_filter = ["platform", "status", "kind", "owner"]
+    filterset_class = CommitmentFilterSet  # the API's filters and search (admin/filters.py)
     list_select_related = ["platform"]
-    search_fields = ["text", "text_en"]
     inlines = [CommitmentUpdateInline]
     readonly_fields = ["measured_compliance"]
 
@@ -275,9 +275,9 @@ class CitationInline(ScopedInline, ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(models.Sanction)
-class SanctionAdmin(ScopedAdmin):
+class SanctionAdmin(FilterSetAdmin, ScopedAdmin):
     list_display = ["platform", "level", "status", "proposed_at", "issued_at", "letter_reference", "amount"]
-    list_filter = ["status", "level", "platform"]
+    filterset_class = SanctionFilterSet  # the API's filters (admin/filters.py)
     list_select_related = ["platform"]
     change_form_template = "patuh/sanction_change_form.html"
     inlines = [CitationInline]
