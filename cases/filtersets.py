@@ -158,7 +158,7 @@ class CaseFilterSet(django_filters.FilterSet):
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("tier"))
     source = django_filters.MultipleChoiceFilter(choices=Source.choices, label=_("source"))
     awaiting = TrueFalseFilter(
-        method="filter_awaiting", label=_("show"), choice_labels=(_("awaiting the platform"), _("not awaiting")),
+        method="filter_awaiting", label=_("awaiting"), choice_labels=(_("awaiting the platform"), _("not awaiting")),
         help_text=_("true: awaiting the platform (submitted or acknowledged); false: not awaiting it."))
     deadline_state = django_filters.ChoiceFilter(
         choices=DEADLINE_STATE_CHOICES, method="filter_deadline_state", label=_("deadline"),

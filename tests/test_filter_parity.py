@@ -145,6 +145,9 @@ def test_the_console_filters_are_the_filtersets(client, cases, analyst, liaison_
                  "?awaiting=true&amp;platform=telegram", "?awaiting=true&amp;status=draft"):
         assert link in body, link
     assert 'name="submitted_from"' in body and 'name="q"' in body
+    # Django's "show counts": each choice with the rows it would give, the other filters in force.
+    body = client.get(f"{MINISTRY_LIST}?awaiting=true&q=jihad&_facets=True").content.decode()
+    assert "assigned to me (2)" in body and "unassigned (0)" in body and "Facebook (1)" in body
     # The liaison's inbox offers no draft status and none of the ministry's own filters.
     client.force_login(liaison_a)
     body = client.get(f"{PLATFORM_LIST}?awaiting=true").content.decode()

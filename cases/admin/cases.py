@@ -244,7 +244,7 @@ class MinistryCaseAdmin(FilterSetAdmin, RecheckCaseMixin, CasePageMixin, ScopedA
     # The list filters and the search box are CaseFilterSet's, under the API's parameter names (admin/filters.py).
     filterset_class = CaseFilterSet
     filterset_hidden = ("updated_since",)
-    search_help_text = _("An exact reference (PTH-2026-000123), or part of a URL or handle.")
+    search_help_text = _("An exact reference (PTH-2026-000123), or part of the URL, handle or native id.")
     actions = ["submit_selected", "verify_selected", "reopen_selected", "withdraw_selected", "assign_to_me"]
     autocomplete_fields = ["platform"]
     readonly_fields = LIFECYCLE_FIELDS

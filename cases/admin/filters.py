@@ -45,6 +45,7 @@ class FilterSetListFilter(admin.ListFilter):
 
     def __init__(self, request, params, model, model_admin):
         super().__init__(request, params, model, model_admin)
+        self.model_admin = model_admin
         self.filter = self.filterset_class.base_filters[self.name]
         values = params.pop(self.name, None)
         if values is not None:
@@ -77,16 +78,27 @@ class FilterSetListFilter(admin.ListFilter):
 
     def choices(self, changelist):
         values = self.values()
+        # "All" leaves the parameter out, or sends it empty where leaving it out means the list's default.
+        everything = ({self.name: ""} if self.name in getattr(self.model_admin, "filterset_defaults", {}) else {})
         yield {"selected": not any(values), "display": _("All"),
-               "query_string": changelist.get_query_string(remove=[self.name])}
+               "query_string": changelist.get_query_string(everything, remove=[] if everything else [self.name])}
         known = set()
+        counts = self.facet_counts(changelist) if changelist.add_facets else {}
         for value, label in self.lookups(self.request):
             known.add(value)
-            yield {"selected": value in values, "display": label,
+            yield {"selected": value in values, "display": f"{label} ({counts[value]})" if counts else label,
                    "query_string": changelist.get_query_string({self.name: value})}
         for value in values:  # a value in force that is not offered (hidden filter, odd input) still shows
             if value and value not in known:
                 yield {"selected": True, "display": value, "query_string": changelist.get_query_string()}
+
+
+    def facet_counts(self, changelist) -> dict[str, int]:
+        """Django's "show counts": the rows each choice would give, with the other filters in force (one count a
+        choice, asked for only by that link)."""
+        rows = changelist.get_queryset(self.request, exclude_parameters=self.expected_parameters())
+        return {value: filter_through(self.filterset_class, {self.name: [value]}, rows, self.request).count()
+                for value, _label in self.lookups(self.request)}
 
 
 class FilterSetInputsFilter(FilterSetListFilter):
