@@ -20,7 +20,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from cases import clock
+from cases import clock, filetypes
 from cases.choices import (
     AWAITING_ACTION_STATUSES,
     CaseStatus,
@@ -34,10 +34,13 @@ from cases.choices import (
     SanctionStatus,
     Source,
     Tier,
+    Visibility,
 )
 from cases.matches import reupload_q
 from cases.models import Case, CaseEvent, Commitment, Evidence, Meeting, Platform, Recheck, Sanction, StillLiveFlag
 from cases.reports import DeadlineState, check_day, day_start, deadline_state_q
+
+REFERENCE_RE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6,}$")
 
 
 def visible_platforms(request):
@@ -127,9 +130,6 @@ class PlatformSlugFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("queryset", visible_platforms)
         kwargs.setdefault("help_text", _("Platform slug; repeat the parameter for several."))
         super().__init__(**kwargs)
-
-
-REFERENCE_RE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6,}$")
 
 
 def case_search_q(term: str) -> Q:
@@ -248,12 +248,35 @@ class CaseEventFilterSet(django_filters.FilterSet):
         fields = ["kind"]
 
 
+CONTENT_TYPE_CHOICES = sorted(((t.mime, t.mime) for t in filetypes.ACCEPTED), key=lambda choice: choice[0])
+SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
 class EvidenceFilterSet(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=EvidenceKind.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=EvidenceKind.choices, label=_("kind"))
+    visibility = django_filters.ChoiceFilter(choices=Visibility.choices, label=_("visibility"))
+    content_type = django_filters.MultipleChoiceFilter(choices=CONTENT_TYPE_CHOICES, label=_("content type"))
+    withdrawn = TrueFalseFilter(method="filter_withdrawn", label=_("withdrawn"),
+                                choice_labels=(_("withdrawn"), _("not withdrawn")))
+    q = django_filters.CharFilter(
+        method="filter_q", help_text=_("A case reference or a SHA-256 (exact), or part of the original file name."))
 
     class Meta:
         model = Evidence
-        fields = ["kind"]
+        fields = ["kind", "visibility"]
+
+    def filter_withdrawn(self, queryset, name, value):
+        return queryset if value is None else queryset.filter(withdrawn_at__isnull=not value)
+
+    def filter_q(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        if REFERENCE_RE.match(value.upper()):
+            return queryset.filter(case__reference=value.upper())
+        if SHA256_RE.match(value):
+            return queryset.filter(sha256=value.lower())
+        return queryset.filter(original_name__icontains=value)
 
 
 class PlatformFilterSet(django_filters.FilterSet):

@@ -285,3 +285,61 @@ RESOURCE_COUNTS = {
     "liaison_b": {("sanction", ""): 1, ("commitment", "q=moderator"): 1, ("meeting", "platform=telegram&q=review"):
                   None},
 }
+
+
+# --- evidence: the console's list of all evidence, the API's list of one case's --------------------------------
+
+
+@pytest.fixture
+def evidence(cases, analyst):
+    from cases.choices import EvidenceKind, Visibility
+    from cases.services.evidence import withdraw_evidence
+    from tests.test_evidence_support import png_variant, upload
+
+    a1, b1 = cases["a1"], cases["b1"]
+    items = {
+        "shot": upload(a1, analyst, "channel-shot.png", png_variant(b"1")),
+        "shared": upload(a1, analyst, "channel-shared.png", png_variant(b"2"), visibility=Visibility.SHARED),
+        "gone": upload(a1, analyst, "wrong-shot.png", png_variant(b"3"), visibility=Visibility.SHARED),
+        "text": upload(a1, analyst, "notes.txt", b"Seen at 10:00.", kind=EvidenceKind.DOCUMENT),
+        "other": upload(b1, analyst, "group-shot.png", png_variant(b"4")),
+    }
+    withdraw_evidence(items["gone"], actor=analyst, reason="The wrong page.")
+    return items
+
+
+EVIDENCE_QUERIES = ["", "kind=screenshot", "visibility=shared&withdrawn=false", "withdrawn=true",
+                    "content_type=image/png&content_type=text/plain&q=shot", "kind=document&visibility=internal",
+                    "q={sha}", "visibility=secret"]
+
+
+@pytest.mark.parametrize("persona", ["analyst", "supervisor"])
+def test_the_evidence_list_and_a_cases_evidence_in_the_api_agree(client, request, cases, evidence, persona):
+    client.force_login(request.getfixturevalue(persona))
+    a1 = cases["a1"].reference
+    sizes = {}
+    for template in EVIDENCE_QUERIES:
+        query = template.format(sha=evidence["shared"].sha256.upper())
+        # The console lists every case's evidence: the case's reference in its search box narrows it to one case.
+        console_query = f"{query}&q={a1}" if "q=" not in query else query
+        shown = _console_ids(client, f"/admin/cases/evidence/?{console_query}")
+        api = _api_ids(client, f"/api/v1/cases/{a1}/evidence/?{query}")
+        if shown is not None and "q=" in query:
+            shown = {pk for pk in shown if pk in {e.pk for e in evidence.values() if e.case_id == cases["a1"].pk}}
+        assert api == shown, (persona, query)
+        sizes[template] = None if shown is None else len(shown)
+    assert sizes == {"": 4, "kind=screenshot": 3, "visibility=shared&withdrawn=false": 1, "withdrawn=true": 1,
+                     "content_type=image/png&content_type=text/plain&q=shot": 2,
+                     "kind=document&visibility=internal": 1, "q={sha}": 1, "visibility=secret": None}
+
+
+def test_old_evidence_filters_redirect_and_a_liaison_sees_no_withdrawn_item(client, cases, evidence, analyst,
+                                                                            liaison_a):
+    client.force_login(analyst)
+    response = client.get("/admin/cases/evidence/?withdrawn_at__isempty=0&kind__exact=screenshot")
+    assert parse_qs(urlsplit(response["Location"]).query) == {"withdrawn": ["true"], "kind": ["screenshot"]}
+    assert _console_ids(client, response["Location"]) == {evidence["gone"].pk}
+    client.force_login(liaison_a)
+    a1 = cases["a1"].reference
+    assert _api_ids(client, f"/api/v1/cases/{a1}/evidence/?withdrawn=true") == set()
+    assert _api_ids(client, f"/api/v1/cases/{a1}/evidence/?withdrawn=false") == {evidence["shared"].pk}

@@ -168,6 +168,7 @@ LEGACY_PARAMETERS = {
     "submitted_at__from": ("submitted_from", None),
     "submitted_at__to": ("submitted_to", None),
     "show": ("awaiting", {"all": ""}),
+    "withdrawn_at__isempty": ("withdrawn", {"1": "false", "0": "true"}),
 }
 
 
