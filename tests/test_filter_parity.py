@@ -162,6 +162,8 @@ LEGACY = [
     ("mine=0&source__exact=ministry", {"assigned_to_me": ["false"], "source": ["ministry"]}),
     ("submitted_at__from=2026-01-01&submitted_at__to=2026-12-31&q=t.me",
      {"submitted_from": ["2026-01-01"], "submitted_to": ["2026-12-31"], "q": ["t.me"]}),
+    ("status__in=submitted,acknowledged&platform=telegram",
+     {"status": ["submitted", "acknowledged"], "platform": ["telegram"]}),
     ("recheck=still_live", None),  # the dashboard's link already speaks the FilterSet's language
     ("reupload=true", None),
 ]

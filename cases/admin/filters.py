@@ -14,6 +14,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR
 from django.http import HttpResponseRedirect, QueryDict
 from django.utils.translation import gettext_lazy as _
+from django_filters import MultipleChoiceFilter
 
 from cases.filtersets import DayFilter, PlatformSlugFilter, TrueFalseFilter, visible_platforms
 
@@ -225,6 +226,8 @@ class FilterSetAdmin:
             return name, [mapping.get(v, v) if mapping else v for v in values]
         if key.endswith("__exact") and key[: -len("__exact")] in filters:
             return key[: -len("__exact")], values  # Django's own `status__exact=...`
+        if key.endswith("__in") and isinstance(filters.get(key[: -len("__in")]), MultipleChoiceFilter):
+            return key[: -len("__in")], [v for value in values for v in value.split(",") if v]  # `status__in=a,b`
         if key == "platform__id__exact" and isinstance(filters.get("platform"), PlatformSlugFilter):
             slugs = dict(visible_platforms(request).filter(pk__in=[v for v in values if v.isascii() and v.isdigit()])
                          .values_list("pk", "slug"))
