@@ -93,7 +93,6 @@ class FilterSetListFilter(admin.ListFilter):
             if value and value not in known:
                 yield {"selected": True, "display": value, "query_string": changelist.get_query_string()}
 
-
     def facet_counts(self, changelist) -> dict[str, int]:
         """Django's "show counts": the rows each choice would give, with the other filters in force (one count a
         choice, asked for only by that link)."""
@@ -259,5 +258,4 @@ class FilterSetAdmin:
         return "; ".join(f"{self.filter_title(name)}: {' '.join(errors)}" for name, errors in filterset.errors.items())
 
     def filter_title(self, name: str) -> str:
-        return str(self.filterset_class.base_filters[name].label or name) if name in self.filterset_class.base_filters \
-            else name
+        return str(getattr(self.filterset_class.base_filters.get(name), "label", None) or name)
