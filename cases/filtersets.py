@@ -37,7 +37,21 @@ from cases.choices import (
     Visibility,
 )
 from cases.matches import reupload_q
-from cases.models import Case, CaseEvent, Commitment, Evidence, Meeting, Platform, Recheck, Sanction, StillLiveFlag
+from cases.models import (
+    Case,
+    CaseEvent,
+    Commitment,
+    DeliveryStatus,
+    Evidence,
+    Meeting,
+    Platform,
+    Recheck,
+    Sanction,
+    StillLiveFlag,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+)
 from cases.reports import DeadlineState, check_day, day_start, deadline_state_q
 
 REFERENCE_RE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6,}$")
@@ -335,3 +349,38 @@ class SanctionFilterSet(django_filters.FilterSet):
     class Meta:
         model = Sanction
         fields = ["platform", "status", "level"]
+
+
+class WebhookEndpointFilterSet(django_filters.FilterSet):
+    platform = PlatformSlugFilter(field_name="platform__slug")
+    is_active = TrueFalseFilter(field_name="is_active", label=_("active"), choice_labels=(_("active"), _("paused")))
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["platform", "is_active"]
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A whole-number id (a bigint), or 400. Never a choice list in the API: that would tell another platform's ids
+    apart from ids that do not exist. (The consoles list the related rows the user may see.)"""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
+
+
+class WebhookDeliveryFilterSet(django_filters.FilterSet):
+    platform = PlatformSlugFilter(field_name="platform__slug")
+    endpoint = IdFilter(field_name="endpoint_id", label=_("endpoint"), help_text=_("An endpoint's id."))
+    status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices, label=_("status"))
+    event_type = django_filters.MultipleChoiceFilter(choices=WebhookEventType.choices, label=_("event type"))
+    q = django_filters.CharFilter(method="filter_q", help_text=_("A webhook id or a case reference (exact)."))
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["platform", "endpoint", "status", "event_type"]
+
+    def filter_q(self, queryset, name, value):
+        value = (value or "").strip()
+        return queryset.filter(Q(message_id=value) | Q(case__reference=value.upper())) if value else queryset

@@ -345,3 +345,39 @@ def test_old_evidence_filters_redirect_and_a_liaison_sees_no_withdrawn_item(clie
     a1 = cases["a1"].reference
     assert _api_ids(client, f"/api/v1/cases/{a1}/evidence/?withdrawn=true") == set()
     assert _api_ids(client, f"/api/v1/cases/{a1}/evidence/?withdrawn=false") == {evidence["shared"].pk}
+
+
+# --- webhook endpoints and deliveries ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["analyst", "liaison_a", "liaison_b"])
+def test_webhook_lists_give_the_api_the_same_rows(client, request, make_case, platform_a, platform_b, liaison_a,
+                                                   liaison_b, persona):
+    from cases.models import WebhookDelivery
+    from cases.services import webhooks
+    from tests.test_webhooks import PUBLIC_URL
+
+    endpoint_a = webhooks.create_endpoint(actor=liaison_a, platform=platform_a, url=PUBLIC_URL,
+                                          event_types=["case.submitted"])
+    webhooks.create_endpoint(actor=liaison_b, platform=platform_b, url=PUBLIC_URL, event_types=["case.submitted"])
+    case_a = make_case(submit=True)
+    make_case(submit=True)
+    make_case(submit=True, platform=platform_b, url="https://facebook.com/x/1")
+    WebhookDelivery.objects.filter(case=case_a).update(status="delivered")
+    client.force_login(request.getfixturevalue(persona))
+    console = "/platform" if persona.startswith("liaison") else "/admin"
+    counts = {}
+    for model, api, query in [
+        ("webhookendpoint", "webhooks", ""), ("webhookendpoint", "webhooks", "is_active=true&platform=telegram"),
+        ("webhookdelivery", "webhook-deliveries", ""), ("webhookdelivery", "webhook-deliveries", "status=pending"),
+        ("webhookdelivery", "webhook-deliveries", f"endpoint={endpoint_a.pk}&event_type=case.submitted"),
+        ("webhookdelivery", "webhook-deliveries", f"q={case_a.reference.lower()}"),
+    ]:
+        shown = _console_ids(client, f"{console}/cases/{model}/?{query}")
+        assert _api_ids(client, f"/api/v1/{api}/?{query}") == shown, (persona, model, query)
+        counts[(model, query)] = None if shown is None else len(shown)
+    # Liaison B: A's endpoint id and A's case reference find nothing; platform=telegram is not B's to name.
+    expected = {"analyst": [2, 1, 3, 2, 2, 1], "liaison_a": [1, 1, 2, 1, 2, 1], "liaison_b": [1, None, 1, 1, 0, 0]}
+    assert list(counts.values()) == expected[persona]
+    old = client.get(f"{console}/cases/webhookdelivery/?endpoint__id__exact={endpoint_a.pk}")
+    assert old["Location"] == f"{console}/cases/webhookdelivery/?endpoint={endpoint_a.pk}"

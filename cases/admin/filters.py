@@ -16,7 +16,8 @@ from django.http import HttpResponseRedirect, QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters import MultipleChoiceFilter
 
-from cases.filtersets import DayFilter, PlatformSlugFilter, TrueFalseFilter, visible_platforms
+from cases.admin.base import scoped
+from cases.filtersets import DayFilter, IdFilter, PlatformSlugFilter, TrueFalseFilter, visible_platforms
 
 SEARCH = "q"  # the admin's search parameter and the FilterSets' search filter alike
 
@@ -74,6 +75,9 @@ class FilterSetListFilter(admin.ListFilter):
             return list(zip(("true", "false"), self.filter.choice_labels, strict=True))
         if isinstance(self.filter, PlatformSlugFilter):
             return [(p.slug, p.name) for p in visible_platforms(request).order_by("name")]
+        if isinstance(self.filter, IdFilter):  # the related rows this user may see, by id
+            field = self.filterset_class._meta.model._meta.get_field(self.filter.field_name.removesuffix("_id"))
+            return [(str(obj.pk), str(obj)) for obj in scoped(field.related_model, request).order_by("pk")]
         choices = self.filter.extra.get("choices") or ()
         return [(str(value), label) for value, label in choices if value not in self.exclude_choices]
 
@@ -135,6 +139,9 @@ class FilterSetInputsFilter(FilterSetListFilter):
         return []
 
 
+PICKED = (TrueFalseFilter, PlatformSlugFilter, IdFilter)  # offered as a list of choices, like choice filters
+
+
 def filterset_list_filters(filterset_class, *, hidden=(), exclude_choices=None) -> list[type]:
     """One list filter per filter of `filterset_class` (the search `q` is the search box), in its order; those
     named in `hidden` are accepted but shown only while in force. Days come in pairs (`x_from`, `x_to`)."""
@@ -152,7 +159,7 @@ def filterset_list_filters(filterset_class, *, hidden=(), exclude_choices=None) 
             attrs.update(names=(name,), input_type="date", title=filter_.range_label or attrs["title"])
             days[stem] = type(f"{name}_filter", (FilterSetInputsFilter,), attrs)
             out.append(days[stem])
-        elif not isinstance(filter_, (TrueFalseFilter, PlatformSlugFilter)) and not filter_.extra.get("choices"):
+        elif not isinstance(filter_, PICKED) and not filter_.extra.get("choices"):
             attrs.update(names=(name,))
             out.append(type(f"{name}_filter", (FilterSetInputsFilter,), attrs))
         else:
@@ -225,6 +232,8 @@ class FilterSetAdmin:
             return name, [mapping.get(v, v) if mapping else v for v in values]
         if key.endswith("__exact") and key[: -len("__exact")] in filters:
             return key[: -len("__exact")], values  # Django's own `status__exact=...`
+        if key.endswith("__id__exact") and isinstance(filters.get(key[: -len("__id__exact")]), IdFilter):
+            return key[: -len("__id__exact")], values  # Django's related filter: `endpoint__id__exact=7`
         if key.endswith("__in") and isinstance(filters.get(key[: -len("__in")]), MultipleChoiceFilter):
             return key[: -len("__in")], [v for value in values for v in value.split(",") if v]  # `status__in=a,b`
         if key == "platform__id__exact" and isinstance(filters.get("platform"), PlatformSlugFilter):
