@@ -255,11 +255,22 @@ class CaseFilterSet(django_filters.FilterSet):
 
 
 class CaseEventFilterSet(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=EventKind.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=EventKind.choices, label=_("kind"))
+    visibility = django_filters.ChoiceFilter(choices=Visibility.choices, label=_("visibility"))
+    q = django_filters.CharFilter(method="filter_q", help_text=_("A case reference (exact), or part of the actor's "
+                                                                "name."))
 
     class Meta:
         model = CaseEvent
-        fields = ["kind"]
+        fields = ["kind", "visibility"]
+
+    def filter_q(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        if REFERENCE_RE.match(value.upper()):
+            return queryset.filter(case__reference=value.upper())
+        return queryset.filter(actor_name__icontains=value)
 
 
 CONTENT_TYPE_CHOICES = sorted(((t.mime, t.mime) for t in filetypes.ACCEPTED), key=lambda choice: choice[0])

@@ -381,3 +381,20 @@ def test_webhook_lists_give_the_api_the_same_rows(client, request, make_case, pl
     assert list(counts.values()) == expected[persona]
     old = client.get(f"{console}/cases/webhookdelivery/?endpoint__id__exact={endpoint_a.pk}")
     assert old["Location"] == f"{console}/cases/webhookdelivery/?endpoint={endpoint_a.pk}"
+
+
+@pytest.mark.parametrize("persona", ["analyst", "auditor"])
+def test_the_audit_trail_and_a_cases_timeline_in_the_api_agree(client, request, cases, persona):
+    """The console's trail of every case, narrowed to one by its search box, against the API's timeline."""
+    from cases.models import CaseEvent
+
+    client.force_login(request.getfixturevalue(persona))
+    a2 = cases["a2"].reference
+    sizes = []
+    for query in ["", "kind=submitted&kind=acknowledged", "visibility=internal", "visibility=shared&kind=created"]:
+        shown = _console_ids(client, f"/admin/cases/caseevent/?{query}&q={a2.lower()}")
+        assert _api_ids(client, f"/api/v1/cases/{a2}/events/?{query}") == shown, (persona, query)
+        sizes.append(len(shown))
+    assert sizes == [3, 2, 1, 0] and CaseEvent.objects.filter(case=cases["a2"]).count() == 3
+    assert _console_ids(client, "/admin/cases/caseevent/?q=liaison_a") == set(
+        CaseEvent.objects.filter(actor_name__icontains="liaison_a").values_list("pk", flat=True)) != set()

@@ -19,7 +19,7 @@ from cases.admin.cases import MinistryCaseAdmin
 from cases.admin.dashboards import scorecard
 from cases.admin.filters import FilterSetAdmin
 from cases.choices import SanctionLevel, SanctionStatus, Virality
-from cases.filtersets import CommitmentFilterSet, MeetingFilterSet, SanctionFilterSet
+from cases.filtersets import CaseEventFilterSet, CommitmentFilterSet, MeetingFilterSet, SanctionFilterSet
 from cases.reports import ReportScope
 from cases.roles import ADMINISTRATOR, SUPERVISOR, has_role
 from cases.selectors import measure_commitment
@@ -392,12 +392,11 @@ class NotificationAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(models.CaseEvent)
-class CaseEventAdmin(ReadOnlyMixin, ScopedAdmin):
+class CaseEventAdmin(FilterSetAdmin, ReadOnlyMixin, ScopedAdmin):
     """The audit trail across cases, for auditors."""
 
     list_display = ["created_at", "case", "kind", "actor_name", "from_status", "to_status", "visibility"]
-    list_filter = ["kind", "visibility"]
+    filterset_class = CaseEventFilterSet  # the filters and search of the API's timelines (admin/filters.py)
     list_select_related = ["case"]
-    search_fields = ["=case__reference", "actor_name"]
     date_hierarchy = None
 
