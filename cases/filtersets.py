@@ -55,6 +55,7 @@ from cases.models import (
 from cases.reports import DeadlineState, check_day, day_start, deadline_state_q
 
 REFERENCE_RE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6,}$")
+SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 def visible_platforms(request):
@@ -133,6 +134,32 @@ class TrueFalseFilter(django_filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class SearchFilter(django_filters.CharFilter):
+    """The search `q` of a list, in the API and as the consoles' search box: a term shaped like a case reference
+    (or a SHA-256) is matched exactly on that path; anything else is matched exactly on `exact` or as part of
+    `contains` (with `lookup`: `locates` for the case locations, cases/search.py)."""
+
+    def __init__(self, *, reference=None, sha256=None, exact=(), contains=(), lookup="icontains", **kwargs):
+        self.reference, self.sha256, self.exact, self.contains, self.lookup = reference, sha256, exact, contains, lookup
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        term = (value or "").strip()
+        return qs.filter(self.term_q(term)) if term else qs
+
+    def term_q(self, term: str) -> Q:
+        if self.reference and REFERENCE_RE.match(term.upper()):
+            return Q(**{self.reference: term.upper()})
+        if self.sha256 and SHA256_RE.match(term):
+            return Q(**{self.sha256: term.lower()})
+        found = Q(pk__in=[])
+        for path in self.exact:
+            found |= Q(**{path: term})
+        for path in self.contains:
+            found |= Q(**{f"{path}__{self.lookup}": term})
+        return found
+
+
 PLATFORM_SLUG_SCHEMA = {"type": "string", "minLength": 1, "pattern": "^[-a-zA-Z0-9_]+$"}
 
 
@@ -144,16 +171,6 @@ class PlatformSlugFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("queryset", visible_platforms)
         kwargs.setdefault("help_text", _("Platform slug; repeat the parameter for several."))
         super().__init__(**kwargs)
-
-
-def case_search_q(term: str) -> Q:
-    """The one search of cases (the consoles' search box and the API's `q`): a term shaped like a reference
-    finds that case; anything else is a piece of the URL, handle or native id (the `locates` lookup,
-    cases/search.py, answered by the trigram indexes on PostgreSQL)."""
-    term = term.strip()
-    if REFERENCE_RE.match(term.upper()):
-        return Q(reference=term.upper())
-    return Q(location_url__locates=term) | Q(handle__locates=term) | Q(native_id__locates=term)
 
 
 DEADLINE_STATE_CHOICES = [
@@ -187,9 +204,9 @@ class CaseFilterSet(django_filters.FilterSet):
     assigned_to_me = TrueFalseFilter(
         method="filter_assigned_to_me", label=_("assignment"), choice_labels=(_("assigned to me"), _("unassigned")),
         help_text=_("true: assigned to me; false: assigned to nobody."))
-    q = django_filters.CharFilter(
-        method="filter_q", help_text=_("An exact reference (PTH-2026-000123), or part of the URL, handle or "
-                                       "native id."))
+    # The one search of cases: the trigram indexes answer `locates` on PostgreSQL (cases/search.py).
+    q = SearchFilter(reference="reference", contains=("location_url", "handle", "native_id"), lookup="locates",
+                     help_text=_("An exact reference (PTH-2026-000123), or part of the URL, handle or native id."))
     reupload = TrueFalseFilter(
         method="filter_reupload", label=_("re-upload"),
         choice_labels=(_("re-upload of an earlier case"), _("not a re-upload")),
@@ -250,31 +267,19 @@ class CaseFilterSet(django_filters.FilterSet):
                 "case_id")).exclude(pk__in=latest.exclude(verdict="gone").values("case_id"))
         return queryset
 
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(case_search_q(value)) if (value or "").strip() else queryset
-
 
 class CaseEventFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=EventKind.choices, label=_("kind"))
     visibility = django_filters.ChoiceFilter(choices=Visibility.choices, label=_("visibility"))
-    q = django_filters.CharFilter(method="filter_q", help_text=_("A case reference (exact), or part of the actor's "
-                                                                "name."))
+    q = SearchFilter(reference="case__reference", contains=("actor_name",),
+                     help_text=_("A case reference (exact), or part of the actor's name."))
 
     class Meta:
         model = CaseEvent
         fields = ["kind", "visibility"]
 
-    def filter_q(self, queryset, name, value):
-        value = (value or "").strip()
-        if not value:
-            return queryset
-        if REFERENCE_RE.match(value.upper()):
-            return queryset.filter(case__reference=value.upper())
-        return queryset.filter(actor_name__icontains=value)
-
 
 CONTENT_TYPE_CHOICES = sorted(((t.mime, t.mime) for t in filetypes.ACCEPTED), key=lambda choice: choice[0])
-SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 class EvidenceFilterSet(django_filters.FilterSet):
@@ -283,8 +288,8 @@ class EvidenceFilterSet(django_filters.FilterSet):
     content_type = django_filters.MultipleChoiceFilter(choices=CONTENT_TYPE_CHOICES, label=_("content type"))
     withdrawn = TrueFalseFilter(method="filter_withdrawn", label=_("withdrawn"),
                                 choice_labels=(_("withdrawn"), _("not withdrawn")))
-    q = django_filters.CharFilter(
-        method="filter_q", help_text=_("A case reference or a SHA-256 (exact), or part of the original file name."))
+    q = SearchFilter(reference="case__reference", sha256="sha256", contains=("original_name",),
+                     help_text=_("A case reference or a SHA-256 (exact), or part of the original file name."))
 
     class Meta:
         model = Evidence
@@ -292,16 +297,6 @@ class EvidenceFilterSet(django_filters.FilterSet):
 
     def filter_withdrawn(self, queryset, name, value):
         return queryset if value is None else queryset.filter(withdrawn_at__isnull=not value)
-
-    def filter_q(self, queryset, name, value):
-        value = (value or "").strip()
-        if not value:
-            return queryset
-        if REFERENCE_RE.match(value.upper()):
-            return queryset.filter(case__reference=value.upper())
-        if SHA256_RE.match(value):
-            return queryset.filter(sha256=value.lower())
-        return queryset.filter(original_name__icontains=value)
 
 
 class PlatformFilterSet(django_filters.FilterSet):
@@ -316,17 +311,11 @@ class MeetingFilterSet(django_filters.FilterSet):
                           help_text=_("Held on or after this day (YYYY-MM-DD)."))
     held_to = DayFilter(field_name="held_on", lookup_expr="lte", label=_("to"),
                         help_text=_("Held on or before this day (YYYY-MM-DD)."))
-    q = django_filters.CharFilter(method="filter_q", help_text=_("Part of the title or the minutes."))
+    q = SearchFilter(contains=("title", "title_en", "minutes"), help_text=_("Part of the title or the minutes."))
 
     class Meta:
         model = Meeting
         fields = ["platform"]
-
-    def filter_q(self, queryset, name, value):
-        value = (value or "").strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(title_en__icontains=value) | Q(minutes__icontains=value))
 
 
 class CommitmentFilterSet(django_filters.FilterSet):
@@ -335,7 +324,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=CommitmentKind.choices, label=_("kind"))
     owner = django_filters.MultipleChoiceFilter(choices=CommitmentOwner.choices, label=_("owner"))
     measured = TrueFalseFilter(method="filter_measured", label=_("measured"))
-    q = django_filters.CharFilter(method="filter_q", help_text=_("Part of the commitment's text."))
+    q = SearchFilter(contains=("text", "text_en"), help_text=_("Part of the commitment's text."))
 
     class Meta:
         model = Commitment
@@ -346,10 +335,6 @@ class CommitmentFilterSet(django_filters.FilterSet):
             return queryset
         measured = ~Q(measured_category="") & Q(target_hours__isnull=False)
         return queryset.filter(measured) if value else queryset.exclude(measured)
-
-    def filter_q(self, queryset, name, value):
-        value = (value or "").strip()
-        return queryset.filter(Q(text__icontains=value) | Q(text_en__icontains=value)) if value else queryset
 
 
 class SanctionFilterSet(django_filters.FilterSet):
@@ -386,12 +371,9 @@ class WebhookDeliveryFilterSet(django_filters.FilterSet):
     endpoint = IdFilter(field_name="endpoint_id", label=_("endpoint"), help_text=_("An endpoint's id."))
     status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices, label=_("status"))
     event_type = django_filters.MultipleChoiceFilter(choices=WebhookEventType.choices, label=_("event type"))
-    q = django_filters.CharFilter(method="filter_q", help_text=_("A webhook id or a case reference (exact)."))
+    q = SearchFilter(reference="case__reference", exact=("message_id",),
+                     help_text=_("A webhook id or a case reference (exact)."))
 
     class Meta:
         model = WebhookDelivery
         fields = ["platform", "endpoint", "status", "event_type"]
-
-    def filter_q(self, queryset, name, value):
-        value = (value or "").strip()
-        return queryset.filter(Q(message_id=value) | Q(case__reference=value.upper())) if value else queryset
