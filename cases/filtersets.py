@@ -300,6 +300,8 @@ class EvidenceFilterSet(django_filters.FilterSet):
 
 
 class PlatformFilterSet(django_filters.FilterSet):
+    q = SearchFilter(contains=("name", "slug"), help_text=_("Part of the name or the slug."))
+
     class Meta:
         model = Platform
         fields = ["kind", "business_scale"]

@@ -398,3 +398,21 @@ def test_the_audit_trail_and_a_cases_timeline_in_the_api_agree(client, request, 
     assert sizes == [3, 2, 1, 0] and CaseEvent.objects.filter(case=cases["a2"]).count() == 3
     assert _console_ids(client, "/admin/cases/caseevent/?q=liaison_a") == set(
         CaseEvent.objects.filter(actor_name__icontains="liaison_a").values_list("pk", flat=True)) != set()
+
+
+@pytest.mark.parametrize("persona", ["analyst", "supervisor"])
+def test_the_platform_list_gives_the_api_the_same_platforms(client, request, platform_a, platform_b, persona):
+    from cases.models import Platform
+
+    Platform.objects.filter(pk=platform_a.pk).update(kind="messaging", business_scale="very_large")
+    Platform.objects.filter(pk=platform_b.pk).update(kind="social_media", business_scale="very_large")
+    client.force_login(request.getfixturevalue(persona))
+    for query, expected in [("", {"telegram", "facebook"}), ("kind=messaging", {"telegram"}),
+                            ("business_scale=very_large&q=book", {"facebook"}), ("q=TELE", {"telegram"})]:
+        page = client.get(f"/admin/cases/platform/?{query}")
+        assert page.status_code == 200, query
+        shown = {p.slug for p in page.context["cl"].result_list}
+        api = {row["slug"] for row in client.get(f"/api/v1/platforms/?{query}").json()["results"]}
+        assert shown == api == expected, query
+    page = client.get("/admin/cases/platform/?kind=messaging").content.decode()
+    assert 'data-filter-parameter="kind"' in page and "By platform type" in page  # the model field names it

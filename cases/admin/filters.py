@@ -12,6 +12,7 @@ keep working.
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponseRedirect, QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters import MultipleChoiceFilter
@@ -139,6 +140,16 @@ class FilterSetInputsFilter(FilterSetListFilter):
         return []
 
 
+def title(filterset_class, filter_) -> str:
+    """The filter's label, else its model field's name (the filters a FilterSet makes from `Meta.fields`)."""
+    if filter_.label:
+        return filter_.label
+    try:
+        return filterset_class._meta.model._meta.get_field(filter_.field_name).verbose_name
+    except FieldDoesNotExist:
+        return filter_.field_name.replace("_", " ")
+
+
 PICKED = (TrueFalseFilter, PlatformSlugFilter, IdFilter)  # offered as a list of choices, like choice filters
 
 
@@ -150,7 +161,8 @@ def filterset_list_filters(filterset_class, *, hidden=(), exclude_choices=None) 
     for name, filter_ in filterset_class.base_filters.items():
         if name == SEARCH:
             continue
-        attrs = {"filterset_class": filterset_class, "shown": name not in hidden, "title": filter_.label or name}
+        attrs = {"filterset_class": filterset_class, "shown": name not in hidden,
+                 "title": title(filterset_class, filter_)}
         if isinstance(filter_, DayFilter):
             stem = name.rsplit("_", 1)[0]
             if stem in days:

@@ -19,7 +19,13 @@ from cases.admin.cases import MinistryCaseAdmin
 from cases.admin.dashboards import scorecard
 from cases.admin.filters import FilterSetAdmin
 from cases.choices import SanctionLevel, SanctionStatus, Virality
-from cases.filtersets import CaseEventFilterSet, CommitmentFilterSet, MeetingFilterSet, SanctionFilterSet
+from cases.filtersets import (
+    CaseEventFilterSet,
+    CommitmentFilterSet,
+    MeetingFilterSet,
+    PlatformFilterSet,
+    SanctionFilterSet,
+)
 from cases.reports import ReportScope
 from cases.roles import ADMINISTRATOR, SUPERVISOR, has_role
 from cases.selectors import measure_commitment
@@ -83,9 +89,9 @@ def render_scorecard(periods) -> str:
 
 
 @admin.register(models.Platform)
-class PlatformAdmin(SupervisorWrites, ScopedAdmin):
+class PlatformAdmin(FilterSetAdmin, SupervisorWrites, ScopedAdmin):
     list_display = ["name", "kind", "business_scale", "standing", "contact_email"]
-    search_fields = ["name", "slug"]
+    filterset_class = PlatformFilterSet  # the API's filters and search (admin/filters.py)
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, OverrideInline]
     readonly_fields = ["standing", "scorecard"]
