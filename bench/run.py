@@ -388,9 +388,9 @@ def main() -> None:
     pages = [
         ("changelist default", "ministry", "/admin/cases/case/"),
         ("changelist filtered", "ministry",
-         f"/admin/cases/case/?platform__id__exact={info['platform_id']}&status__exact=submitted&deadline=overdue"),
+         f"/admin/cases/case/?platform={info['platform_slug']}&status=submitted&deadline_state=overdue"),
         ("changelist searched", "ministry", "/admin/cases/case/?q=example%2Fload%2F4242"),
-        ("platform inbox", "platform", "/platform/cases/case/"),
+        ("platform inbox", "platform", "/platform/cases/case/?awaiting=true"),
         ("case page", "ministry", f"/admin/cases/case/{info['case_id']}/change/"),
         ("API list, first page", "api", "/api/v1/cases/"),
         ("API list, deep cursor", "api", f"/api/v1/cases/?cursor={deep}"),

@@ -47,7 +47,7 @@ def _console(user) -> Client:
 
 MINISTRY_LISTS = [
     "/admin/cases/case/",
-    "/admin/cases/case/?platform__id__exact={platform}&status__exact=submitted&deadline=on_time",
+    "/admin/cases/case/?platform={platform}&status=submitted&deadline_state=on_time",
     "/admin/cases/case/?q=example_channel",
 ]
 
@@ -55,13 +55,13 @@ MINISTRY_LISTS = [
 @pytest.mark.parametrize("path", MINISTRY_LISTS, ids=["default", "filtered", "searched"])
 def test_ministry_changelist(supervisor, make_case, platform_a, platform_b, path, django_assert_max_num_queries):
     client = _console(supervisor)
-    url = path.format(platform=platform_a.pk)
+    url = path.format(platform=platform_a.slug)
     _constant(lambda: client.get(url), make_case, [platform_a, platform_b], 14, django_assert_max_num_queries)
 
 
 def test_platform_inbox(liaison_a, make_case, platform_a, platform_b, django_assert_max_num_queries):
     client = _console(liaison_a)
-    _constant(lambda: client.get("/platform/cases/case/"), make_case, [platform_a, platform_b], 14,
+    _constant(lambda: client.get("/platform/cases/case/?awaiting=true"), make_case, [platform_a, platform_b], 14,
               django_assert_max_num_queries)
 
 

@@ -133,7 +133,8 @@ def test_console_pages_carry_the_csp_and_the_other_headers(client, request, make
     case = make_case(submit=True)
     with override_settings(**settings.PRODUCTION_TRANSPORT):
         client.force_login(user)
-        for path in (f"/{site}/", f"/{site}/cases/case/", f"/{site}/cases/case/{case.pk}/change/"):
+        # The list at the URL its filters give (the platform inbox opens at ?awaiting=true).
+        for path in (f"/{site}/", f"/{site}/cases/case/?awaiting=true", f"/{site}/cases/case/{case.pk}/change/"):
             response = client.get(path, secure=True)
             assert response.status_code == 200, path
             _assert_hardened(response)

@@ -4,9 +4,6 @@ Both pages share `CasePageMixin`: the timeline, the evidence list, the transitio
 user may do now) and their small forms, and the comment form. Every write goes through a service.
 """
 
-import re
-from datetime import datetime, time
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -15,26 +12,25 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.admin.base import ScopedAdmin, ScopedRelatedFilter
-from cases.admin.hashes import ReuploadFilter
-from cases.admin.rechecks import RecheckCaseMixin, StillLiveFilter
+from cases.admin.base import ScopedAdmin
+from cases.admin.filters import FilterSetAdmin
+from cases.admin.rechecks import RecheckCaseMixin
 from cases.choices import (
     AWAITING_ACTION_STATUSES,
-    PLATFORM_VISIBLE_STATUSES,
     CaseStatus,
     EvidenceKind,
     Tier,
     Visibility,
 )
+from cases.filtersets import CaseFilterSet
 from cases.forms import CommentForm, ReasonForm, TransitionForm
 from cases.models import Case, CaseEvent, Evidence
-from cases.reports import DeadlineState, deadline_state_q, humanize_delta
+from cases.reports import humanize_delta
 from cases.roles import MINISTRY_WRITERS, has_role
 from cases.services.cases import StaleEdit, add_comment, assign_case, create_case, update_case
 from cases.services.evidence import upload_evidence
@@ -42,7 +38,6 @@ from cases.services.webhooks import mark_opened
 from cases.views.evidence import custody_meta
 from cases.workflow import TRANSITIONS, TransitionError, available_actions, refusal, transition
 
-REFERENCE_RE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6,}$")
 # Badge colours are CSS classes (`.patuh-badge.tone-<name>` in patuh/patuh.css), not inline styles: the
 # Content-Security-Policy allows no inline style.
 STATUS_COLOURS = {
@@ -50,127 +45,6 @@ STATUS_COLOURS = {
     CaseStatus.ACTIONED: "teal", CaseStatus.OBJECTED: "orange", CaseStatus.VERIFIED: "green",
     CaseStatus.WITHDRAWN: "silver",
 }
-
-
-# --- list filters ---------------------------------------------------------------------------------------
-
-
-class DeadlineStateFilter(admin.SimpleListFilter):
-    title = _("deadline")
-    parameter_name = "deadline"
-
-    def lookups(self, request, model_admin):
-        return [
-            (DeadlineState.ON_TIME, _("on time")),
-            (DeadlineState.DUE_SOON, _("due within 1 h")),
-            (DeadlineState.OVERDUE, _("overdue")),
-            (DeadlineState.LATE, _("late")),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() in dict(DeadlineState.CHOICES):
-            return queryset.filter(deadline_state_q(self.value()))
-        return queryset
-
-
-class AssignedToMeFilter(admin.SimpleListFilter):
-    title = _("assignment")
-    parameter_name = "mine"
-
-    def lookups(self, request, model_admin):
-        return [("1", _("assigned to me")), ("0", _("unassigned"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "1":
-            return queryset.filter(assigned_to=request.user)
-        if self.value() == "0":
-            return queryset.filter(assigned_to__isnull=True)
-        return queryset
-
-
-class SubmittedRangeFilter(admin.FieldListFilter):
-    """Submitted between two dates (Jakarta days, inclusive), typed as YYYY-MM-DD."""
-
-    template = "patuh/date_range_filter.html"
-
-    def __init__(self, field, request, params, model, model_admin, field_path):
-        self.lookup_from, self.lookup_to = f"{field_path}__from", f"{field_path}__to"
-        self._params = request.GET
-        super().__init__(field, request, params, model, model_admin, field_path)
-        for key in (self.lookup_from, self.lookup_to):
-            value = params.pop(key, None)
-            if isinstance(value, list):
-                value = value[-1]
-            if value:
-                self.used_parameters[key] = value
-
-    def expected_parameters(self):
-        return [self.lookup_from, self.lookup_to]
-
-    def value_from(self):
-        return self.used_parameters.get(self.lookup_from, "")
-
-    def value_to(self):
-        return self.used_parameters.get(self.lookup_to, "")
-
-    def request_params_without_range(self):
-        """The other filters in force, kept as hidden fields so the range form does not drop them."""
-        return [(k, v) for k, values in self._params.lists() if k not in self.expected_parameters() and k != "p"
-                for v in values]
-
-    def has_output(self):
-        return True
-
-    def choices(self, changelist):
-        return []
-
-    def queryset(self, request, queryset):
-        tz = timezone.get_current_timezone()
-        try:
-            if start := self.used_parameters.get(self.lookup_from):
-                day = datetime.strptime(start, "%Y-%m-%d").date()
-                queryset = queryset.filter(**{f"{self.field_path}__gte": datetime.combine(day, time.min, tz)})
-            if end := self.used_parameters.get(self.lookup_to):
-                day = datetime.strptime(end, "%Y-%m-%d").date()
-                queryset = queryset.filter(**{f"{self.field_path}__lte": datetime.combine(day, time.max, tz)})
-        except ValueError as err:
-            raise admin.options.IncorrectLookupParameters(gettext("Dates are written YYYY-MM-DD.")) from err
-        return queryset
-
-
-class PlatformStatusFilter(admin.SimpleListFilter):
-    """Status choices without "draft": a liaison never sees one."""
-
-    title = _("status")
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return [(s.value, s.label) for s in CaseStatus if s in PLATFORM_VISIBLE_STATUSES]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(status=self.value()) if self.value() else queryset
-
-
-class AwaitingFilter(admin.SimpleListFilter):
-    """The platform inbox: by default, what waits on the platform."""
-
-    title = _("show")
-    parameter_name = "show"
-
-    def lookups(self, request, model_admin):
-        return [("all", _("all cases"))]
-
-    def choices(self, changelist):
-        yield {"selected": self.value() is None,
-               "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-               "display": _("awaiting you")}
-        yield {"selected": self.value() == "all", "query_string": changelist.get_query_string({"show": "all"}),
-               "display": _("all cases")}
-
-    def queryset(self, request, queryset):
-        if self.value() == "all":
-            return queryset
-        return queryset.filter(status__in=AWAITING_ACTION_STATUSES)
 
 
 # --- columns --------------------------------------------------------------------------------------------
@@ -361,19 +235,16 @@ class MinistryCaseForm(forms.ModelForm):
         return cleaned
 
 
-class MinistryCaseAdmin(RecheckCaseMixin, CasePageMixin, ScopedAdmin):
+class MinistryCaseAdmin(FilterSetAdmin, RecheckCaseMixin, CasePageMixin, ScopedAdmin):
     form = MinistryCaseForm
     list_display = ["reference", "platform", "category", "tier_badge", "status_badge", "deadline", "recheck_flag",
                     "assigned_to"]
     list_display_links = ["reference"]
     list_select_related = ["platform", "assigned_to"]
-    list_filter = [
-        ("platform", ScopedRelatedFilter), "status", "category", "tier", DeadlineStateFilter, AssignedToMeFilter,
-        "source", ("submitted_at", SubmittedRangeFilter), ReuploadFilter, StillLiveFilter,
-    ]
-    # A reference is matched exactly, below; locations by substring (cases.search, the `locates` lookup).
-    search_fields = ["location_url__locates", "handle__locates", "native_id__locates"]
-    search_help_text = _("An exact reference (PTH-2026-000123), or part of a URL or handle.")
+    # The list filters and the search box are CaseFilterSet's, under the API's parameter names (admin/filters.py).
+    filterset_class = CaseFilterSet
+    filterset_hidden = ("updated_since",)
+    search_help_text = _("An exact reference (PTH-2026-000123), or part of the URL, handle or native id.")
     actions = ["submit_selected", "verify_selected", "reopen_selected", "withdraw_selected", "assign_to_me"]
     autocomplete_fields = ["platform"]
     readonly_fields = LIFECYCLE_FIELDS
@@ -388,12 +259,6 @@ class MinistryCaseAdmin(RecheckCaseMixin, CasePageMixin, ScopedAdmin):
         if obj is not None and obj.status != CaseStatus.DRAFT:
             return CASE_FIELDS + LIFECYCLE_FIELDS  # the order as sent is fixed; withdraw and reopen instead
         return LIFECYCLE_FIELDS
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if REFERENCE_RE.match(term.upper()):
-            return queryset.filter(reference=term.upper()), False
-        return super().get_search_results(request, queryset, term)
 
     # Permissions: analysts, supervisors and administrators write; auditors read.
     def has_add_permission(self, request):
@@ -497,11 +362,16 @@ PLATFORM_FIELDS = [
 ]
 
 
-class PlatformCaseAdmin(CasePageMixin, ScopedAdmin):
+class PlatformCaseAdmin(FilterSetAdmin, CasePageMixin, ScopedAdmin):
     list_display = ["reference", "category", "tier_badge", "status_badge", "deadline", "location"]
-    list_filter = [AwaitingFilter, DeadlineStateFilter, PlatformStatusFilter, "category", "tier"]
-    search_fields = ["location_url__locates", "handle__locates"]  # as above
-    search_help_text = _("An exact reference, or part of a URL or handle.")
+    # CaseFilterSet, as in the ministry console and the API; the inbox opens on what awaits the platform, and
+    # says so in its URL (`?awaiting=true`). The ministry's own filters are accepted but not offered.
+    filterset_class = CaseFilterSet
+    filterset_hidden = ("platform", "assigned_to_me", "reupload", "recheck", "submitted_from", "submitted_to",
+                        "updated_since")
+    filterset_exclude_choices = {"status": {CaseStatus.DRAFT}}  # a liaison never sees a draft
+    filterset_defaults = {"awaiting": "true"}
+    search_help_text = _("An exact reference, or part of a URL, handle or native id.")
     ordering = ["due_at", "id"]
     fields = PLATFORM_FIELDS
     readonly_fields = PLATFORM_FIELDS
@@ -510,12 +380,6 @@ class PlatformCaseAdmin(CasePageMixin, ScopedAdmin):
     @admin.display(description=_("location"))
     def location(self, obj):
         return obj.location_display[:80]
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if REFERENCE_RE.match(term.upper()):
-            return queryset.filter(reference=term.upper()), False
-        return super().get_search_results(request, queryset, term)
 
     def has_view_permission(self, request, obj=None):
         return self.admin_site.has_permission(request)

@@ -19,6 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.admin.base import ReadOnlyMixin, ScopedAdmin
+from cases.admin.filters import FilterSetAdmin
+from cases.filtersets import EvidenceFilterSet
 from cases.models import CustodyEvent, Evidence
 from cases.roles import MINISTRY_WRITERS, has_role
 from cases.services.evidence import upload_evidence, withdraw_evidence
@@ -74,15 +76,16 @@ class WithdrawForm(forms.Form):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ScopedAdmin):
+class EvidenceAdmin(FilterSetAdmin, ScopedAdmin):
     list_display = [
         "id", "case", "kind", "visibility", "size_display", "original_name", "uploaded_at", "is_copy", "is_withdrawn",
         "download_link",
     ]
     list_display_links = ["id"]
-    list_filter = ["kind", "visibility", "content_type", ("withdrawn_at", admin.EmptyFieldListFilter)]
+    # The filters and search of the API's evidence lists (EvidenceFilterSet, admin/filters.py).
+    filterset_class = EvidenceFilterSet
+    search_help_text = _("A case reference or a SHA-256 (exact), or part of the original file name.")
     list_select_related = ["case"]
-    search_fields = ["=case__reference", "=sha256", "original_name"]
     autocomplete_fields = ["case"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

@@ -33,22 +33,6 @@ from cases.views.evidence import EVIDENCE_CSP, custody_meta
 PREVIEW_SIZE = 480  # pixels, the longer side
 
 
-class ReuploadFilter(admin.SimpleListFilter):
-    """The case list's "re-upload of an earlier case"; the same parameter and values as the API's FilterSet."""
-
-    title = _("re-upload")
-    parameter_name = "reupload"
-
-    def lookups(self, request, model_admin):
-        return [("true", _("re-upload of an earlier case")), ("false", _("not a re-upload"))]
-
-    def queryset(self, request, queryset):
-        if self.value() not in ("true", "false"):
-            return queryset
-        linked = matches.reupload_q(request.user)
-        return queryset.filter(linked) if self.value() == "true" else queryset.exclude(linked)
-
-
 # --- matches ---------------------------------------------------------------------------------------------
 
 

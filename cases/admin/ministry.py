@@ -17,7 +17,15 @@ from cases import clock, models
 from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline
 from cases.admin.cases import MinistryCaseAdmin
 from cases.admin.dashboards import scorecard
+from cases.admin.filters import FilterSetAdmin
 from cases.choices import SanctionLevel, SanctionStatus, Virality
+from cases.filtersets import (
+    CaseEventFilterSet,
+    CommitmentFilterSet,
+    MeetingFilterSet,
+    PlatformFilterSet,
+    SanctionFilterSet,
+)
 from cases.reports import ReportScope
 from cases.roles import ADMINISTRATOR, SUPERVISOR, has_role
 from cases.selectors import measure_commitment
@@ -81,9 +89,9 @@ def render_scorecard(periods) -> str:
 
 
 @admin.register(models.Platform)
-class PlatformAdmin(SupervisorWrites, ScopedAdmin):
+class PlatformAdmin(FilterSetAdmin, SupervisorWrites, ScopedAdmin):
     list_display = ["name", "kind", "business_scale", "standing", "contact_email"]
-    search_fields = ["name", "slug"]
+    filterset_class = PlatformFilterSet  # the API's filters and search (admin/filters.py)
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, OverrideInline]
     readonly_fields = ["standing", "scorecard"]
@@ -120,10 +128,9 @@ class CommitmentInline(ScopedInline, admin.StackedInline):
 
 
 @admin.register(models.Meeting)
-class MeetingAdmin(SupervisorWrites, ScopedAdmin):
+class MeetingAdmin(FilterSetAdmin, SupervisorWrites, ScopedAdmin):
     list_display = ["held_on", "title", "place", "commitment_count"]
-    list_filter = ["platforms"]
-    search_fields = ["title", "title_en", "minutes"]
+    filterset_class = MeetingFilterSet  # the API's filters and search (admin/filters.py)
     filter_horizontal = ["platforms"]
     inlines = [CommitmentInline]
 
@@ -185,11 +192,10 @@ class CommitmentProgressMixin:
 
 
 @admin.register(models.Commitment)
-class CommitmentAdmin(CommitmentProgressMixin, SupervisorWrites, ScopedAdmin):
+class CommitmentAdmin(FilterSetAdmin, CommitmentProgressMixin, SupervisorWrites, ScopedAdmin):
     list_display = ["platform", "kind", "short_text", "status", "due_on", "measured"]
-    list_filter = ["platform", "status", "kind", "owner"]
+    filterset_class = CommitmentFilterSet  # the API's filters and search (admin/filters.py)
     list_select_related = ["platform"]
-    search_fields = ["text", "text_en"]
     inlines = [CommitmentUpdateInline]
     readonly_fields = ["measured_compliance"]
 
@@ -275,9 +281,9 @@ class CitationInline(ScopedInline, ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(models.Sanction)
-class SanctionAdmin(ScopedAdmin):
+class SanctionAdmin(FilterSetAdmin, ScopedAdmin):
     list_display = ["platform", "level", "status", "proposed_at", "issued_at", "letter_reference", "amount"]
-    list_filter = ["status", "level", "platform"]
+    filterset_class = SanctionFilterSet  # the API's filters (admin/filters.py)
     list_select_related = ["platform"]
     change_form_template = "patuh/sanction_change_form.html"
     inlines = [CitationInline]
@@ -392,12 +398,11 @@ class NotificationAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(models.CaseEvent)
-class CaseEventAdmin(ReadOnlyMixin, ScopedAdmin):
+class CaseEventAdmin(FilterSetAdmin, ReadOnlyMixin, ScopedAdmin):
     """The audit trail across cases, for auditors."""
 
     list_display = ["created_at", "case", "kind", "actor_name", "from_status", "to_status", "visibility"]
-    list_filter = ["kind", "visibility"]
+    filterset_class = CaseEventFilterSet  # the filters and search of the API's timelines (admin/filters.py)
     list_select_related = ["case"]
-    search_fields = ["=case__reference", "actor_name"]
     date_hierarchy = None
 

@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from cases import models
 from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline
 from cases.admin.cases import PlatformCaseAdmin
+from cases.admin.filters import FilterSetAdmin
 from cases.admin.ministry import CommitmentProgressMixin
+from cases.filtersets import CommitmentFilterSet, MeetingFilterSet, SanctionFilterSet
 from cases.sites import platform_site
 
 
@@ -29,9 +31,10 @@ class PlatformUpdateInline(ScopedInline, ReadOnlyMixin, LiaisonReads, admin.Tabu
 
 
 @admin.register(models.Commitment, site=platform_site)
-class PlatformCommitmentAdmin(CommitmentProgressMixin, ReadOnlyMixin, LiaisonReads, ScopedAdmin):
+class PlatformCommitmentAdmin(FilterSetAdmin, CommitmentProgressMixin, ReadOnlyMixin, LiaisonReads, ScopedAdmin):
     list_display = ["short_text", "kind", "status", "due_on", "meeting"]
-    list_filter = ["status", "kind"]
+    filterset_class = CommitmentFilterSet  # the API's filters and search (admin/filters.py)
+    filterset_hidden = ("platform",)
     list_select_related = ["meeting"]
     fields = ["meeting", "kind", "text", "text_en", "owner", "owner_name", "status", "due_on", "measured_category",
               "target_hours", "source"]
@@ -44,17 +47,20 @@ class PlatformCommitmentAdmin(CommitmentProgressMixin, ReadOnlyMixin, LiaisonRea
 
 
 @admin.register(models.Sanction, site=platform_site)
-class PlatformSanctionAdmin(ReadOnlyMixin, LiaisonReads, ScopedAdmin):
+class PlatformSanctionAdmin(FilterSetAdmin, ReadOnlyMixin, LiaisonReads, ScopedAdmin):
     list_display = ["level", "status", "letter_reference", "issued_at", "amount"]
-    list_filter = ["status", "level"]
+    filterset_class = SanctionFilterSet  # the API's filters (admin/filters.py)
+    filterset_hidden = ("platform",)
     fields = ["level", "status", "letter_reference", "reason", "issued_at", "complied_at", "lifted_at", "amount",
               "status_note"]
     readonly_fields = fields
 
 
 @admin.register(models.Meeting, site=platform_site)
-class PlatformMeetingAdmin(ReadOnlyMixin, LiaisonReads, ScopedAdmin):
+class PlatformMeetingAdmin(FilterSetAdmin, ReadOnlyMixin, LiaisonReads, ScopedAdmin):
     list_display = ["held_on", "title"]
+    filterset_class = MeetingFilterSet  # the API's filters and search (admin/filters.py)
+    filterset_hidden = ("platform",)
     fields = ["title", "title_en", "held_on", "ends_on", "place", "ministry_attendees", "platform_attendees",
               "minutes", "minutes_en"]
     readonly_fields = fields

@@ -96,23 +96,6 @@ class RecheckCaseMixin:
         return super().get_queryset(request).annotate(still_live=Exists(flags))
 
 
-class StillLiveFilter(admin.SimpleListFilter):
-    title = _("re-check")
-    parameter_name = "recheck"
-
-    def lookups(self, request, model_admin):
-        return [("still_live", _("reported removed, still live")), ("gone", _("re-check found it gone"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "still_live":
-            return queryset.filter(still_live=True)
-        if self.value() == "gone":
-            latest = models.Recheck.objects.filter(status="done", cycle=models.F("case__submission_count"))
-            return queryset.filter(status="actioned", pk__in=latest.filter(verdict="gone").values("case_id")).exclude(
-                pk__in=latest.exclude(verdict="gone").values("case_id"))
-        return queryset
-
-
 # --- the lists ------------------------------------------------------------------------------------------------
 
 RECHECK_FIELDS = ["case", "cycle", "reason", "slot", "vantage", "url", "status", "due_at", "checked_at", "verdict",

@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 
 from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline
+from cases.admin.filters import FilterSetAdmin
+from cases.filtersets import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
 from cases.models import Platform, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
 from cases.services import webhooks
 from cases.sites import platform_site
@@ -49,9 +51,10 @@ def _state(obj: WebhookEndpoint) -> str:
     return gettext("active") if obj.is_active else gettext("paused")
 
 
-class WebhookEndpointAdmin(ScopedAdmin):
+class WebhookEndpointAdmin(FilterSetAdmin, ScopedAdmin):
     form = EndpointForm
     list_display = ["url", "platform", "events", "state", "failure_streak", "last_success_at", "deliveries_link"]
+    filterset_class = WebhookEndpointFilterSet  # the API's filters (admin/filters.py)
     list_select_related = ["platform"]
     change_form_template = "webhooks/endpoint_change_form.html"
     readonly_info = ["platform", "state", "disabled_at", "disabled_reason", "failure_streak", "last_success_at",
@@ -122,7 +125,7 @@ class WebhookEndpointAdmin(ScopedAdmin):
     @admin.display(description=_("deliveries"))
     def deliveries_link(self, obj):
         url = reverse(f"{self.admin_site.name}:cases_webhookdelivery_changelist")
-        return format_html('<a href="{}?endpoint__id__exact={}">{}</a>', url, obj.pk, gettext("delivery log"))
+        return format_html('<a href="{}?endpoint={}">{}</a>', url, obj.pk, gettext("delivery log"))
 
     # --- saving through the service ---------------------------------------------------------------------------
     def save_model(self, request, obj, form, change):
@@ -181,7 +184,7 @@ class WebhookEndpointAdmin(ScopedAdmin):
                 recent=WebhookDelivery.objects.visible_to(request.user).filter(endpoint=obj)
                 .select_related("case")[:10],
                 deliveries_url=reverse(f"{self.admin_site.name}:cases_webhookdelivery_changelist")
-                + f"?endpoint__id__exact={obj.pk}",
+                + f"?endpoint={obj.pk}",
                 delivery_url_name=f"{self.admin_site.name}:cases_webhookdelivery_change",
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -200,12 +203,11 @@ class AttemptInline(ScopedInline, ReadOnlyMixin, admin.TabularInline):
         return self.admin_site.has_permission(request)
 
 
-class WebhookDeliveryAdmin(ReadOnlyMixin, ScopedAdmin):
+class WebhookDeliveryAdmin(FilterSetAdmin, ReadOnlyMixin, ScopedAdmin):
     list_display = ["created_at", "event", "case", "endpoint", "status", "attempts", "last_status_code",
                     "delivered_at"]
-    list_filter = ["status", "event_type", "endpoint"]
+    filterset_class = WebhookDeliveryFilterSet  # the API's filters and search (admin/filters.py)
     list_select_related = ["case", "endpoint"]
-    search_fields = ["=message_id", "=case__reference"]
     fields = ["message_id", "event_type", "case", "endpoint", "status", "created_at", "attempts", "next_attempt_at",
               "delivered_at", "last_status_code", "last_error", "payload"]
     readonly_fields = fields
@@ -222,12 +224,6 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, ScopedAdmin):
     @admin.display(description=_("event type"), ordering="event_type")
     def event(self, obj):
         return obj.event_type
-
-    def get_list_filter(self, request):
-        shown = list(super().get_list_filter(request))
-        if self.admin_site is not platform_site:
-            shown.insert(0, ("platform", admin.RelatedOnlyFieldListFilter))
-        return shown
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -5,7 +5,6 @@ platform reads its endpoints and deliveries. Another platform's endpoint or deli
 through `cases.services.webhooks`. A new endpoint's secret, and a rotated one, are in that response only.
 """
 
-from django import forms
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,8 +20,8 @@ from cases.api.parsers import JSON_ONLY
 from cases.api.schema import errors, list_errors
 from cases.api.serializers import OutputSerializer, RFC3339DateTimeField
 from cases.api.views.cases import ID_REGEX, SLUG_REGEX
-from cases.filtersets import PlatformSlugFilter, TrueFalseFilter
-from cases.models import DeliveryStatus, Platform, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
+from cases.filtersets import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
+from cases.models import Platform, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
 from cases.services import webhooks
 
 EVENT_TYPE_HELP = gettext_lazy("Event types to receive: %(types)s.") % {"types": ", ".join(WebhookEventType.values)}
@@ -93,36 +92,6 @@ class WebhookDeliverySerializer(OutputSerializer):
 
 
 # --- filters --------------------------------------------------------------------------------------------------
-
-
-class WebhookEndpointFilterSet(filters.FilterSet):
-    platform = PlatformSlugFilter(field_name="platform__slug")
-    is_active = TrueFalseFilter(field_name="is_active")
-
-    class Meta:
-        model = WebhookEndpoint
-        fields = ["platform", "is_active"]
-
-
-class IdFilter(filters.NumberFilter):
-    """A whole-number id (a bigint), or 400. Never a choice list: that would tell another platform's ids apart
-    from ids that do not exist."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, **kwargs):
-        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
-
-
-class WebhookDeliveryFilterSet(filters.FilterSet):
-    platform = PlatformSlugFilter(field_name="platform__slug")
-    endpoint = IdFilter(field_name="endpoint_id", help_text=gettext_lazy("An endpoint's id."))
-    status = filters.MultipleChoiceFilter(choices=DeliveryStatus.choices)
-    event_type = filters.MultipleChoiceFilter(choices=WebhookEventType.choices)
-
-    class Meta:
-        model = WebhookDelivery
-        fields = ["platform", "endpoint", "status", "event_type"]
 
 
 # --- views ----------------------------------------------------------------------------------------------------
