@@ -85,6 +85,9 @@ ADMIN_METHODS = ("get", "head", "post")  # admin views branch on POST only; PUT/
 NOT_FOUND = {"error": {"code": "not_found", "message": "Not found."}}
 SECRET = "asecret"  # in every text of A's, so any of them showing up is caught
 
+# A hand-made proposal names its content basis (issue 15); a skipped rung, its reason.
+BASIS = {"content_category": "terrorism", "skip_reason": "Decided at a meeting."}
+
 
 # --- platform A's world --------------------------------------------------------------------------------------
 
@@ -109,9 +112,11 @@ def a_world(make_case, platform_a, platform_b, analyst, supervisor, administrato
                                            text="asecret commitment", owner_name="asecret owner")
     update = post_update(commitment, actor=liaison_a, note="asecret progress", status="in_progress")
     issued = sanctions.issue_sanction(
-        sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="asecret reason"),
+        sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="asecret reason",
+        **BASIS),
         actor=supervisor, letter_reference="ASECRET/ST1/2017")
-    proposal = sanctions.propose_sanction(platform=platform_a, level=2, actor=supervisor, reason="asecret next")
+    proposal = sanctions.propose_sanction(platform=platform_a, level=2, actor=supervisor, reason="asecret next",
+        **BASIS)
     token = create_token(actor=liaison_a, name="asecret token of A").token
     override = DeadlineOverride.objects.create(platform=platform_a, hours=12)
     fine_policy = FinePolicy.objects.first() or FinePolicy.objects.create(

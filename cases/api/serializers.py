@@ -397,15 +397,41 @@ class SanctionSerializer(MinistryOnlyFields, OutputSerializer):
 
     class Meta:
         model = Sanction
-        fields = ["id", "platform", "level", "level_label", "status", "reason", "letter_reference", "proposed_at",
-                  "issued_at", "complied_at", "lifted_at", "status_note", "amount", "fine_inputs", "cited_cases"]
+        fields = ["id", "platform", "level", "level_label", "status", "reason", "content_category",
+                  "letter_reference", "proposed_at", "issued_at", "complied_at", "lifted_at", "status_note", "amount",
+                  "fine_inputs", "cited_cases"]
         read_only_fields = fields
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 500})
+class ReferenceListField(serializers.Field):
+    """A list of case references, with one flat error for the whole list (the error shape has no nesting)."""
+
+    default_error_messages = {"invalid": _("Give a list of case references (at most 500, each a string).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or len(data) > 500 or not all(
+                isinstance(item, str) and 0 < len(item) <= 40 for item in data):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return list(value)
 
 
 class SanctionProposeSerializer(serializers.Serializer):
     platform = serializers.SlugField()
     level = serializers.ChoiceField(choices=SanctionLevel.choices)
     reason = serializers.CharField()
+    cases = ReferenceListField(
+        required=False, default=list,
+        help_text=_("References of the platform's overdue or late cases the proposal cites (its content basis)."))
+    content_category = serializers.ChoiceField(
+        choices=Category.choices, required=False, allow_blank=True, default="",
+        help_text=_("The content basis when no cases are cited; `reason` says why."))
+    skip_reason = serializers.CharField(
+        required=False, allow_blank=True, default="",
+        help_text=_("Required when `level` is above the ladder's next rung for the platform."))
 
 
 class SanctionIssueSerializer(serializers.Serializer):
@@ -420,6 +446,11 @@ class SanctionNoteSerializer(serializers.Serializer):
 
 class SanctionLiftSerializer(serializers.Serializer):
     reason = serializers.CharField()
+
+
+class SanctionCiteSerializer(serializers.Serializer):
+    case = serializers.CharField(max_length=40, help_text=_("The reference of an overdue or late case."))
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 # --- reports ------------------------------------------------------------------------------------------

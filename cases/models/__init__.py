@@ -5,7 +5,7 @@ from cases.models.cycles import SubmissionCycle
 from cases.models.events import CaseEvent
 from cases.models.evidence import CustodyEvent, Evidence
 from cases.models.hashes import HashList, HashMatch, ImageHash, MatchDecision
-from cases.models.meetings import Commitment, CommitmentUpdate, Meeting
+from cases.models.meetings import Commitment, CommitmentEvent, CommitmentUpdate, Meeting
 from cases.models.notifications import Notification
 from cases.models.platforms import Platform, PlatformMembership
 from cases.models.policies import DeadlineOverride, DeadlinePolicy, FineFactorValue, FinePolicy
@@ -27,7 +27,7 @@ from cases.models.rollups import (
     RollupQuerySet,
     WindowHistogram,
 )
-from cases.models.sanctions import Sanction, SanctionCase
+from cases.models.sanctions import Sanction, SanctionCase, SanctionEvent
 from cases.models.webhooks import (
     DeliveryStatus,
     ServiceRecord,
@@ -44,6 +44,7 @@ __all__ = [
     "CaseQuerySet",
     "CaseRollup",
     "Commitment",
+    "CommitmentEvent",
     "CommitmentUpdate",
     "CustodyEvent",
     "DeadlineOverride",
@@ -73,6 +74,7 @@ __all__ = [
     "RollupQuerySet",
     "Sanction",
     "SanctionCase",
+    "SanctionEvent",
     "ServiceRecord",
     "StillLiveFlag",
     "UserSession",

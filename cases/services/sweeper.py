@@ -27,6 +27,7 @@ BATCH = 500
 class SweepReport:
     overdue: list[str] = field(default_factory=list)
     proposals: dict[str, int] = field(default_factory=dict)  # reference -> sanction id
+    commitments_overdue: list[int] = field(default_factory=list)  # commitment ids marked overdue
     due_soon_queued: int = 0
     sent: int = 0
     failed: int = 0
@@ -95,6 +96,11 @@ def sweep(*, dry_run: bool = False, deliver: bool = True) -> SweepReport:
                 report.proposals[case.reference] = case._proposal_id
         if len(ids) < BATCH:
             break
+
+    # 1a. Commitments past their due date become overdue (one audited step each).
+    from cases.services.commitments import sweep_overdue
+
+    report.commitments_overdue = sweep_overdue()
 
     # 2. Deadline approaching: one notice per case and deadline (the outbox key makes repeats no-ops).
     for case in _due_soon_candidates(now).select_related("platform").iterator(chunk_size=BATCH):

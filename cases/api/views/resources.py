@@ -24,6 +24,7 @@ from cases.api.serializers import (
     CommitmentUpdateSerializer,
     MeetingSerializer,
     PlatformSerializer,
+    SanctionCiteSerializer,
     SanctionIssueSerializer,
     SanctionLiftSerializer,
     SanctionNoteSerializer,
@@ -31,6 +32,7 @@ from cases.api.serializers import (
     SanctionSerializer,
 )
 from cases.api.views.cases import SLUG_REGEX
+from cases.choices import SanctionStatus
 from cases.filtersets import CommitmentFilterSet, MeetingFilterSet, PlatformFilterSet, SanctionFilterSet
 from cases.models import Commitment, CommitmentUpdate, Meeting, Platform, Sanction
 from cases.roles import is_ministry, liaison_platform_ids
@@ -115,7 +117,7 @@ class CommitmentViewSet(ReadOnlyScoped):
         description="A liaison on their own platform's commitments (status open or in_progress only); "
                     "ministry writers on any.",
         request=CommitmentUpdateInputSerializer, parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: CommitmentUpdateSerializer, **errors(400, 403, 404)},
+        responses={201: CommitmentUpdateSerializer, **errors(400, 404, 409)},
     )
     @updates.mapping.post
     @idempotent
@@ -127,14 +129,18 @@ class CommitmentViewSet(ReadOnlyScoped):
         return Response(CommitmentUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
 
-def _sanction_step(name: str, serializer_class, service):
-    """A supervisor's decision on a sanction: validate, call the service, answer with the sanction."""
+def _sanction_step(name: str, serializer_class, action: str | None = None):
+    """A supervisor's decision on a sanction: validate, apply the lifecycle's step, answer with the sanction.
+    A refused step answers 409 (400 when its data was invalid), as case transitions do."""
 
     def step(self, request, pk=None):
         sanction = get_object_or_404(Sanction.objects.visible_to(request.user), pk=pk)
         form = serializer_class(data=request.data)
         form.is_valid(raise_exception=True)
-        updated = service(sanction, actor=request.user, **form.validated_data)
+        data = dict(form.validated_data)
+        note = data.pop("note", "") or data.pop("reason", "")
+        chosen = action or ("withdraw" if sanction.status == SanctionStatus.PROPOSED else "lift")
+        updated = sanction_services.transition(sanction, chosen, actor=request.user, note=note, **data)
         return Response(SanctionSerializer(updated, context=self.get_serializer_context()).data)
 
     step.__name__ = step.__qualname__ = name
@@ -165,20 +171,28 @@ class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
         if platform is None:  # unknown and hidden alike, as in every other place that takes a slug
             raise invalid(_("Unknown platform “%(slug)s”.") % {"slug": form.validated_data["platform"][:50]},
                           fields={"platform": [_("Unknown platform.")]})
-        sanction = sanction_services.propose_sanction(platform=platform, level=form.validated_data["level"],
-                                                      actor=request.user, reason=form.validated_data["reason"])
+        sanction = sanction_services.propose_sanction(platform=platform, actor=request.user, **{
+            k: v for k, v in form.validated_data.items() if k != "platform"})
         return Response(SanctionSerializer(sanction, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
+    cite = extend_schema(summary="Cite an overdue case on a proposal", request=SanctionCiteSerializer,
+                         responses={200: SanctionSerializer, **errors(400, 404, 409)})(
+        action(detail=True, methods=["post"], url_path="cite")(
+            _sanction_step("cite", SanctionCiteSerializer, "cite")))
     issue = extend_schema(summary="Issue a proposed sanction", request=SanctionIssueSerializer,
-                          responses={200: SanctionSerializer, **errors(400, 403, 404)})(
+                          responses={200: SanctionSerializer, **errors(400, 404, 409)})(
         action(detail=True, methods=["post"], url_path="issue")(
-            _sanction_step("issue", SanctionIssueSerializer, sanction_services.issue_sanction)))
+            _sanction_step("issue", SanctionIssueSerializer, "issue")))
     comply = extend_schema(summary="Mark an issued sanction complied / paid", request=SanctionNoteSerializer,
-                           responses={200: SanctionSerializer, **errors(400, 403, 404)})(
+                           responses={200: SanctionSerializer, **errors(400, 404, 409)})(
         action(detail=True, methods=["post"], url_path="comply")(
-            _sanction_step("comply", SanctionNoteSerializer, sanction_services.mark_complied)))
-    lift = extend_schema(summary="Lift a sanction, or dismiss a proposal", request=SanctionLiftSerializer,
-                         responses={200: SanctionSerializer, **errors(400, 403, 404)})(
+            _sanction_step("comply", SanctionNoteSerializer, "comply")))
+    withdraw = extend_schema(summary="Withdraw a proposal", request=SanctionLiftSerializer,
+                             responses={200: SanctionSerializer, **errors(400, 404, 409)})(
+        action(detail=True, methods=["post"], url_path="withdraw")(
+            _sanction_step("withdraw", SanctionLiftSerializer, "withdraw")))
+    lift = extend_schema(summary="Lift an issued sanction (on a proposal: withdraw it)",
+                         request=SanctionLiftSerializer, responses={200: SanctionSerializer, **errors(400, 404, 409)})(
         action(detail=True, methods=["post"], url_path="lift")(
-            _sanction_step("lift", SanctionLiftSerializer, sanction_services.lift_sanction)))
+            _sanction_step("lift", SanctionLiftSerializer)))
