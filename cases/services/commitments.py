@@ -56,7 +56,7 @@ def _validate_content(commitment: Commitment, data: dict, actor, now) -> dict:
             setattr(candidate, name, data[name] if data[name] is not None or name in ("meeting", "due_on",
                                                                                        "target_hours") else "")
     try:
-        candidate.full_clean(exclude=["status", "platform"] if commitment.pk else ["status"])
+        candidate.full_clean(exclude=["status", "platform"] if commitment.pk else ["status"], validate_unique=False)
     except ValidationError as err:
         errors = {k: " ".join(v) for k, v in err.message_dict.items()}
         raise CommitmentError(" ".join(errors.values()), field_errors=errors, code="invalid") from None
