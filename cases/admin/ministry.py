@@ -279,13 +279,10 @@ def _split_references(text: str) -> list[str]:
 
 def sanction_form_errors(form, err) -> None:
     """A refused step's sentence and field errors onto the form that asked for it."""
-    placed = False
+    form.add_error(None, err.message)
     for name, message in err.field_errors.items():
         if name in form.fields:
             form.add_error(name, message)
-            placed = True
-    if not placed or err.code != "invalid":
-        form.add_error(None, err.message)
 
 
 class ProposeForm(forms.ModelForm):

@@ -1,0 +1,56 @@
+"""A supervisor proposes a sanction and issues it, by clicking in the ministry console (Chromium, as in
+tests/test_browser.py): the proposal must name its basis; the issue page shows the cited cases and the fine
+preview; issuing writes the audited steps."""
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import F
+from django.utils import timezone
+
+from cases.choices import Category, SanctionLevel
+from cases.models import Case, Sanction, SanctionEvent
+from tests.test_browser import SHOTS, _login
+from tests.test_browser import browser as browser  # noqa: F401 - its fixture; skips like it without Chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_supervisor_proposes_and_issues_a_warning(live_server, browser, supervisor, make_case, platform_a):
+    case = make_case(submit=True, category=Category.TERRORISM, url="https://t.me/propaganda_channel/9")
+    # Its deadline passed an hour ago, unanswered.
+    Case.objects.filter(pk=case.pk).update(due_at=timezone.now() - timedelta(hours=1), overdue_at=F("due_at"))
+    base = live_server.url
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
+    _login(page, base, "admin", supervisor.username)
+
+    # 1. Propose without a basis: refused, with the sentence on the form.
+    page.goto(f"{base}/admin/cases/sanction/add/")
+    page.select_option("select[name=platform]", str(platform_a.pk))
+    page.select_option("select[name=level]", str(SanctionLevel.WARNING_1))
+    page.fill("textarea[name=reason]", "Terror channel left up past its deadline.")
+    page.click("input[type=submit][name=_save]")
+    assert "content basis" in page.inner_text("#content")
+    assert not Sanction.objects.exists()
+
+    # 2. Cite the overdue case: proposed.
+    page.fill("input[name=cases]", case.reference)
+    page.click("input[type=submit][name=_save]")
+    proposal = Sanction.objects.get()
+    assert list(proposal.cases.all()) == [case]
+
+    # 3. The sanction page shows the grounds; "Issue" opens the step with the cited case in view.
+    page.goto(f"{base}/admin/cases/sanction/{proposal.pk}/change/")
+    assert case.reference in page.inner_text("body")
+    page.click("a.patuh-action:has-text('Issue')")
+    assert case.reference in page.inner_text(".patuh-citations")
+    assert "past the deadline" in page.inner_text(".patuh-citations")
+    page.fill("input[name=letter_reference]", "ST1/TELEGRAM/2026/001")
+    page.screenshot(path=SHOTS / "sanction-issue.png", full_page=True)
+    page.click("input[type=submit].default")
+    assert "done" in page.inner_text(".messagelist")
+
+    proposal.refresh_from_db()
+    assert proposal.status == "issued" and proposal.issued_by == supervisor
+    kinds = list(SanctionEvent.objects.filter(sanction=proposal).order_by("id").values_list("kind", flat=True))
+    assert kinds == ["propose", "issue"]
