@@ -68,6 +68,19 @@ class OverrideInline(ScopedInline, SupervisorWrites, admin.TabularInline):
     fields = ["category", "tier", "hours", "reason", "commitment", "is_active"]
 
 
+def render_contact(platform) -> str:
+    """Where the ministry sends orders and letters: the legal name and address, the named liaisons, the e-mail."""
+    if platform is None or platform.pk is None:
+        return "—"
+    who = platform.addressee()
+    attention = ", ".join(who["attention"]) or gettext("no liaison is marked as point of contact")
+    return format_html(
+        '<div class="patuh-contact"><strong>{}</strong><br>{}<br>{}: {}<br>{}: {}</div>',
+        who["name"], who["address"] or gettext("no address recorded"), _("attention"), attention,
+        _("e-mail"), who["email"] or "—",
+    )
+
+
 def render_scorecard(periods) -> str:
     rows = []
     for period in periods:
@@ -86,10 +99,20 @@ def render_scorecard(periods) -> str:
 @admin.register(models.Platform)
 class PlatformAdmin(SupervisorWrites, ScopedAdmin):
     list_display = ["name", "kind", "business_scale", "standing", "contact_email"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "slug", "legal_name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, OverrideInline]
-    readonly_fields = ["standing", "scorecard"]
+    readonly_fields = ["point_of_contact", "standing", "scorecard"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "business_scale", "website", "hosts", "standing"]}),
+        (_("Point of contact (where orders and letters go)"),
+         {"fields": ["point_of_contact", "legal_name", "address", "contact_email"]}),
+        (None, {"fields": ["notes", "scorecard"]}),
+    ]
+
+    @admin.display(description=_("addressed to"))
+    def point_of_contact(self, obj):
+        return render_contact(obj)
 
     def get_queryset(self, request):
         self._standings = sanction_services.standings()

@@ -92,16 +92,30 @@ class ErrorSerializer(serializers.Serializer):
 # --- platforms ----------------------------------------------------------------------------------------
 
 
+class PointOfContactSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text=_("The legal name letters are addressed to."))
+    address = serializers.CharField()
+    email = serializers.CharField()
+    attention = serializers.ListField(child=serializers.CharField(), help_text=_("The named liaisons."))
+
+
 class PlatformSerializer(OutputSerializer):
     standing = serializers.SerializerMethodField(help_text=_("From issued sanctions: active, warned, sanctioned, "
                                                              "blocked."))
+    point_of_contact = serializers.SerializerMethodField(
+        help_text=_("Where the ministry sends orders and letters (the letters' addressee)."))
 
     class Meta:
         model = Platform
-        fields = ["slug", "name", "kind", "business_scale", "website", "hosts", "standing"]
+        fields = ["slug", "name", "kind", "business_scale", "website", "hosts", "standing", "point_of_contact"]
 
     def get_standing(self, obj) -> str:
         return self.context.get("standings", {}).get(obj.pk, "active")
+
+    @extend_schema_field(PointOfContactSerializer)
+    def get_point_of_contact(self, obj) -> dict:
+        who = obj.addressee()
+        return {"name": who["name"], "address": who["address"], "email": who["email"], "attention": who["attention"]}
 
 
 # --- cases --------------------------------------------------------------------------------------------

@@ -126,6 +126,7 @@ def _platforms() -> dict[str, Platform]:
             defaults={
                 "name": p["name"], "kind": p["kind"], "business_scale": p["scale"], "website": p["website"],
                 "hosts": p["hosts"], "contact_email": p["email"], "notes": p.get("notes", ""),
+                "legal_name": p.get("legal_name", ""), "address": p.get("address", ""),
             },
         )
         out[p["slug"]] = platform
@@ -149,7 +150,8 @@ def _users(platforms) -> dict[str, object]:
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=spec.role))
         if spec.platform_slug:
-            PlatformMembership.objects.get_or_create(user=user, platform=platforms[spec.platform_slug])
+            PlatformMembership.objects.get_or_create(user=user, platform=platforms[spec.platform_slug],
+                                                     defaults={"is_contact": True})
         out[spec.username] = user
     return out
 

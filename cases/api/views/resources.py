@@ -63,6 +63,9 @@ class PlatformViewSet(ReadOnlyScoped):
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
 
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("memberships__user")
+
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "standings": sanction_services.standings()}
 
