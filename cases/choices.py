@@ -120,6 +120,8 @@ class EventKind(models.TextChoices):
     RECHECKED = "rechecked", _("Re-checked by Patuh")
     RECHECK_FLAGGED = "recheck_flagged", _("Reported removed, still live: reopen proposed")
     RECHECK_FLAG_DISMISSED = "recheck_dismissed", _("Still-live flag dismissed")
+    LETTER_ISSUED = "letter_issued", _("Letter produced")
+    LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
 
 
 class CustodyKind(models.TextChoices):

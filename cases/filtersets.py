@@ -27,7 +27,18 @@ from cases.choices import (
     Tier,
 )
 from cases.matches import reupload_q
-from cases.models import Case, CaseEvent, Commitment, Evidence, Meeting, Platform, Sanction
+from cases.models import (
+    Case,
+    CaseEvent,
+    Commitment,
+    Evidence,
+    Letter,
+    LetterKind,
+    LetterLanguage,
+    Meeting,
+    Platform,
+    Sanction,
+)
 from cases.reports import DeadlineState, check_day, day_start, deadline_state_q
 
 
@@ -200,3 +211,15 @@ class SanctionFilterSet(django_filters.FilterSet):
     class Meta:
         model = Sanction
         fields = ["platform", "status", "level"]
+
+
+class LetterFilterSet(django_filters.FilterSet):
+    platform = PlatformSlugFilter(field_name="platform__slug")
+    kind = django_filters.MultipleChoiceFilter(choices=LetterKind.choices)
+    language = django_filters.ChoiceFilter(choices=LetterLanguage.choices)
+    case = django_filters.CharFilter(field_name="case__reference", help_text="A case reference.")
+    sanction = django_filters.NumberFilter(field_name="sanction_id")
+
+    class Meta:
+        model = Letter
+        fields = ["platform", "kind", "language", "case", "sanction"]

@@ -412,6 +412,9 @@ def transition(case: Case, action: str, *, actor, note: str = "", expected_versi
         # 6. Side effects that must not be lost travel through the outbox, in the same transaction.
         if spec.target == S.SUBMITTED:
             queue_case_submitted(locked)
+            from cases.services.letters import prepare_order
+
+            prepare_order(locked, actor=actor)  # the order's letter: numbered now, produced by a job
     _copy_state(locked, case)
     return case
 
@@ -492,6 +495,10 @@ class BulkSubmission:
         record_changes([(None, snapshot(case, cycle)) for case, _event, cycle in saved])
         insert_many(CaseEvent, [*before, *({**event, "case_id": case.pk} for case, event, _cycle in saved)])
         queue_cases_submitted([case for case, _event, _cycle in saved])
+        from cases.services.letters import prepare_order
+
+        for case, _event, _cycle in saved:
+            prepare_order(case, actor=case.submitted_by)
 
 
 def prepare_submission(cases: Sequence[Case], *, actor, note: str = "") -> BulkSubmission:

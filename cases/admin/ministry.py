@@ -25,6 +25,7 @@ from cases.selectors import measure_commitment
 from cases.services import commitments as commitment_services
 from cases.services import sanctions as sanction_services
 from cases.services.commitments import post_update
+from cases.services.sanctions import how_late
 from cases.workflow import TransitionError
 
 admin.site.register(models.Case, MinistryCaseAdmin)
@@ -365,20 +366,6 @@ class CiteForm(forms.Form):
 # The console's form for each step of the sanctions lifecycle (cases.services.sanctions.TRANSITIONS).
 SANCTION_FORMS = {"cite": CiteForm, "issue": IssueForm, "comply": NoteForm, "lift": ReasonForm,
                   "withdraw": ReasonForm}
-
-
-def how_late(case) -> str:
-    """How late a cited case is: acted on after its deadline, or still without action since it passed."""
-    from cases.reports import humanize_delta
-
-    if not case.due_at:
-        return "—"
-    if case.actioned_at and case.actioned_at > case.due_at:
-        return gettext("acted %(late)s late") % {"late": humanize_delta(case.actioned_at - case.due_at)}
-    if case.overdue_at and not case.actioned_at:
-        return gettext("no action yet, %(late)s past the deadline") % {
-            "late": humanize_delta(clock.now() - case.due_at)}
-    return gettext("within the deadline")
 
 
 class CitationInline(ScopedInline, ReadOnlyMixin, admin.TabularInline):

@@ -29,6 +29,8 @@ from cases.models import (
     Commitment,
     CommitmentUpdate,
     Evidence,
+    Letter,
+    LetterLanguage,
     MatchDecision,
     Meeting,
     Platform,
@@ -465,6 +467,25 @@ class SanctionLiftSerializer(serializers.Serializer):
 class SanctionCiteSerializer(serializers.Serializer):
     case = serializers.CharField(max_length=40, help_text=_("The reference of an overdue or late case."))
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LetterSerializer(OutputSerializer):
+    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    download_url = serializers.SerializerMethodField(help_text=_("The PDF (re-verified and recorded on download)."))
+
+    class Meta:
+        model = Letter
+        fields = ["id", "number", "kind", "language", "platform", "case", "sanction", "subject", "dated", "sha256",
+                  "size", "produced_at", "received_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        return reverse("api:letter-pdf", kwargs={"pk": obj.pk})
+
+
+class LetterTranslateSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=LetterLanguage.choices)
 
 
 # --- reports ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from cases.models.cycles import SubmissionCycle
 from cases.models.events import CaseEvent
 from cases.models.evidence import CustodyEvent, Evidence
 from cases.models.hashes import HashList, HashMatch, ImageHash, MatchDecision
+from cases.models.letters import Letter, LetterKind, LetterLanguage, LetterSeries, LetterTemplate
 from cases.models.meetings import Commitment, CommitmentEvent, CommitmentUpdate, Meeting
 from cases.models.notifications import Notification
 from cases.models.platforms import Platform, PlatformMembership
@@ -61,6 +62,11 @@ __all__ = [
     "IdempotencyKey",
     "ImageHash",
     "MatchDecision",
+    "Letter",
+    "LetterKind",
+    "LetterLanguage",
+    "LetterSeries",
+    "LetterTemplate",
     "Meeting",
     "Notification",
     "Platform",

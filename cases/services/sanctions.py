@@ -186,8 +186,13 @@ def _after_cite(sanction: Sanction, cleaned: dict, actor, now, event) -> None:
 
 
 def _validate_issue(sanction: Sanction, data: dict, actor, now) -> dict:
+    from cases.services import letters
+
     letter_reference = data.get("letter_reference") or ""
-    if not isinstance(letter_reference, str) or not letter_reference.strip():
+    if not isinstance(letter_reference, str):
+        raise _invalid(_("Give the reference of the letter that issues it."), letter_reference=_("Not text."))
+    if not letter_reference.strip() and not letters.enabled():
+        # Without letters produced by Patuh, the letter lives elsewhere: its reference is required.
         raise _invalid(_("Give the reference of the letter that issues it."),
                        letter_reference=_("This field is required."))
     virality = data.get("virality") or Virality.LOW
@@ -203,19 +208,29 @@ def _validate_issue(sanction: Sanction, data: dict, actor, now) -> dict:
 
 
 def _apply_issue(sanction: Sanction, cleaned: dict, actor, now) -> dict:
-    data = {"letter_reference": cleaned["letter_reference"]}
+    from cases.services import letters
+
     if "fine" in cleaned:
         sanction.amount, sanction.fine_inputs = cleaned["fine"]
-        data.update(amount=str(sanction.amount), fine_inputs=sanction.fine_inputs)
     sanction.issued_at = now
     sanction.issued_by = actor
-    sanction.letter_reference = cleaned["letter_reference"]
+    # The letter is numbered in this transaction (its PDF is produced by a job after the commit).
+    letter = letters.prepare_sanction_letter(sanction, actor=actor)
+    sanction.letter_reference = cleaned["letter_reference"] or (letter.number if letter else "")
+    data = {"letter_reference": sanction.letter_reference}
+    if letter is not None:
+        data["letter"] = {"id": letter.pk, "number": letter.number}
+    if "fine" in cleaned:
+        data.update(amount=str(sanction.amount), fine_inputs=sanction.fine_inputs)
     return data
 
 
 def _after_issue(sanction: Sanction, cleaned: dict, actor, now, event) -> None:
+    from cases.services.webhooks import emit_sanction_issued
+
     sanction.status_note = event.note
     Sanction.objects.filter(pk=sanction.pk).update(status_note=event.note)
+    emit_sanction_issued(sanction)
     _note_on_cases(sanction, _("%(level)s issued to %(platform)s (letter %(letter)s).") % {
         "level": sanction.get_level_display(), "platform": sanction.platform, "letter": sanction.letter_reference})
 
@@ -462,3 +477,16 @@ def fine_preview(sanction: Sanction, *, virality: str = Virality.LOW) -> dict:
             "tariff": format_amount(inputs["tariff_per_point"], inputs["currency"]),
             "points_cap": inputs["points_cap"], "product": inputs["product"],
             "basis": inputs["content_basis"], "policy_name": inputs["policy_name"]}
+
+
+def how_late(case) -> str:
+    """How late a cited case is: acted on after its deadline, or still without action since it passed."""
+    from cases.reports import humanize_delta
+
+    if not case.due_at:
+        return "—"
+    if case.actioned_at and case.actioned_at > case.due_at:
+        return _("acted %(late)s late") % {"late": humanize_delta(case.actioned_at - case.due_at)}
+    if case.overdue_at and not case.actioned_at:
+        return _("no action yet, %(late)s past the deadline") % {"late": humanize_delta(clock.now() - case.due_at)}
+    return _("within the deadline")

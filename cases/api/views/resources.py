@@ -8,7 +8,8 @@ sanctions).
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -22,6 +23,8 @@ from cases.api.serializers import (
     CommitmentSerializer,
     CommitmentUpdateInputSerializer,
     CommitmentUpdateSerializer,
+    LetterSerializer,
+    LetterTranslateSerializer,
     MeetingSerializer,
     PlatformSerializer,
     SanctionCiteSerializer,
@@ -33,8 +36,14 @@ from cases.api.serializers import (
 )
 from cases.api.views.cases import SLUG_REGEX
 from cases.choices import SanctionStatus
-from cases.filtersets import CommitmentFilterSet, MeetingFilterSet, PlatformFilterSet, SanctionFilterSet
-from cases.models import Commitment, CommitmentUpdate, Meeting, Platform, Sanction
+from cases.filtersets import (
+    CommitmentFilterSet,
+    LetterFilterSet,
+    MeetingFilterSet,
+    PlatformFilterSet,
+    SanctionFilterSet,
+)
+from cases.models import Commitment, CommitmentUpdate, Letter, Meeting, Platform, Sanction
 from cases.roles import is_ministry, liaison_platform_ids
 from cases.services import sanctions as sanction_services
 from cases.services.commitments import post_update
@@ -199,3 +208,54 @@ class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
                          request=SanctionLiftSerializer, responses={200: SanctionSerializer, **errors(400, 404, 409)})(
         action(detail=True, methods=["post"], url_path="lift")(
             _sanction_step("lift", SanctionLiftSerializer)))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List letters",
+                       description="Official letters (takedown orders, warning letters, fines, blocking "
+                                   "recommendations). Liaisons see their platform's.",
+                       responses={200: LetterSerializer(many=True), **list_errors()}),
+    retrieve=extend_schema(summary="Read a letter", responses={200: LetterSerializer, **errors(404)}),
+)
+class LetterViewSet(ReadOnlyScoped):
+    model = Letter
+    queryset = Letter.objects.none()
+    serializer_class = LetterSerializer
+    filterset_class = LetterFilterSet
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("platform", "case").order_by("-created_at", "-id")
+
+    @extend_schema(
+        summary="Download a letter's PDF",
+        description="The stored PDF is re-hashed first and the download written to the timeline of its case or "
+                    "sanction; the platform's first download is recorded as its receipt. A file that no longer "
+                    "matches its SHA-256 is not served (409).",
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY), **errors(404, 409)},
+    )
+    @action(detail=True, methods=["get"], url_path="pdf", filterset_class=None, pagination_class=None)
+    def pdf(self, request, pk=None):
+        from cases.views.letters import download_letter
+
+        django_request = request._request
+        django_request.user = request.user
+        return download_letter(django_request, pk=int(pk))
+
+    @extend_schema(summary="The same letter in another language (English on request)",
+                   description="Ministry writers. The translation keeps the letter's number.",
+                   request=LetterTranslateSerializer, responses={202: LetterSerializer, **errors(400, 403, 404)})
+    @action(detail=True, methods=["post"], url_path="translations", filterset_class=None, pagination_class=None)
+    def translations(self, request, pk=None):
+        from django.core.exceptions import PermissionDenied
+
+        from cases.roles import MINISTRY_WRITERS, has_role
+        from cases.services import letters
+
+        letter = get_object_or_404(Letter.objects.visible_to(request.user), pk=pk)
+        if not has_role(request.user, *MINISTRY_WRITERS):
+            raise PermissionDenied(_("Only ministry staff ask for a letter in another language."))
+        form = LetterTranslateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        translated = letters.translate(letter, language=form.validated_data["language"], actor=request.user)
+        return Response(LetterSerializer(translated).data, status=status.HTTP_202_ACCEPTED)
