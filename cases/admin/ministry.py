@@ -435,7 +435,16 @@ class SanctionAdmin(ScopedAdmin):
     inlines = [CitationInline, SanctionEventInline]
     readonly_fields = ["platform", "level", "status", "reason", "content_category", "letter_reference",
                        "proposed_at", "proposed_by", "issued_at", "issued_by", "complied_at", "lifted_at",
-                       "lifted_by", "status_note", "amount_display", "fine_computation"]
+                       "lifted_by", "status_note", "amount_display", "fine_computation", "letters"]
+
+    @admin.display(description=_("letters"))
+    def letters(self, obj):
+        rows = [(letter.number, letter.language, letter.sha256 or "—", letter_link(letter))
+                for letter in obj.letters.order_by("created_at", "id")]
+        if not rows:
+            return "—"
+        return format_html('<table class="patuh-table">{}</table>', format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>", rows))
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -596,3 +605,101 @@ class CaseEventAdmin(ReadOnlyMixin, ScopedAdmin):
     search_fields = ["=case__reference", "actor_name"]
     date_hierarchy = None
 
+
+
+# --- letters ---------------------------------------------------------------------------------------------
+
+
+def letter_link(letter) -> str:
+    if not letter.sha256:
+        return gettext("being produced")
+    return format_html('<a class="patuh-letter" href="{}">{}</a>',
+                       reverse("cases:letter-download", args=[letter.pk]), gettext("Download PDF"))
+
+
+class LetterTemplateForm(forms.ModelForm):
+    class Meta:
+        model = models.LetterTemplate
+        fields = ["kind", "language", "subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 28, "cols": 110, "class": "patuh-code"})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            from cases.services.letters import check_template
+
+            check_template(cleaned["kind"], cleaned["subject"], cleaned["body"])  # ValidationError per field
+        return cleaned
+
+
+@admin.register(models.LetterTemplate)
+class LetterTemplateAdmin(admin.ModelAdmin):
+    """Administrators edit the letters' text; each save is a new version, refused if it does not render."""
+
+    form = LetterTemplateForm
+    list_display = ["kind", "language", "version", "created_at", "created_by"]
+    list_filter = ["kind", "language"]
+    readonly_fields = ["version", "created_at", "created_by", "fields_you_may_use"]
+
+    def get_fields(self, request, obj=None):
+        return ["kind", "language", "subject", "body", "fields_you_may_use", *(
+            ["version", "created_at", "created_by"] if obj else [])]
+
+    def has_add_permission(self, request):
+        return has_role(request.user, ADMINISTRATOR)
+
+    def has_change_permission(self, request, obj=None):
+        return has_role(request.user, ADMINISTRATOR)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # letters point to the version they were produced from
+
+    @admin.display(description=_("fields you may use"))
+    def fields_you_may_use(self, obj=None):
+        from cases.services.letters import FIELDS
+
+        return format_html("<ul>{}</ul>", format_html_join("", "<li><code>{}</code>: {}</li>", FIELDS.items()))
+
+    def save_model(self, request, obj, form, change):
+        from cases.services.letters import save_template
+
+        saved = save_template(kind=form.cleaned_data["kind"], language=form.cleaned_data["language"],
+                              subject=form.cleaned_data["subject"], body=form.cleaned_data["body"],
+                              actor=request.user)
+        obj.pk, obj.version = saved.pk, saved.version  # an edit is a new version; the one edited stays
+
+
+@admin.register(models.Letter)
+class LetterAdmin(ReadOnlyMixin, ScopedAdmin):
+    list_display = ["number", "language", "kind", "platform", "case", "sanction", "dated", "produced_at",
+                    "received_at", "download"]
+    list_filter = ["kind", "language", "platform"]
+    list_select_related = ["platform", "case", "sanction"]
+    search_fields = ["=number", "=case__reference"]
+    fields = ["number", "kind", "language", "platform", "case", "sanction", "subject", "dated", "issued_by",
+              "template", "sha256", "size", "produced_at", "received_at", "received_by", "download"]
+    readonly_fields = fields
+    actions = ["english_version"]
+
+    @admin.display(description=_("PDF"))
+    def download(self, obj):
+        return letter_link(obj)
+
+    @admin.action(description=_("Produce the English version"))
+    def english_version(self, request, queryset):
+        from cases.roles import MINISTRY_WRITERS
+        from cases.services.letters import translate
+
+        if not has_role(request.user, *MINISTRY_WRITERS):
+            raise PermissionDenied
+        for letter in queryset.filter(language="id"):
+            translate(letter, language="en", actor=request.user)
+        self.message_user(request, gettext("The English versions are being produced."), messages.SUCCESS)
+
+    def get_actions(self, request):
+        from cases.roles import MINISTRY_WRITERS
+
+        actions = super().get_actions(request)
+        if not has_role(request.user, *MINISTRY_WRITERS):
+            actions.pop("english_version", None)
+        return actions

@@ -52,6 +52,24 @@ class PlatformSanctionAdmin(ReadOnlyMixin, LiaisonReads, ScopedAdmin):
     readonly_fields = fields
 
 
+@admin.register(models.Letter, site=platform_site)
+class PlatformLetterAdmin(ReadOnlyMixin, LiaisonReads, ScopedAdmin):
+    """The platform's letters: takedown orders and sanctions. The first download is recorded as its receipt."""
+
+    list_display = ["number", "language", "kind", "case", "dated", "received_at", "download"]
+    list_filter = ["kind", "language"]
+    list_select_related = ["case"]
+    search_fields = ["=number", "=case__reference"]
+    fields = ["number", "kind", "language", "case", "subject", "dated", "sha256", "received_at", "download"]
+    readonly_fields = fields
+
+    @admin.display(description=_("PDF"))
+    def download(self, obj):
+        from cases.admin.ministry import letter_link
+
+        return letter_link(obj)
+
+
 @admin.register(models.Meeting, site=platform_site)
 class PlatformMeetingAdmin(ReadOnlyMixin, LiaisonReads, ScopedAdmin):
     list_display = ["held_on", "title"]

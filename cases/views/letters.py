@@ -29,7 +29,7 @@ def download_letter(request: HttpRequest, pk: int) -> HttpResponse:
         download = open_for_download(letter, actor=request.user)
     except LetterIntegrityError:
         text = _("Letter %(number)s no longer matches the SHA-256 recorded when it was produced; it is not sent. "
-                 "The ministry has been alerted.") % {"number": letter.number}
+                 "The failure is logged for the ministry.") % {"number": letter.number}
         return _private(HttpResponse(text, status=409, content_type="text/plain; charset=utf-8"))
     response = HttpResponse(download.content, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, letter.download_name)
