@@ -59,7 +59,14 @@ def run_jobs(django_capture_on_commit_callbacks):
 def issued_fine(make_case, traveller, supervisor, platform_a, run_jobs):
     from decimal import Decimal
 
-    from cases.models import FineFactorValue, FinePolicy
+    from cases.models import FineFactorValue, FinePolicy, PlatformMembership
+
+    platform_a.legal_name, platform_a.address = "Telegram Messenger Inc.", "Dubai Media City, Building 1, Dubai"
+    platform_a.contact_email = "abuse@telegram.example"
+    platform_a.save()
+    PlatformMembership.objects.filter(platform=platform_a).update(is_contact=True)
+    supervisor.first_name, supervisor.last_name = "Dewi", "Kartika"
+    supervisor.save()
 
     policy = FinePolicy.objects.create(name="Decree", effective_from=T0.date(), points_cap=500,
                                        tariff_per_point=Decimal("1000000"))
@@ -85,11 +92,18 @@ def test_an_issued_fine_gets_its_letter_in_each_language(traveller, make_case, s
     letter = Letter.objects.get(sanction=fine)
     assert letter.number == "DENDA/TELEGRAM/2026/001" and fine.letter_reference == letter.number
     text = text_of(letter)
-    for expected in (letter.number, case.reference, "Peraturan Pemerintah Nomor 71 Tahun 2019",
+    for expected in (letter.number, case.reference, "Peraturan Pemerintah Nomor 71 Tahun 2019", "Dewi Kartika",
+                     "Telegram Messenger Inc.", "Dubai Media City",
                      "UU ITE Pasal 40 ayat (2b)", "Rp 240.000.000", "Keputusan Pengenaan Denda", "Upaya hukum"):
         assert expected in text or expected in text.replace("\n", ""), (expected, text)
     event = SanctionEvent.objects.get(sanction=fine, kind="letter")
     assert event.data["sha256"] == letter.sha256
+    # Left for the README (docs/screenshots/letter-fine.png is its first page).
+    from tests.test_browser import SHOTS
+
+    SHOTS.mkdir(exist_ok=True)
+    with letter.file.open("rb") as handle:
+        (SHOTS / "letter-fine.pdf").write_bytes(handle.read())
     with run_jobs():
         english = letters.translate(letter, language="en", actor=supervisor)
     english.refresh_from_db()

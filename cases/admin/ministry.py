@@ -345,7 +345,10 @@ class ProposeForm(forms.ModelForm):
 
 
 class IssueForm(forms.Form):
-    letter_reference = forms.CharField(label=_("Letter reference"), max_length=100)
+    letter_reference = forms.CharField(
+        label=_("Letter reference"), max_length=100, required=False,
+        help_text=_("Leave empty: Patuh numbers and produces the letter (e.g. ST1/TELEGRAM/2026/003). Fill in only "
+                    "for a letter issued outside Patuh."))
     virality = forms.ChoiceField(label=_("Virality (fines only)"), choices=Virality.choices, initial=Virality.LOW)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

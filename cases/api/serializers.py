@@ -451,7 +451,10 @@ class SanctionProposeSerializer(serializers.Serializer):
 
 
 class SanctionIssueSerializer(serializers.Serializer):
-    letter_reference = serializers.CharField(max_length=100)
+    letter_reference = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="",
+        help_text=_("Empty: Patuh numbers and produces the letter (see /letters/). Only for a letter issued "
+                    "outside Patuh."))
     virality = serializers.ChoiceField(choices=Virality.choices, required=False, default=Virality.LOW)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 

@@ -100,7 +100,7 @@ td.url { word-break: break-all; }
 <table class="meta"><tr><td>{{ labels.number }}</td><td>: {{ letter.number }}</td></tr>
 <tr><td>{{ labels.date }}</td><td>: {{ letter.date }}</td></tr>
 <tr><td>{{ labels.subject }}</td><td>: <strong>{{ letter.subject }}</strong></td></tr></table>
-<div class="addressee">{{ labels.to }}<br><strong>{{ addressee.name }}</strong> ({{ addressee.platform }})<br>
+<div class="addressee">{{ labels.to }}<br><strong>{{ addressee.name }}</strong>{% if addressee.platform != addressee.name %} ({{ addressee.platform }}){% endif %}<br>
 {% if addressee.address %}{{ addressee.address }}<br>{% endif %}
 {% if addressee.attention %}{{ labels.attention }} {{ addressee.attention|join(", ") }}<br>{% endif %}
 {% if addressee.email %}{{ addressee.email }}{% endif %}</div>
