@@ -3,20 +3,24 @@ tests/test_browser.py): the proposal must name its basis; the issue page shows t
 preview; issuing writes the audited steps."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db.models import F
 from django.utils import timezone
 
 from cases.choices import Category, SanctionLevel
-from cases.models import Case, Sanction, SanctionEvent
+from cases.models import Case, Letter, Sanction, SanctionEvent
 from tests.test_browser import SHOTS, _login
 from tests.test_browser import browser as browser  # noqa: F401 - its fixture; skips like it without Chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_supervisor_proposes_and_issues_a_warning(live_server, browser, supervisor, make_case, platform_a):
+def test_a_supervisor_proposes_and_issues_a_warning(live_server, browser, supervisor, liaison_a, make_case, platform_a,
+                                                    settings, tmp_path):
+    settings.PATUH = {**settings.PATUH, "LETTERS": True}  # the warning letter is produced, and downloaded below
+    settings.EVIDENCE_ROOT = tmp_path / "private"
     case = make_case(submit=True, category=Category.TERRORISM, url="https://t.me/propaganda_channel/9")
     # Its deadline passed an hour ago, unanswered.
     Case.objects.filter(pk=case.pk).update(due_at=timezone.now() - timedelta(hours=1), overdue_at=F("due_at"))
@@ -45,12 +49,27 @@ def test_a_supervisor_proposes_and_issues_a_warning(live_server, browser, superv
     page.click("a.patuh-action:has-text('Issue')")
     assert case.reference in page.inner_text(".patuh-citations")
     assert "past the deadline" in page.inner_text(".patuh-citations")
-    page.fill("input[name=letter_reference]", "ST1/TELEGRAM/2026/001")
+    # The letter reference is left to Patuh's numbering.
     page.screenshot(path=SHOTS / "sanction-issue.png", full_page=True)
     page.click("input[type=submit].default")
     assert "done" in page.inner_text(".messagelist")
 
     proposal.refresh_from_db()
     assert proposal.status == "issued" and proposal.issued_by == supervisor
+    assert proposal.letter_reference == "ST1/TELEGRAM/2026/001"
     kinds = list(SanctionEvent.objects.filter(sanction=proposal).order_by("id").values_list("kind", flat=True))
-    assert kinds == ["propose", "issue"]
+    assert kinds == ["propose", "issue", "letter"]  # the letter's job ran after the commit
+
+    # 4. The liaison downloads the warning letter in the platform console: the first download is the receipt.
+    liaison = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
+    _login(liaison, base, "platform", liaison_a.username)
+    liaison.goto(f"{base}/platform/cases/letter/")
+    assert "ST1/TELEGRAM/2026/001" in liaison.inner_text("#result_list")
+    liaison.screenshot(path=SHOTS / "platform-letters.png", full_page=True)
+    with liaison.expect_download() as download:
+        liaison.click("a.patuh-letter")
+    assert download.value.suggested_filename == "ST1-TELEGRAM-2026-001-id.pdf"
+    assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
+    letter = Letter.objects.get(sanction=proposal)
+    assert letter.received_by == liaison_a
+    assert SanctionEvent.objects.filter(sanction=proposal, kind="letter_downloaded").get().data["receipt"] is True
