@@ -253,3 +253,21 @@ def test_letters_of_two_concurrent_submissions_are_numbered_without_gaps(setting
         assert not errors, errors
     sequences = sorted(Letter.objects.values_list("sequence", flat=True))
     assert sequences == list(range(1, 21))
+
+
+def test_webhooks_announce_the_sanction_and_its_letter(traveller, make_case, supervisor, liaison_a, platform_a,
+                                                       run_jobs):
+    from cases.models import WebhookDelivery
+    from cases.services.webhooks import create_endpoint
+
+    create_endpoint(actor=liaison_a, platform=platform_a, url="https://93.184.216.34/hook",
+                    event_types=["sanction.issued", "letter.issued"], description="T&S queue")
+    fine, _case = issued_fine(make_case, traveller, supervisor, platform_a, run_jobs)
+    letter = Letter.objects.get(sanction=fine)
+    sent = [(d.event_type, d.payload["data"]) for d in WebhookDelivery.objects.filter(platform=platform_a)
+            .order_by("id")]
+    assert [data["sanction"]["id"] for kind, data in sent if kind == "sanction.issued"] == [fine.pk]
+    letters_sent = [data["letter"] for kind, data in sent if kind == "letter.issued"]
+    order = Letter.objects.get(case=_case)
+    assert [(x["number"], x["sha256"]) for x in letters_sent] == [(order.number, order.sha256),
+                                                                  (letter.number, letter.sha256)]
