@@ -184,13 +184,20 @@ class MeetingAdmin(SupervisorWrites, ScopedAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not models.Commitment:
             return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             if not inline_form.has_changed() or inline_form in formset.deleted_forms:
                 continue
             commitment = inline_form.instance
+            new = commitment.pk is None
             if commitment.meeting_id is None:
                 commitment.meeting = form.instance
+            inline_form.cleaned_data["meeting"] = commitment.meeting
             save_commitment(request, commitment, inline_form)
+            if new:
+                formset.new_objects.append(commitment)
+            else:
+                formset.changed_objects.append((commitment, inline_form.changed_data))
         return None
 
     def get_queryset(self, request):
@@ -266,9 +273,6 @@ class CommitmentAdmin(CommitmentProgressMixin, SupervisorWrites, ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         save_commitment(request, obj, form)
-
-    def save_related(self, request, form, formsets, change):
-        pass  # no related rows are edited here; the steps write their own
 
     @admin.display(description=_("commitment"))
     def short_text(self, obj):
