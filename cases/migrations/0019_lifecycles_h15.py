@@ -35,6 +35,21 @@ def remove_triggers(apps, schema_editor):
         schema_editor.execute(DROP.format(table=chain.table))
 
 
+def first_events(apps, schema_editor):
+    """Sanctions and commitments recorded before their lifecycles were audited get one event each, saying so,
+    so every one has a chain entry to start from (its earlier steps were never audited and are not invented)."""
+    from django.utils import timezone
+
+    note = "Recorded before the lifecycle was audited (migration 0019); earlier steps are not in the chain."
+    for model_name, event_name, subject, kind in (("Sanction", "SanctionEvent", "sanction", "propose"),
+                                                  ("Commitment", "CommitmentEvent", "commitment", "open")):
+        model, event_model = apps.get_model("cases", model_name), apps.get_model("cases", event_name)
+        for obj in model.objects.order_by("pk").iterator():
+            audit.create(event_model, **{subject: obj}, kind=kind, actor=None, actor_name="Patuh", from_status="",
+                         to_status=obj.status, note=note, created_at=timezone.now(),
+                         data={"backfilled": True, "status": obj.status})
+
+
 def sync_roles(apps, schema_editor):
     """Every ministry role reads cited cases and the new events; liaisons their platform's (cases.roles)."""
     from cases.roles import sync_role_groups
@@ -108,5 +123,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(install_triggers, remove_triggers),
+        migrations.RunPython(first_events, migrations.RunPython.noop),
         migrations.RunPython(sync_roles, migrations.RunPython.noop, elidable=True),
     ]
