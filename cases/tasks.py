@@ -25,3 +25,11 @@ def render_letter(letter_id: int) -> bool:
     from cases.services.letters import produce
 
     return bool(produce(letter_id).sha256)
+
+
+@task()
+def render_letters(letter_ids: list[int]) -> int:
+    """Produce a batch of letters (a bulk submission's orders); each is skipped if produced before."""
+    from cases.services.letters import produce
+
+    return sum(bool(produce(pk).sha256) for pk in letter_ids)

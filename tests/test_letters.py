@@ -271,3 +271,22 @@ def test_webhooks_announce_the_sanction_and_its_letter(traveller, make_case, sup
     order = Letter.objects.get(case=_case)
     assert [(x["number"], x["sha256"]) for x in letters_sent] == [(order.number, order.sha256),
                                                                   (letter.number, letter.sha256)]
+
+
+def test_a_bulk_submission_numbers_its_orders_at_once_and_jobs_render_them(traveller, analyst, platform_a,
+                                                                           run_jobs):
+    from cases.models import Case
+
+    body = {"submit": True, "items": [
+        {"platform": "telegram", "category": "gambling", "location_url": f"https://t.me/slot{n}/1",
+         "legal_basis": "UU ITE Pasal 27 ayat (2)", "reasons": "Judi daring.", "source": "crawler"}
+        for n in range(5)]}
+    with run_jobs():
+        response = bearer_client(analyst).post("/api/v1/cases/bulk/", body, format="json")
+        assert response.status_code == 200, response.content
+        # Numbered in the request's transaction; no PDF rendered inside it.
+        assert Letter.objects.count() == 5 and not Letter.objects.exclude(sha256="").exists()
+    numbers = list(Letter.objects.order_by("sequence").values_list("number", flat=True))
+    assert numbers == [f"PT/TELEGRAM/2026/{n:03d}" for n in range(1, 6)]
+    assert Letter.objects.exclude(sha256="").count() == 5  # the job, after the commit
+    assert set(Letter.objects.values_list("case_id", flat=True)) == set(Case.objects.values_list("pk", flat=True))

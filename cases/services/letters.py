@@ -118,8 +118,9 @@ def save_template(*, kind: str, language: str, subject: str, body: str, actor) -
 # --- numbers ------------------------------------------------------------------------------------------------
 
 
-def next_number(kind: str, year: int) -> int:
-    """The next number of the series, under its row lock (call inside the transaction that writes the letter).
+def next_number(kind: str, year: int, count: int = 1) -> int:
+    """The next number of the series (the first of `count` consecutive ones), under its row lock; call inside the
+    transaction that writes the letter(s).
 
     The first letter of a year creates the series row; a concurrent first letter waits on the unique index,
     then reads the row the winner wrote. A rolled-back letter rolls its number back with it: no gaps.
@@ -133,9 +134,10 @@ def next_number(kind: str, year: int) -> int:
                 series = LetterSeries.objects.create(kind=kind, year=year, last=0)
         except IntegrityError:
             series = LetterSeries.objects.select_for_update().get(kind=kind, year=year)
-    series.last += 1
+    first = series.last + 1
+    series.last += count
     series.save(update_fields=["last"])
-    return series.last
+    return first
 
 
 def format_number(kind: str, platform_slug: str, year: int, sequence: int) -> str:
@@ -177,6 +179,38 @@ def prepare_order(case: Case, *, actor) -> Letter | None:
     if not enabled():
         return None
     return _new_letter(kind=LetterKind.ORDER, platform=case.platform, actor=actor, case=case)
+
+
+BATCH = 50  # letters rendered per job when many are numbered at once (bulk submission)
+
+
+def prepare_orders(cases, *, actor) -> list[Letter]:
+    """The takedown orders of many cases submitted together (bulk intake): one series lock, one insert, and a
+    job per BATCH letters, so the request that submits them never waits for a PDF."""
+    cases = [c for c in cases if c.pk is not None]
+    if not enabled() or not cases:
+        return []
+    today = timezone.localdate(clock.now())
+    first = next_number(LetterKind.ORDER, today.year, count=len(cases))
+    template = current_template(LetterKind.ORDER, "id")
+    now = clock.now()
+    from cases.models import Platform
+
+    slugs = dict(Platform.objects.filter(pk__in={c.platform_id for c in cases}).values_list("pk", "slug"))
+    made = Letter.objects.bulk_create([
+        Letter(kind=LetterKind.ORDER, number=format_number(LetterKind.ORDER, slugs[case.platform_id], today.year, n),
+               year=today.year, sequence=n, language="id", platform_id=case.platform_id, case=case,
+               template=template, dated=today, issued_by=actor, created_at=now)
+        for n, case in enumerate(cases, start=first)])
+    from cases.jobs import enqueue_after_commit
+    from cases.tasks import render_letters
+
+    ids = [letter.pk for letter in made] if all(letter.pk for letter in made) else list(
+        Letter.objects.filter(kind=LetterKind.ORDER, year=today.year, sequence__gte=first,
+                              sequence__lt=first + len(cases), language="id").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        enqueue_after_commit(render_letters, ids[start:start + BATCH])
+    return made
 
 
 def prepare_sanction_letter(sanction: Sanction, *, actor) -> Letter | None:
