@@ -54,8 +54,11 @@ def actor_roles(actor) -> frozenset[str]:
     return frozenset({SYSTEM}) if actor is None else frozenset(roles_of(actor))
 
 
+ROLE_ORDER = ("analyst", "supervisor", "administrator", "auditor", "liaison", SYSTEM)
+
+
 def role_list(roles) -> str:
-    return ", ".join(str(LABELS[r]).lower() for r in sorted(roles))
+    return ", ".join(str(LABELS[r]).lower() for r in ROLE_ORDER if r in roles)
 
 
 class Lifecycle:
@@ -82,7 +85,7 @@ class Lifecycle:
         held = actor_roles(actor) & spec.roles
         if not held:
             return self.error(
-                _("Only a %(roles)s may do this: %(what)s cannot be %(verb)s by you.")
+                _("%(what)s cannot be %(verb)s by you; only these roles may: %(roles)s.")
                 % {"roles": role_list(spec.roles), "what": self.noun(obj), "verb": spec.verb},
                 code="forbidden",
             )

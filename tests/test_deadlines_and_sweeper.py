@@ -301,7 +301,7 @@ def test_only_supervisors_decide_sanctions(traveller, make_case, analyst, liaiso
     sweep()
     proposal = Sanction.objects.get()
     for actor in (analyst, liaison_a):
-        with pytest.raises(Exception, match="Only a administrator, supervisor"):
+        with pytest.raises(Exception, match="cannot be issued by you; only these roles may: supervisor, administrator"):
             sanctions.issue_sanction(proposal, actor=actor, letter_reference="x")
     proposal.refresh_from_db()
     assert proposal.status == SanctionStatus.PROPOSED
