@@ -290,3 +290,14 @@ def test_a_bulk_submission_numbers_its_orders_at_once_and_jobs_render_them(trave
     assert numbers == [f"PT/TELEGRAM/2026/{n:03d}" for n in range(1, 6)]
     assert Letter.objects.exclude(sha256="").count() == 5  # the job, after the commit
     assert set(Letter.objects.values_list("case_id", flat=True)) == set(Case.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("persona", ["analyst", "auditor", "liaison_a"])
+def test_the_case_page_links_its_order_letter(persona, request, traveller, make_case, client, run_jobs):
+    with run_jobs():
+        case = make_case(submit=True)
+    letter = Letter.objects.get(case=case)
+    client.force_login(request.getfixturevalue(persona))
+    site = "platform" if persona.startswith("liaison") else "admin"
+    page = client.get(f"/{site}/cases/case/{case.pk}/change/").content.decode()
+    assert f"/letters/{letter.pk}/download/" in page and letter.sha256 in page
