@@ -73,3 +73,29 @@ def test_a_supervisor_proposes_and_issues_a_warning(live_server, browser, superv
     letter = Letter.objects.get(sanction=proposal)
     assert letter.received_by == liaison_a
     assert SanctionEvent.objects.filter(sanction=proposal, kind="letter_downloaded").get().data["receipt"] is True
+
+
+def test_an_administrator_edits_a_letter_template(live_server, browser, administrator):
+    from cases.models import LetterTemplate
+    from cases.services.letters import current_template
+
+    v1 = current_template("st1", "id")
+    base = live_server.url
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
+    _login(page, base, "admin", administrator.username)
+    page.goto(f"{base}/admin/cases/lettertemplate/")
+    page.click(f"a[href$='/lettertemplate/{v1.pk}/change/']")
+    body = page.input_value("textarea[name=body]")
+    # An unknown field: refused on save, with the error and the fields one may use.
+    page.fill("textarea[name=body]", body + "<p>{{ sanction.penalty_points }}</p>")
+    page.click("input[type=submit][name=_save]")
+    assert "does not render" in page.inner_text("#content") and "sanction (level_label" in page.inner_text("#content")
+    assert LetterTemplate.objects.filter(kind="st1").count() == 1
+    page.screenshot(path=SHOTS / "letter-template-refused.png", full_page=True)
+    # A good edit: saved as version 2; version 1 stays for the letters made from it.
+    page.fill("textarea[name=body]", body.replace("Dengan hormat,", "Yang terhormat Pimpinan {{ addressee.name }},"))
+    page.click("input[type=submit][name=_save]")
+    assert list(LetterTemplate.objects.filter(kind="st1").order_by("version").values_list("version", flat=True)) == [
+        1, 2]
+    assert "Yang terhormat Pimpinan" in LetterTemplate.objects.get(kind="st1", version=2).body
+    assert current_template("st1", "id").version == 2
