@@ -301,3 +301,20 @@ def test_the_case_page_links_its_order_letter(persona, request, traveller, make_
     site = "platform" if persona.startswith("liaison") else "admin"
     page = client.get(f"/{site}/cases/case/{case.pk}/change/").content.decode()
     assert f"/letters/{letter.pk}/download/" in page and letter.sha256 in page
+
+
+def test_verify_letters_names_an_altered_one(traveller, make_case, run_jobs):
+    from django.core.management import CommandError, call_command
+
+    with run_jobs():
+        good, bad = make_case(submit=True), make_case(submit=True)
+    out = io.StringIO()
+    call_command("verify_letters", stdout=out)
+    assert "2 letter(s): every stored PDF matches" in out.getvalue()
+    altered = Letter.objects.get(case=bad)
+    with open(altered.file.path, "ab") as handle:
+        handle.write(b"%tampered")
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_letters", stdout=io.StringIO(), stderr=err)
+    assert altered.number in err.getvalue() and Letter.objects.get(case=good).number not in err.getvalue()
