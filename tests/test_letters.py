@@ -318,3 +318,24 @@ def test_verify_letters_names_an_altered_one(traveller, make_case, run_jobs):
     with pytest.raises(CommandError):
         call_command("verify_letters", stdout=io.StringIO(), stderr=err)
     assert altered.number in err.getvalue() and Letter.objects.get(case=good).number not in err.getvalue()
+
+
+def test_the_sweeper_queues_again_a_letter_whose_job_failed(traveller, make_case, run_jobs, monkeypatch):
+    from cases.services.sweeper import sweep
+
+    def broken(html):
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(letters, "render_pdf", broken)
+    with run_jobs():
+        case = make_case(submit=True)
+    letter = Letter.objects.get(case=case)
+    assert letter.sha256 == ""  # the job failed; the number stands, nothing half-written
+    assert not CaseEvent.objects.filter(case=case, kind=EventKind.LETTER_ISSUED).exists()
+    monkeypatch.undo()
+    traveller.shift(timedelta(minutes=20))
+    with run_jobs():
+        report = sweep()
+    assert report.letters_requeued == 1
+    letter.refresh_from_db()
+    assert letter.sha256 and CaseEvent.objects.filter(case=case, kind=EventKind.LETTER_ISSUED).count() == 1

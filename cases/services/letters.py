@@ -232,6 +232,21 @@ def translate(letter: Letter, *, language: str, actor) -> Letter:
                            number=(letter.year, letter.sequence, letter.number))
 
 
+def requeue_unproduced(now, *, older_than_minutes: int = 15) -> int:
+    """Letters numbered a while ago and still without their PDF (a job that failed, e.g. a renderer missing its
+    system library, or was lost) get a new job; the sweeper calls this. Returns how many were queued."""
+    from datetime import timedelta
+
+    from cases.jobs import enqueue_after_commit
+    from cases.tasks import render_letters
+
+    ids = list(Letter.objects.filter(sha256="", created_at__lt=now - timedelta(minutes=older_than_minutes))
+               .order_by("id").values_list("pk", flat=True)[:1000])
+    for start in range(0, len(ids), BATCH):
+        enqueue_after_commit(render_letters, ids[start:start + BATCH])
+    return len(ids)
+
+
 # --- the letter's data --------------------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ class SweepReport:
     overdue: list[str] = field(default_factory=list)
     proposals: dict[str, int] = field(default_factory=dict)  # reference -> sanction id
     commitments_overdue: list[int] = field(default_factory=list)  # commitment ids marked overdue
+    letters_requeued: int = 0  # letters still without their PDF, queued again
     due_soon_queued: int = 0
     sent: int = 0
     failed: int = 0
@@ -112,6 +113,11 @@ def sweep(*, dry_run: bool = False, deliver: bool = True) -> SweepReport:
     from cases.services.deliveries import housekeeping
 
     report.webhooks = housekeeping(now)
+
+    # 3a'. Letters whose PDF job failed or was lost are queued again.
+    from cases.services.letters import requeue_unproduced
+
+    report.letters_requeued = requeue_unproduced(now)
 
     # 3a. Re-checks of reported locations: plan what is missing, queue jobs for what is due (issue 17).
     from cases.services import rechecks
