@@ -118,3 +118,13 @@ def test_commitments_added_in_a_meeting_are_recorded_through_the_lifecycle(clien
     assert c.meeting.title == "Rapat dengan Telegram" and c.status == "open"
     event = CommitmentEvent.objects.get(commitment=c)
     assert event.kind == "open" and event.data["fields"]["meeting"] == c.meeting_id
+
+
+def test_the_liaison_sees_the_commitments_audited_steps(client, supervisor, liaison_a, liaison_b, platform_a):
+    c = commitments.open_commitment(actor=supervisor, platform=platform_a, text="Jalur langsung")
+    commitments.transition(c, "start", actor=liaison_a, note="Line opened.")
+    client.force_login(liaison_a)
+    page = client.get(f"/platform/cases/commitment/{c.pk}/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "history (audited steps)" in page.lower() and "Line opened." in page and "Started" in page
+    client.force_login(liaison_b)
+    assert client.get(f"/platform/cases/commitment/{c.pk}/change/").status_code == 404

@@ -28,6 +28,16 @@ class PlatformUpdateInline(ScopedInline, ReadOnlyMixin, LiaisonReads, admin.Tabu
     readonly_fields = fields
 
 
+class PlatformCommitmentEventInline(ScopedInline, ReadOnlyMixin, LiaisonReads, admin.TabularInline):
+    """The commitment's audited steps, as the ministry sees them."""
+
+    model = models.CommitmentEvent
+    extra = 0
+    fields = ["created_at", "kind", "actor_name", "from_status", "to_status", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("history (audited steps)")
+
+
 @admin.register(models.Commitment, site=platform_site)
 class PlatformCommitmentAdmin(CommitmentProgressMixin, ReadOnlyMixin, LiaisonReads, ScopedAdmin):
     list_display = ["short_text", "kind", "status", "due_on", "meeting"]
@@ -36,7 +46,7 @@ class PlatformCommitmentAdmin(CommitmentProgressMixin, ReadOnlyMixin, LiaisonRea
     fields = ["meeting", "kind", "text", "text_en", "owner", "owner_name", "status", "due_on", "measured_category",
               "target_hours", "source"]
     readonly_fields = fields
-    inlines = [PlatformUpdateInline]
+    inlines = [PlatformUpdateInline, PlatformCommitmentEventInline]
 
     @admin.display(description=_("commitment"))
     def short_text(self, obj):
