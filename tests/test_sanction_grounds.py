@@ -133,3 +133,19 @@ def test_the_api_refuses_a_proposal_without_basis(traveller, supervisor, platfor
                                                    "content_category": "hoax"}, format="json")
     assert response.status_code == 400 and "skip_reason" in response.json()["error"]["fields"]
     assert not Sanction.objects.exists()
+
+
+def test_the_fine_preview_in_the_api(fine_with_cases, supervisor, auditor, liaison_a, analyst):
+    from tests.test_api_support import bearer_client
+
+    fine, _csam, _hoax = fine_with_cases
+    url = f"/api/v1/sanctions/{fine.pk}/fine-preview/"
+    body = bearer_client(supervisor).get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["amount"] == "IDR 240,000,000" and body["amount_value"] == "240000000"
+    assert body["basis"] == "cases" and body["points_cap"] == 500
+    content = next(line for line in body["lines"] if line["key"] == "csam")
+    assert content["words"] == "Child sexual abuse material" and content["defaulted"] is False
+    assert bearer_client(auditor).get(url, HTTP_ACCEPT_LANGUAGE="id").json()["amount"] == "Rp 240.000.000"
+    assert bearer_client(liaison_a).get(url).status_code == 404  # a proposal is the ministry's deliberation
+    assert bearer_client(analyst).get(url + "?virality=viral").status_code == 400
+    assert not SanctionEvent.objects.filter(sanction=fine, kind="issue").exists()

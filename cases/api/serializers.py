@@ -467,6 +467,27 @@ class SanctionLiftSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class FineLineSerializer(serializers.Serializer):
+    factor = serializers.CharField()
+    key = serializers.CharField()
+    words = serializers.CharField()
+    value = serializers.CharField()
+    defaulted = serializers.BooleanField(help_text=_("The policy has no index for it: counted as 1."))
+
+
+class FinePreviewSerializer(serializers.Serializer):
+    amount = serializers.CharField(
+        help_text=_("Formatted in the request's language: Rp 240.000.000 / IDR 240,000,000."))
+    amount_value = serializers.CharField()
+    currency = serializers.CharField()
+    points_cap = serializers.IntegerField()
+    tariff = serializers.CharField()
+    product = serializers.CharField()
+    basis = serializers.CharField(help_text=_("cases or category: what the content index was taken from."))
+    policy_name = serializers.CharField()
+    lines = FineLineSerializer(many=True)
+
+
 class SanctionCiteSerializer(serializers.Serializer):
     case = serializers.CharField(max_length=40, help_text=_("The reference of an overdue or late case."))
     note = serializers.CharField(required=False, allow_blank=True, default="")

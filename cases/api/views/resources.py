@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ from cases.api.serializers import (
     CommitmentSerializer,
     CommitmentUpdateInputSerializer,
     CommitmentUpdateSerializer,
+    FinePreviewSerializer,
     LetterSerializer,
     LetterTranslateSerializer,
     MeetingSerializer,
@@ -35,7 +36,7 @@ from cases.api.serializers import (
     SanctionSerializer,
 )
 from cases.api.views.cases import SLUG_REGEX
-from cases.choices import SanctionStatus
+from cases.choices import SanctionLevel, SanctionStatus
 from cases.filtersets import (
     CommitmentFilterSet,
     LetterFilterSet,
@@ -187,6 +188,31 @@ class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
             k: v for k, v in form.validated_data.items() if k != "platform"})
         return Response(SanctionSerializer(sanction, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Preview a proposed fine", filters=False,
+                   description="What issuing this fine would compute now (nothing is written): each index in "
+                               "words, the points cap, the tariff and the amount. Ministry staff.",
+                   parameters=[OpenApiParameter("virality", enum=["low", "medium", "high"], required=False)],
+                   responses={200: FinePreviewSerializer, **errors(400, 403, 404)})
+    @action(detail=True, methods=["get"], url_path="fine-preview", filterset_class=None, pagination_class=None)
+    def fine_preview(self, request, pk=None):
+        from django.core.exceptions import PermissionDenied
+
+        sanction = get_object_or_404(Sanction.objects.visible_to(request.user), pk=pk)
+        if not is_ministry(request.user):
+            raise PermissionDenied(_("The fine's computation is the ministry's."))
+        if sanction.level != SanctionLevel.FINE:
+            raise invalid(_("This sanction is not a fine."))
+        virality = request.query_params.get("virality") or "low"
+        if virality not in ("low", "medium", "high"):
+            raise invalid(_("Choose low, medium or high virality."), fields={"virality": [_("Unknown virality.")]})
+        preview = sanction_services.fine_preview(sanction, virality=virality)
+        inputs = preview["inputs"]
+        return Response({"amount": preview["amount"], "amount_value": inputs["amount"], "currency": inputs["currency"],
+                         "points_cap": inputs["points_cap"], "tariff": preview["tariff"], "product": inputs["product"],
+                         "basis": preview["basis"], "policy_name": preview["policy_name"],
+                         "lines": [{k: str(v) if k != "defaulted" else v for k, v in line.items()}
+                                   for line in preview["lines"]]})
 
     cite = extend_schema(summary="Cite an overdue case on a proposal", request=SanctionCiteSerializer,
                          responses={200: SanctionSerializer, **errors(400, 404, 409)})(
