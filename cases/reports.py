@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.choices import AWAITING_ACTION_STATUSES, CaseStatus
+from cases.choices import AWAITING_ACTION_STATUSES
 
 DUE_SOON = timedelta(hours=1)
 
@@ -115,22 +115,27 @@ class PlatformOpen:
         return self.overdue + self.due_soon + self.on_time + self.with_ministry
 
 
-def open_by_platform(cases: QuerySet) -> list[PlatformOpen]:
+def open_by_platform(scope: "ReportScope") -> list[PlatformOpen]:
+    """Open orders by platform and where they stand, in `scope`: the stored counts (`OpenRollup`, one row per
+    platform, category and tier), with the awaiting ones due within the hour counted live (the partial index
+    `case_awaiting_due`) and taken from "on time". Two queries, whatever the number of open cases."""
+    from cases.models import Case, OpenRollup
+
     now = clock.now()
-    rows = (
-        cases.filter(status__in=[*AWAITING_ACTION_STATUSES, CaseStatus.ACTIONED, CaseStatus.OBJECTED])
-        .values("platform__name")
-        .annotate(
-            overdue=Count("id", filter=deadline_state_q(DeadlineState.OVERDUE, now)),
-            due_soon=Count("id", filter=deadline_state_q(DeadlineState.DUE_SOON, now)),
-            on_time=Count("id", filter=deadline_state_q(DeadlineState.ON_TIME, now)),
-            with_ministry=Count("id", filter=Q(status__in=[CaseStatus.ACTIONED, CaseStatus.OBJECTED])),
-            objected=Count("id", filter=Q(status=CaseStatus.OBJECTED)),
-        )
-        .order_by("platform__name")
-    )
-    return [PlatformOpen(r["platform__name"], r["overdue"], r["due_soon"], r["on_time"], r["with_ministry"],
-                         r["objected"]) for r in rows]
+    stored = (scope.of(OpenRollup).values("platform_id", "platform__name")
+              .annotate(awaiting=Sum("awaiting"), overdue=Sum("overdue"), actioned=Sum("actioned"),
+                        objected=Sum("objected")))
+    due_soon = dict(scope.of(Case).filter(deadline_state_q(DeadlineState.DUE_SOON, now))
+                    .values("platform_id").annotate(n=Count("id")).values_list("platform_id", "n"))
+    rows = []
+    for r in sorted(stored, key=lambda r: r["platform__name"]):
+        soon = due_soon.get(r["platform_id"], 0)
+        if not (r["awaiting"] or r["overdue"] or r["actioned"] or r["objected"]):
+            continue
+        rows.append(PlatformOpen(r["platform__name"], overdue=r["overdue"], due_soon=soon,
+                                 on_time=r["awaiting"] - soon, with_ministry=r["actioned"] + r["objected"],
+                                 objected=r["objected"]))
+    return rows
 
 
 # The counts of a compliance report, in their order (docs/reports.md defines each).

@@ -130,11 +130,16 @@ def sync_role_groups(apps=None) -> None:
         apps = global_apps
     from django.contrib.auth.management import create_permissions
 
-    # Permissions are normally created after migrate finishes; make sure they exist now.
+    # Permissions are normally created after migrate finishes; make sure they exist now. A migration's app
+    # configs have no models module, which create_permissions skips: lend them one for the call, then put back
+    # what was there (the global registry's real modules, which post_migrate needs to reach the apps).
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

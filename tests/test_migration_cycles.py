@@ -4,7 +4,7 @@ tests/fixtures/pre_cycles.json holds the rows that code wrote through its own se
 (tests/fixtures/make_pre_cycles.py says how): a late case that was reopened and then actioned in time, an
 objection lodged in time and rejected, one lodged after the deadline and rejected, one upheld, a withdrawal
 of an overdue case, and an overdue case still waiting. The test loads them at migration 0012, migrates
-through 0018 and reads the cycles it made.
+to the latest migration with the migrate command (as an upgrade does) and reads the cycles and rollups.
 """
 
 import json
@@ -18,7 +18,6 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils.dateparse import parse_datetime
 
 BEFORE = [("cases", "0012_duration_rollup_merge_index")]
-AFTER = [("cases", "0018_window_histograms")]
 FIXTURE = Path(__file__).parent / "fixtures" / "pre_cycles.json"
 TABLES = {"auth_user": ("auth", "User"), "cases_platform": ("cases", "Platform"), "cases_case": ("cases", "Case"),
           "cases_caseevent": ("cases", "CaseEvent")}
@@ -59,8 +58,9 @@ def test_the_migration_makes_every_cycle_the_old_events_hold():
     executor.migrate(BEFORE)
     try:
         _load(executor.loader.project_state(BEFORE).apps)
-        executor = MigrationExecutor(connection)
-        executor.migrate(AFTER)
+        # As a deployment upgrades: the migrate command, to the latest migration (its post_migrate hook
+        # recounts the rollups once the tables are today's).
+        call_command("migrate", "cases", verbosity=0)
         _check_cycles()
     finally:
         executor = MigrationExecutor(connection)

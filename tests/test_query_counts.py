@@ -68,7 +68,8 @@ def test_platform_inbox(liaison_a, make_case, platform_a, platform_b, django_ass
 def test_ministry_case_page(supervisor, make_case, platform_a, platform_b, django_assert_max_num_queries):
     client = _console(supervisor)
     case = make_case(platform=platform_a, submit=True)
-    _constant(lambda: client.get(f"/admin/cases/case/{case.pk}/change/"), make_case, [platform_a, platform_b], 18,
+    # 19: the page now also reads the submission cycles, the re-checks and the still-live flags (issues 14, 17)
+    _constant(lambda: client.get(f"/admin/cases/case/{case.pk}/change/"), make_case, [platform_a, platform_b], 19,
               django_assert_max_num_queries)
 
 

@@ -15,11 +15,18 @@ from django.utils import timezone
 
 from cases import clock, reports
 from cases.admin.dashboards import compliance_rows
-from cases.choices import ActionTaken, Category, ObjectionReason
-from cases.models import Case, CaseRollup, DurationHistogram, DurationRollup, PlatformMembership
+from cases.choices import AWAITING_ACTION_STATUSES, ActionTaken, CaseStatus, Category, ObjectionReason
+from cases.models import Case, CaseRollup, DurationHistogram, DurationRollup, OpenRollup, PlatformMembership
 from cases.reports import FIRST_DAY, ReportScope, last_days
 from cases.services.cases import create_cases_bulk
-from cases.services.rollups import CASE_COUNTS, DURATION_COUNTS, HISTOGRAM_COUNTS, rebuild_rollups
+from cases.services.rollups import (
+    CASE_COUNTS,
+    DURATION_COUNTS,
+    HISTOGRAM_COUNTS,
+    OPEN_COUNTS,
+    rebuild_open_rollups,
+    rebuild_rollups,
+)
 from cases.services.sweeper import sweep
 from cases.workflow import available_actions, transition
 from tests.concurrency import race
@@ -33,13 +40,39 @@ def rollup_rows() -> dict:
     """Every rollup row that counts something: {(model, key): counts}."""
     out = {}
     for model, counted in ((CaseRollup, CASE_COUNTS), (DurationRollup, DURATION_COUNTS),
-                           (DurationHistogram, HISTOGRAM_COUNTS)):
+                           (DurationHistogram, HISTOGRAM_COUNTS), (OpenRollup, OPEN_COUNTS)):
         keys = [f.removesuffix("_id") for f in model.KEY_FIELDS]
         for row in model.objects.values(*keys, *counted):
             counts = tuple(row[c] for c in counted)
             if any(counts):
                 out[(model.__name__, tuple(row[k] for k in keys))] = counts
     return out
+
+
+def open_from_cases(user) -> list[reports.PlatformOpen]:
+    """The dashboards' open orders counted from the cases themselves (what `reports.open_by_platform` reads from
+    `OpenRollup`): by status, the sweeper's overdue mark and the deadline, now."""
+    from django.db.models import Count, Q
+
+    from cases.reports import DeadlineState, deadline_state_q
+
+    now = clock.now()
+    rows = (Case.objects.visible_to(user)
+            .filter(status__in=[*AWAITING_ACTION_STATUSES, CaseStatus.ACTIONED, CaseStatus.OBJECTED])
+            .values("platform__name")
+            .annotate(overdue=Count("id", filter=deadline_state_q(DeadlineState.OVERDUE, now)),
+                      due_soon=Count("id", filter=deadline_state_q(DeadlineState.DUE_SOON, now)),
+                      on_time=Count("id", filter=deadline_state_q(DeadlineState.ON_TIME, now)),
+                      with_ministry=Count("id", filter=Q(status__in=[CaseStatus.ACTIONED, CaseStatus.OBJECTED])),
+                      objected=Count("id", filter=Q(status=CaseStatus.OBJECTED)))
+            .order_by("platform__name"))
+    return [reports.PlatformOpen(r["platform__name"], r["overdue"], r["due_soon"], r["on_time"],
+                                 r["with_ministry"], r["objected"]) for r in rows]
+
+
+def assert_open_counts_match_the_cases(users) -> None:
+    for user in users:
+        assert reports.open_by_platform(ReportScope(user)) == open_from_cases(user), user.username
 
 
 # --- random history on top of the demo ---------------------------------------------------------------
@@ -101,6 +134,12 @@ def test_every_report_from_the_rollups_equals_the_reference_after_the_demo_and_r
                    (today - timedelta(days=400), today - timedelta(days=20)), (None, None), (FIRST_DAY, today)]
         assert_reports_match_the_reference(periods, users=[User.objects.get(username=u) for u in (
             "supervisor", "analyst", "auditor", "telegram", "facebook")])
+        # The dashboards' open orders: the stored counts and the live "due within 1 h" give what counting the
+        # cases gives, for every persona, now and an hour later.
+        users = [User.objects.get(username=u) for u in ("supervisor", "auditor", "telegram", "facebook")]
+        assert_open_counts_match_the_cases(users)
+        with clock.frozen(clock.now() + timedelta(minutes=50)):
+            assert_open_counts_match_the_cases(users)
         # A liaison's reports count their platform only.
         telegram = ReportScope(User.objects.get(username="telegram"))
         assert {p["platform"] for p in reports.compliance_report(telegram)["platforms"]} == {"telegram"}
@@ -113,7 +152,10 @@ def test_every_report_from_the_rollups_equals_the_reference_after_the_demo_and_r
                 {**{k: v for k, v in p.items() if k != "categories"}, "decided": reports.decided(p)} for p in report]
     # The set-based rebuild finds exactly the rows the services kept.
     kept = rollup_rows()
+    assert any(model == "OpenRollup" for model, _key in kept)
     summary = rebuild_rollups()
+    assert rollup_rows() == kept
+    assert rebuild_open_rollups() == OpenRollup.objects.count()
     assert rollup_rows() == kept
     assert summary.cases == Case.objects.filter(submitted_at__isnull=False).count()
 

@@ -15,7 +15,8 @@ def sync_roles(apps, schema_editor):
 
 def cycles_from_events(apps, schema_editor):
     """Every case's submission cycles, rebuilt from its hash-chained events, checked against the events and the
-    case row (cases.cycles.check); then the report rollups, recounted per cycle."""
+    case row (cases.cycles.check: pure functions over the events' values, no models). The report rollups are
+    recounted per cycle after `migrate` ends (`rebuild_rollups_after` below; cases.apps)."""
     from cases import cycles as replay
 
     Case = apps.get_model("cases", "Case")
@@ -53,12 +54,10 @@ def cycles_from_events(apps, schema_editor):
     if problems:
         raise RuntimeError("The submission cycles rebuilt from the events do not agree with them:\n"
                            + "\n".join(problems[:20]))
-    from cases.services.rollups import rebuild_rollups
-
-    rebuild_rollups(using=using)
 
 
 class Migration(migrations.Migration):
+    rebuild_rollups_after = True  # cases.apps.rebuild_rollups_after_migrate, with the code of the day
 
     dependencies = [
         ('cases', '0017_submission_cycles'),

@@ -25,6 +25,7 @@ from cases.models.rollups import (
     DurationHistogram,
     DurationRollup,
     HistogramWindow,
+    OpenRollup,
     RollupQuerySet,
     WindowHistogram,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "CaseEvent",
     "CaseQuerySet",
     "CaseRollup",
+    "OpenRollup",
     "Commitment",
     "CommitmentEvent",
     "CommitmentUpdate",

@@ -7,8 +7,9 @@ never of the current time, so it can be counted once, when the state changes, an
 submission and the sweeper call it in their own transactions, and `rebuild_rollups` recomputes them
 from the cases after a bulk load.
 
-The figures that depend on the current time ("due within 1 h", "on time" of open cases) are not here:
-the reports read those live from the open cases only, through the partial indexes on open statuses.
+The one figure that depends on the current time, which open cases are "due within 1 h", is not here: the
+dashboards count it live from the awaiting cases due within the hour (the partial index `case_awaiting_due`),
+and take it from the stored count of awaiting cases not yet overdue (`OpenRollup`) to get "on time".
 """
 
 from django.db import models
@@ -75,6 +76,35 @@ class CaseRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.platform_id} {self.category} {self.tier}"
+
+
+class OpenRollup(models.Model):
+    """The open orders now, per platform, category and tier, by where each stands: awaiting the platform (not
+    yet overdue, or overdue: the sweeper's stored mark), actioned and awaiting the ministry's verification, or
+    objected and awaiting a decision. One row per cell, however many years of cases: the dashboards read a few
+    rows instead of counting the open cases (1.2 million of them in the 10M benchmark's data)."""
+
+    platform = models.ForeignKey("cases.Platform", verbose_name=_("platform"), on_delete=models.CASCADE,
+                                 related_name="+")
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
+    awaiting = models.IntegerField(_("awaiting the platform, not overdue"), default=0)
+    overdue = models.IntegerField(_("awaiting the platform, overdue"), default=0)
+    actioned = models.IntegerField(_("actioned, awaiting verification"), default=0)
+    objected = models.IntegerField(_("objected, awaiting a decision"), default=0)
+
+    objects = RollupQuerySet.as_manager()
+
+    COUNT_FIELDS = ("awaiting", "overdue", "actioned", "objected")
+    KEY_FIELDS = ("platform_id", "category", "tier")
+
+    class Meta:
+        verbose_name = _("open orders count")
+        verbose_name_plural = _("open orders counts")
+        constraints = [models.UniqueConstraint(fields=["platform", "category", "tier"], name="open_rollup_key")]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id} {self.category} {self.tier}"
 
 
 ACK = "ack"

@@ -680,7 +680,7 @@ def prefill_note(case: Case, action: str) -> str:
 def still_live_share(rechecks, *, first: date | None = None, last: date | None = None) -> list[dict]:
     """Per platform: the reported actions (case and submission cycle) whose action was reported on the Jakarta
     days [first, last] and that scheduled re-checks reached with a conclusive verdict, and how many of them were
-    found still live against the reported action (not counting flags an analyst dismissed). docs/rechecks.md
+    found still live against the reported action (not counting flags an analyst dismissed). docs/reports.md
     defines it. `rechecks`: a scoped Recheck queryset."""
     from cases.reports import day_bounds
 

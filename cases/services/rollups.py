@@ -40,6 +40,7 @@ from cases.models import (
     DurationHistogram,
     DurationRollup,
     HistogramWindow,
+    OpenRollup,
     SubmissionCycle,
     WindowHistogram,
 )
@@ -47,6 +48,7 @@ from cases.models import (
 CASE_COUNTS = (*CaseRollup.COHORT_FIELDS, *CaseRollup.DAY_FIELDS)
 DURATION_COUNTS = ("n",)
 HISTOGRAM_COUNTS = ("n",)
+OPEN_COUNTS = OpenRollup.COUNT_FIELDS
 BLOCK_MINUTES = 32  # a histogram's block totals: minutes [32 b, 32 b + 31] are counted again at minute -(b + 1)
 WINDOWS = (30, 90)  # the standard reporting windows kept summed (WindowHistogram): the last 30 and 90 days
 # Each duration's end fact (its start is the cycle's opening), as DurationRollup kinds.
@@ -99,6 +101,16 @@ def verdict(state: CycleState) -> str | None:
     return None
 
 
+def open_standing(state: CycleState) -> str:
+    """Where an open cycle stands (its `OpenRollup` column): objected and awaiting a decision, actioned and
+    awaiting verification, or awaiting the platform, overdue or not. `_open_standing_sql` is the same rule."""
+    if state.objection_pending:
+        return "objected"
+    if state.actioned_at is not None:
+        return "actioned"
+    return "overdue" if state.overdue_at is not None else "awaiting"
+
+
 def jakarta_day(moment: datetime) -> date:
     """The reports' day: the calendar day in the current time zone (Asia/Jakarta)."""
     return timezone.localdate(moment)
@@ -136,6 +148,8 @@ def contributions(state: CycleState | None, *, today: date | None = None) -> dic
         "withdrawn": int(state.outcome in WITHDRAWN_OUTCOMES),
         "open": int(not state.outcome),
     })
+    if not state.outcome:
+        out[(OpenRollup, cell)].update({open_standing(state): 1})
     for lodged in state.lodged:
         out[(CaseRollup, (jakarta_day(lodged), *cell))].update({"objected": 1})
     if state.actioned_at is not None:
@@ -181,7 +195,8 @@ def record_changes(changes, *, using: str = "default") -> None:
     for (model, key), counts in deltas(changes, today=jakarta_day(clock.now())).items():
         by_model[model].append((key, counts))
     for model, counted in ((CaseRollup, CASE_COUNTS), (DurationRollup, DURATION_COUNTS),
-                           (DurationHistogram, HISTOGRAM_COUNTS), (WindowHistogram, HISTOGRAM_COUNTS)):
+                           (DurationHistogram, HISTOGRAM_COUNTS), (WindowHistogram, HISTOGRAM_COUNTS),
+                           (OpenRollup, OPEN_COUNTS)):
         rows = sorted(by_model.get(model, []), key=lambda row: row[0])  # key order: no lock-order deadlock
         for i in range(0, len(rows), 500):
             _upsert(model, counted, rows[i:i + 500], using=using)
@@ -342,7 +357,8 @@ def rebuild_rollups(using: str = "default") -> RebuildSummary:
     # (a test, a caller's own transaction): there, DELETE.
     truncate = connection.vendor == "postgresql" and not connection.in_atomic_block
     windows, marks = q(WindowHistogram._meta.db_table), q(HistogramWindow._meta.db_table)
-    tables = (rollup, durations, histogram, windows, marks)
+    open_rollup = q(OpenRollup._meta.db_table)
+    tables = (rollup, durations, histogram, windows, marks, open_rollup)
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
@@ -360,6 +376,7 @@ def rebuild_rollups(using: str = "default") -> RebuildSummary:
         cursor.execute(insert_durations)
         duration_rows = cursor.rowcount
         cursor.execute(insert_blocks)
+        cursor.execute(_insert_open_sql(connection, joined))
         cursor.execute(f"SELECT COALESCE(SUM({q('received')}), 0) FROM {rollup}")
         (submitted_cases,) = cursor.fetchone()
         cursor.execute(f"DROP TABLE {staged}")
@@ -368,6 +385,40 @@ def rebuild_rollups(using: str = "default") -> RebuildSummary:
             cursor.execute(f"ANALYZE {', '.join(tables)}")
     return RebuildSummary(cases=int(submitted_cases), case_rows=case_rows, duration_rows=duration_rows,
                           histogram_rows=histogram_rows)
+
+
+def _insert_open_sql(connection, source: str) -> str:
+    """INSERT the open orders' counts (`OpenRollup`) from `source`: cycles (alias `y`) with their case's
+    platform_id, category and tier. The rule is `open_standing`'s."""
+    q = connection.ops.quote_name
+    column = {name: f"y.{q(SubmissionCycle._meta.get_field(name).column)}" for name in (
+        "actioned_at", "overdue_at", "objection_pending", "outcome")}
+    true = "TRUE" if connection.vendor == "postgresql" else "1"
+    standing = (f"CASE WHEN {column['objection_pending']} = {true} THEN 'objected' "
+                f"WHEN {column['actioned_at']} IS NOT NULL THEN 'actioned' "
+                f"WHEN {column['overdue_at']} IS NOT NULL THEN 'overdue' ELSE 'awaiting' END")
+    sums = ", ".join(f"SUM(CASE WHEN {standing} = '{name}' THEN 1 ELSE 0 END)" for name in OPEN_COUNTS)
+    return (f"INSERT INTO {q(OpenRollup._meta.db_table)} (platform_id, category, tier, "
+            f"{', '.join(q(n) for n in OPEN_COUNTS)}) "
+            f"SELECT y.platform_id, y.category, y.tier, {sums} FROM {source} "
+            f"WHERE {column['outcome']} = '' GROUP BY y.platform_id, y.category, y.tier")
+
+
+def rebuild_open_rollups(using: str = "default") -> int:
+    """Recount only the open orders (`OpenRollup`) from the cycles, under the table's lock; what
+    `rebuild_rollups` does for every table, for a data set loaded before this table existed. Returns the rows."""
+    connection = connections[using]
+    q = connection.ops.quote_name
+    table = q(OpenRollup._meta.db_table)
+    cycles, cases = q(SubmissionCycle._meta.db_table), q(Case._meta.db_table)
+    source = (f"(SELECT y.*, c.{q('platform_id')} AS platform_id, c.{q('category')} AS category, "
+              f"c.{q('tier')} AS tier FROM {cycles} y JOIN {cases} c ON c.id = y.{q('case_id')}) y")
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(_insert_open_sql(connection, source))
+        return cursor.rowcount
 
 
 # --- the standard windows ---------------------------------------------------------------------------------

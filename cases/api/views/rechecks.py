@@ -1,4 +1,4 @@
-"""`/api/v1/reports/rechecks/`: the share of reported actions found still live, per platform (docs/rechecks.md).
+"""`/api/v1/reports/rechecks/`: the share of reported actions found still live, per platform (docs/reports.md).
 
 Re-check results themselves are on each case's timeline (`/api/v1/cases/{reference}/events/`, kind `rechecked`),
 with their evidence under `/api/v1/cases/{reference}/evidence/`.
@@ -33,7 +33,7 @@ class RecheckReportView(ReportView):
         description="Per platform, for actions reported in the period (default: the last 30 days): how many were "
                     "re-checked by Patuh's scheduled re-checks with a conclusive verdict (gone, restricted, live), "
                     "how many were found live against the reported action, and the share. Defined in "
-                    "docs/rechecks.md.",
+                    "docs/reports.md.",
         parameters=[*PERIOD_PARAMETERS, _param("platform", str, "Platform slug (repeatable)."), FORMAT_PARAMETER],
         responses={200: StillLiveRowSerializer(many=True), **errors(400)},
     )

@@ -420,7 +420,9 @@ class _Drawer:
             final = status
             if final != "draft":
                 window = hours * 3600.0
-                submitted = min(created + 120 + r() * 14000, now - 30)
+                # Whole milliseconds (as written, _f): the deadline is then exactly the submission plus the
+                # window, as the replay of the events computes it, not 1 ms off by rounding each apart.
+                submitted = round(min(created + 120 + r() * 14000, now - 30), 3)
                 due = submitted + window
                 on_time = r() < diligence
                 status = "submitted"
