@@ -1,4 +1,4 @@
-"""Migration 0019 (audited lifecycles) on a database that already has sanctions and commitments: each gets one
+"""Migration 0020 (audited lifecycles) on a database that already has sanctions and commitments: each gets one
 event saying it was recorded before its lifecycle was audited, and the new chains verify."""
 
 from datetime import date
@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("cases", "0018_window_histograms")]
-AFTER = [("cases", "0019_lifecycles_h15")]
+BEFORE = [("cases", "0019_open_rollup")]
+AFTER = [("cases", "0020_lifecycles_h15")]
 
 
 @pytest.mark.django_db(transaction=True)

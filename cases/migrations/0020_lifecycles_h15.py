@@ -40,7 +40,7 @@ def first_events(apps, schema_editor):
     so every one has a chain entry to start from (its earlier steps were never audited and are not invented)."""
     from django.utils import timezone
 
-    note = "Recorded before the lifecycle was audited (migration 0019); earlier steps are not in the chain."
+    note = "Recorded before the lifecycle was audited (migration 0020); earlier steps are not in the chain."
     for model_name, event_name, subject, kind in (("Sanction", "SanctionEvent", "sanction", "propose"),
                                                   ("Commitment", "CommitmentEvent", "commitment", "open")):
         model, event_model = apps.get_model("cases", model_name), apps.get_model("cases", event_name)
@@ -60,7 +60,7 @@ def sync_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0018_window_histograms'),
+        ('cases', '0019_open_rollup'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

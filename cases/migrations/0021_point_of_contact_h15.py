@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0019_lifecycles_h15'),
+        ('cases', '0020_lifecycles_h15'),
     ]
 
     operations = [

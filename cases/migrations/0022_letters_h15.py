@@ -17,7 +17,7 @@ def sync_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0020_point_of_contact_h15'),
+        ('cases', '0021_point_of_contact_h15'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
