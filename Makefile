@@ -6,9 +6,27 @@ STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PORT ?= 8000
 
-.PHONY: run test test-fast test-postgres lint install sweep worker bench clean
+.PHONY: run test test-fast test-postgres lint install system-packages sweep worker bench clean
 
-$(STAMP): pyproject.toml
+# System libraries Python cannot bring: Pango (with HarfBuzz and fontconfig) for WeasyPrint, which renders the
+# official letters as PDF, and a serif font for them. Installed with apt-get when root on Debian/Ubuntu; otherwise
+# a hint says what to install, and the install stops.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
+
+system-packages:
+	@if $(PYTHON) -c "import ctypes.util as u, sys; sys.exit(0 if u.find_library('pango-1.0') and u.find_library('pangoft2-1.0') else 1)"; then \
+		exit 0; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing $(SYSTEM_PACKAGES) (WeasyPrint, the letters' PDF renderer, needs Pango)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	else \
+		echo "WeasyPrint (the letters' PDF renderer) needs Pango >= 1.44. Install it first, e.g. on Debian/Ubuntu:" >&2; \
+		echo "    sudo apt-get install $(SYSTEM_PACKAGES)" >&2; \
+		echo "(macOS: brew install pango). Then run make install again." >&2; \
+		exit 1; \
+	fi
+
+$(STAMP): pyproject.toml | system-packages
 	@command -v c++ >/dev/null 2>&1 || { echo "pdqhash (PDQ image hashing) compiles C++ on install: install a compiler first (Debian: apt-get install g++ python3-dev)" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip

@@ -35,8 +35,9 @@ from django.db import connection, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 GENESIS = "0" * 64
-# One advisory lock for both chains: a transaction that writes a case event and a custody event (an upload,
-# a platform's response with evidence) takes them in whatever order, and two keys could deadlock.
+# One advisory lock for every chain: a transaction that writes a case event and a custody event (an upload,
+# a platform's response with evidence), or a sanction event and the notes on its cases, takes them in
+# whatever order, and two keys could deadlock.
 LOCK_KEY = zlib.crc32(b"patuh.audit") & 0x7FFFFFFF
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
@@ -78,7 +79,19 @@ CUSTODY_EVENTS = Chain(
     columns=("evidence_id", "kind", "actor_id", "actor_name", "created_at", "ip_address", "user_agent", "note",
              "data"),
 )
-CHAINS = (CASE_EVENTS, CUSTODY_EVENTS)
+SANCTION_EVENTS = Chain(
+    label="sanction events",
+    table="cases_sanctionevent",
+    columns=("sanction_id", "actor_id", "actor_name", "kind", "from_status", "to_status", "note", "created_at",
+             "data"),
+)
+COMMITMENT_EVENTS = Chain(
+    label="commitment events",
+    table="cases_commitmentevent",
+    columns=("commitment_id", "actor_id", "actor_name", "kind", "from_status", "to_status", "note", "created_at",
+             "data"),
+)
+CHAINS = (CASE_EVENTS, CUSTODY_EVENTS, SANCTION_EVENTS, COMMITMENT_EVENTS)
 
 
 def chain_for(model) -> Chain | None:

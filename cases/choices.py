@@ -120,6 +120,8 @@ class EventKind(models.TextChoices):
     RECHECKED = "rechecked", _("Re-checked by Patuh")
     RECHECK_FLAGGED = "recheck_flagged", _("Reported removed, still live: reopen proposed")
     RECHECK_FLAG_DISMISSED = "recheck_dismissed", _("Still-live flag dismissed")
+    LETTER_ISSUED = "letter_issued", _("Letter produced")
+    LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
 
 
 class CustodyKind(models.TextChoices):
@@ -164,6 +166,20 @@ class SanctionStatus(models.TextChoices):
     ISSUED = "issued", _("Issued")
     COMPLIED = "complied", _("Complied / paid")
     LIFTED = "lifted", _("Lifted")
+    WITHDRAWN = "withdrawn", _("Withdrawn (proposal dropped)")
+
+
+class SanctionAction(models.TextChoices):
+    """The steps of a sanction's lifecycle (cases.services.sanctions.TRANSITIONS); each writes one event."""
+
+    PROPOSE = "propose", _("Proposed")
+    CITE = "cite", _("Case cited")
+    ISSUE = "issue", _("Issued")
+    COMPLY = "comply", _("Marked complied / paid")
+    LIFT = "lift", _("Lifted")
+    WITHDRAW = "withdraw", _("Proposal withdrawn")
+    LETTER = "letter", _("Letter produced")
+    LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
 
 
 class PlatformStanding(models.TextChoices):
@@ -194,6 +210,19 @@ class CommitmentStatus(models.TextChoices):
     FULFILLED = "fulfilled", _("Fulfilled")
     OVERDUE = "overdue", _("Overdue")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class CommitmentAction(models.TextChoices):
+    """The steps of a commitment's lifecycle (cases.services.commitments.TRANSITIONS); each writes one event."""
+
+    OPEN = "open", _("Recorded")
+    EDIT = "edit", _("Edited")
+    PROGRESS = "progress", _("Progress reported")
+    START = "start", _("Started")
+    FULFIL = "fulfil", _("Fulfilled")
+    MARK_OVERDUE = "mark_overdue", _("Became overdue")
+    WITHDRAW = "withdraw", _("Withdrawn")
+    REOPEN = "reopen", _("Reopened")
 
 
 class CommitmentOwner(models.TextChoices):

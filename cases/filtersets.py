@@ -43,6 +43,9 @@ from cases.models import (
     Commitment,
     DeliveryStatus,
     Evidence,
+    Letter,
+    LetterKind,
+    LetterLanguage,
     Meeting,
     Platform,
     Recheck,
@@ -379,3 +382,15 @@ class WebhookDeliveryFilterSet(django_filters.FilterSet):
     class Meta:
         model = WebhookDelivery
         fields = ["platform", "endpoint", "status", "event_type"]
+
+
+class LetterFilterSet(django_filters.FilterSet):
+    platform = PlatformSlugFilter(field_name="platform__slug")
+    kind = django_filters.MultipleChoiceFilter(choices=LetterKind.choices)
+    language = django_filters.ChoiceFilter(choices=LetterLanguage.choices)
+    case = django_filters.CharFilter(field_name="case__reference", help_text="A case reference.")
+    sanction = django_filters.NumberFilter(field_name="sanction_id")
+
+    class Meta:
+        model = Letter
+        fields = ["platform", "kind", "language", "case", "sanction"]

@@ -35,7 +35,7 @@ _OPERATIONAL_READ = {
         "platform", "platformmembership", "case", "caseevent", "evidence", "custodyevent", "meeting",
         "commitment", "commitmentupdate", "sanction", "deadlinepolicy", "deadlineoverride", "finepolicy",
         "finefactorvalue", "notification", "imagehash", "hashmatch", "hashlist", "submissioncycle",
-        "publishedreport",
+        "publishedreport", "sanctioncase", "sanctionevent", "commitmentevent", "letter", "lettertemplate",
     )
 }
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -74,6 +74,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "commitment": (_VIEW,),
         "commitmentupdate": ("add", "view"),
         "sanction": (_VIEW,),
+        "sanctionevent": (_VIEW,),
+        "commitmentevent": (_VIEW,),
+        "letter": (_VIEW,),
         "submissioncycle": (_VIEW,),
     },
 }

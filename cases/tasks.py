@@ -17,3 +17,19 @@ def hash_evidence_image(evidence_id: int) -> bool:
     from cases.services.hashing import hash_quietly
 
     return hash_quietly(evidence_id) is not None
+
+
+@task()
+def render_letter(letter_id: int) -> bool:
+    """Produce one letter's PDF (issue 15); nothing if it was produced before. True when it is produced."""
+    from cases.services.letters import produce
+
+    return bool(produce(letter_id).sha256)
+
+
+@task()
+def render_letters(letter_ids: list[int]) -> int:
+    """Produce a batch of letters (a bulk submission's orders); each is skipped if produced before."""
+    from cases.services.letters import produce
+
+    return sum(bool(produce(pk).sha256) for pk in letter_ids)

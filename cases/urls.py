@@ -1,11 +1,12 @@
 from django.urls import path
 
-from cases.views import evidence, transparency
+from cases.views import evidence, letters, transparency
 
 app_name = "cases"
 
 urlpatterns = [
     path("evidence/<int:pk>/download/", evidence.download_evidence, name="evidence-download"),
+    path("letters/<int:pk>/download/", letters.download_letter, name="letter-download"),
     path("transparency/", transparency.index, name="transparency"),
     path("transparency/<int:pk>/", transparency.report, name="transparency-report"),
     path("transparency/<int:pk>.csv", transparency.report_csv, name="transparency-csv"),

@@ -412,6 +412,9 @@ def transition(case: Case, action: str, *, actor, note: str = "", expected_versi
         # 6. Side effects that must not be lost travel through the outbox, in the same transaction.
         if spec.target == S.SUBMITTED:
             queue_case_submitted(locked)
+            from cases.services.letters import prepare_order
+
+            prepare_order(locked, actor=actor)  # the order's letter: numbered now, produced by a job
     _copy_state(locked, case)
     return case
 
@@ -476,6 +479,7 @@ class BulkSubmission:
     events: list[dict]  # one SUBMITTED event per case, without its case id until the case is saved
     cycles: list[SubmissionCycle]  # each case's first cycle, saved with the events
     now: datetime
+    actor: object = None  # who submitted them (the orders' letters are signed by them)
 
     def record(self, *, before: Sequence[dict] = ()) -> None:
         """Write the SUBMITTED events (after `before`, e.g. the CREATED events), count the cases in the report
@@ -492,6 +496,9 @@ class BulkSubmission:
         record_changes([(None, snapshot(case, cycle)) for case, _event, cycle in saved])
         insert_many(CaseEvent, [*before, *({**event, "case_id": case.pk} for case, event, _cycle in saved)])
         queue_cases_submitted([case for case, _event, _cycle in saved])
+        from cases.services.letters import prepare_orders
+
+        prepare_orders([case for case, _event, _cycle in saved], actor=self.actor)
 
 
 def prepare_submission(cases: Sequence[Case], *, actor, note: str = "") -> BulkSubmission:
@@ -529,4 +536,4 @@ def prepare_submission(cases: Sequence[Case], *, actor, note: str = "") -> BulkS
             "to_status": spec.target, "note": note, "visibility": Visibility.SHARED, "created_at": now,
             "data": {**opened.event_data, "cycle": 1},
         })
-    return BulkSubmission(cases=cases, events=events, cycles=cycles, now=now)
+    return BulkSubmission(cases=cases, events=events, cycles=cycles, now=now, actor=actor)

@@ -241,6 +241,42 @@ PATUH = {
     "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("PATUH_IDEMPOTENCY_TTL_HOURS", "24")),
     # The largest JSON body the API reads (a full 1,000-item bulk batch fits well within it).
     "API_MAX_BODY_BYTES": int(os.environ.get("PATUH_API_MAX_BODY_MB", "8")) * 1024 * 1024,
+    # Produce the PDF letter of every takedown order and issued sanction (cases/services/letters.py).
+    "LETTERS": env_bool("PATUH_LETTERS", True),
+}
+
+# --- Letters ----------------------------------------------------------------------------------------
+# The fixed parts of every official letter (the editable text is in the console: Letter templates), per language.
+PATUH_LETTERS = {
+    "MINISTRY": {
+        "state": {"id": "REPUBLIK INDONESIA", "en": "REPUBLIC OF INDONESIA"},
+        "name": {"id": "KEMENTERIAN KOMUNIKASI DAN DIGITAL", "en": "MINISTRY OF COMMUNICATION AND DIGITAL AFFAIRS"},
+        "unit": {"id": "Direktorat Jenderal Pengawasan Ruang Digital",
+                 "en": "Directorate General of Digital Space Supervision"},
+        "address": {"id": "Jl. Medan Merdeka Barat No. 9, Jakarta 10110 · www.komdigi.go.id",
+                    "en": "Jl. Medan Merdeka Barat No. 9, Jakarta 10110, Indonesia · www.komdigi.go.id"},
+    },
+    "ORDER_LEGAL_BASIS": {
+        "id": "Undang-Undang Nomor 11 Tahun 2008 tentang Informasi dan Transaksi Elektronik beserta perubahannya, "
+              "Pasal 40 ayat (2a) dan (2b), dan Peraturan Pemerintah Nomor 71 Tahun 2019",
+        "en": "Law No. 11 of 2008 on Electronic Information and Transactions as amended, Article 40(2a) and (2b), "
+              "and Government Regulation No. 71 of 2019",
+    },
+    "SANCTION_LEGAL_BASIS": {
+        "id": "Peraturan Pemerintah Nomor 71 Tahun 2019 Pasal 100 dan Peraturan Menteri Komunikasi dan Informatika "
+              "Nomor 5 Tahun 2020 tentang Penyelenggara Sistem Elektronik Lingkup Privat",
+        "en": "Government Regulation No. 71 of 2019, Article 100, and Minister of Communication and Informatics "
+              "Regulation No. 5 of 2020 on Private Electronic System Operators",
+    },
+    "REDRESS": {
+        "id": "Penyelenggara dapat mengajukan keberatan secara tertulis kepada Menteri dalam waktu 14 (empat belas) "
+              "hari kerja sejak surat ini diterima, melalui konsol platform Patuh atau alamat surat di atas.",
+        "en": "The operator may object in writing to the Minister within 14 (fourteen) working days of receiving "
+              "this letter, through Patuh's platform console or at the address above.",
+    },
+    "SIGNATORY": "Direktur Jenderal",
+    "SIGNATORY_TITLE": {"id": "a.n. Menteri Komunikasi dan Digital, Direktur Pengendalian",
+                        "en": "For the Minister of Communication and Digital Affairs, Director of Enforcement"},
 }
 
 # --- Background jobs ------------------------------------------------------------------------------

@@ -28,7 +28,9 @@ SESSION_COOKIE_NAME = "sessionid"
 CSRF_COOKIE_NAME = "csrftoken"
 # Two-step login is off for the suite, as in the debug demo, so the other tests log in with a password alone;
 # tests/test_security_twofactor.py switches it on with override_settings. PATUH_REQUIRE_2FA=1 runs all with it.
-PATUH = {**PATUH, "REQUIRE_2FA": env_bool("PATUH_REQUIRE_2FA", False)}  # noqa: F405
+# Letters (PDFs) are produced only where a test asks for them (tests/test_letters.py): rendering every order's
+# PDF would slow the whole suite for nothing.
+PATUH = {**PATUH, "REQUIRE_2FA": env_bool("PATUH_REQUIRE_2FA", False), "LETTERS": False}  # noqa: F405
 
 # A "replica" alias mirroring default (the same test database), for the router's tests in
 # tests/test_scaling_settings.py. No router is installed here, so nothing else ever reads from it.

@@ -26,6 +26,9 @@ WIB = ZoneInfo("Asia/Jakarta")
 BULK = "/api/v1/cases/bulk/"
 NUL = "\x00"
 
+# A hand-made proposal names its content basis (issue 15); a skipped rung, its reason.
+BASIS = {"content_category": "terrorism", "skip_reason": "Decided at a meeting."}
+
 
 def order(n, **extra):
     return {"platform": "telegram", "category": "gambling", "location_url": f"https://t.me/nul{n}/1",
@@ -268,7 +271,8 @@ def test_json_endpoints_refuse_form_bodies_with_415(administrator, make_case, pl
 
     case = make_case(submit=True)
     commitment = Commitment.objects.create(platform=platform_a, text="Faster", kind="direct_line")
-    sanction = propose_sanction(platform=platform_a, level=1, actor=administrator, reason="Late again.")
+    sanction = propose_sanction(platform=platform_a, level=1, actor=administrator, reason="Late again.",
+        **BASIS)
     response = bearer_client(administrator).post(path_of(case, commitment, sanction),
                                                  {"action": "acknowledge", "note": "x"}, format="multipart")
     assert_error(response, 415)

@@ -27,7 +27,7 @@ def reference_data(platform_a, platform_b, supervisor):
         "commitment_b": Commitment.objects.create(meeting=meeting_b, platform=platform_b,
                                                   kind=CommitmentKind.LOCAL_TEAM, text="Tim lokal"),
         "proposal_a": propose_sanction(platform=platform_a, level=SanctionLevel.WARNING_1, actor=supervisor,
-                                       reason="Six unanswered requests."),
+                                       reason="Six unanswered requests.", content_category="terrorism"),
     }
 
 
@@ -72,12 +72,13 @@ def test_commitments_and_progress_updates(reference_data, analyst, auditor, liai
     # A liaison cannot declare a commitment fulfilled, and cannot touch another platform's.
     refused = client.post(f"/api/v1/commitments/{mine.pk}/updates/", {"note": "Done", "status": "fulfilled"},
                           format="json")
-    assert refused.status_code == 400 and "status" in refused.json()["error"]["fields"]
+    # Refused as case transitions are: 409 with the step's sentence (only the ministry declares it fulfilled).
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "forbidden"
     assert client.post(f"/api/v1/commitments/{theirs.pk}/updates/", {"note": "x"}, format="json").status_code == 404
     assert client.get(f"/api/v1/commitments/{theirs.pk}/updates/").status_code == 404
     assert bearer_client(liaison_b).get(f"/api/v1/commitments/{mine.pk}/").status_code == 404
     assert bearer_client(auditor).post(f"/api/v1/commitments/{mine.pk}/updates/", {"note": "x"},
-                                       format="json").status_code == 403
+                                       format="json").status_code == 409
     response = bearer_client(analyst).post(f"/api/v1/commitments/{mine.pk}/updates/",
                                            {"note": "Verified.", "status": "fulfilled"}, format="json")
     assert response.status_code == 201
@@ -92,7 +93,7 @@ def test_sanctions_per_persona_and_the_supervisors_steps(reference_data, analyst
     assert bearer_client(liaison_a).get(f"/api/v1/sanctions/{proposal.pk}/").status_code == 404
     # Analysts may read but not decide.
     assert bearer_client(analyst).post(f"/api/v1/sanctions/{proposal.pk}/issue/", {"letter_reference": "x"},
-                                       format="json").status_code == 403
+                                       format="json").status_code == 409
     client = bearer_client(supervisor)
     response = client.post(f"/api/v1/sanctions/{proposal.pk}/issue/", {"letter_reference": "ST1/2017/7"},
                            format="json")
@@ -102,16 +103,17 @@ def test_sanctions_per_persona_and_the_supervisors_steps(reference_data, analyst
     assert body["letter_reference"] == "ST1/2017/7" and "fine_inputs" not in body
     assert bearer_client(liaison_b).get(f"/api/v1/sanctions/{proposal.pk}/").status_code == 404
     again = client.post(f"/api/v1/sanctions/{proposal.pk}/issue/", {"letter_reference": "x"}, format="json")
-    assert again.status_code == 409 and again.json()["error"]["code"] == "state"  # already issued (issue 12)
+    assert again.status_code == 409  # the lifecycle refuses: already issued
     assert client.post(f"/api/v1/sanctions/{proposal.pk}/comply/", {}, format="json").json()["status"] == "complied"
-    created = client.post("/api/v1/sanctions/", {"platform": "facebook", "level": 1, "reason": "Overdue orders."},
-                          format="json")
+    created = client.post("/api/v1/sanctions/", {"platform": "facebook", "level": 1, "reason": "Overdue orders.",
+                                                  "content_category": "hoax"}, format="json")
     assert created.status_code == 201
     lifted = client.post(f"/api/v1/sanctions/{created.json()['id']}/lift/", {"reason": "Complied in the meeting."},
                          format="json")
-    assert lifted.json()["status"] == SanctionStatus.LIFTED
-    assert bearer_client(liaison_b).post("/api/v1/sanctions/", {"platform": "facebook", "level": 1, "reason": "x"},
-                                         format="json").status_code == 403
+    assert lifted.json()["status"] == SanctionStatus.WITHDRAWN  # `lift` on a proposal withdraws it
+    assert bearer_client(liaison_b).post("/api/v1/sanctions/", {"platform": "facebook", "level": 1, "reason": "x",
+                                                                "content_category": "hoax"},
+                                         format="json").status_code == 409
     assert Sanction.objects.count() == 2
 
 

@@ -44,6 +44,9 @@ pytestmark = pytest.mark.django_db
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\x0bIDATx\xdac`\x00\x02\x00\x00\x05\x00\x01\xe9\xfa\xdc\xd8\x00\x00\x00\x00IEND\xaeB`\x82")
 
+# A hand-made proposal names its content basis (issue 15); a skipped rung, its reason.
+BASIS = {"content_category": "terrorism", "skip_reason": "Decided at a meeting."}
+
 
 @pytest.fixture
 def world(make_case, platform_a, platform_b, analyst, supervisor, liaison_a, liaison_b, settings, tmp_path):
@@ -57,7 +60,8 @@ def world(make_case, platform_a, platform_b, analyst, supervisor, liaison_a, lia
     meeting.platforms.set([platform_a])
     commitment = Commitment.objects.create(platform=platform_a, meeting=meeting, text="Janji A")
     update = post_update(commitment, actor=liaison_a, note="progress A")
-    proposal = sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="late")
+    proposal = sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="late",
+        **BASIS)
     issued = sanctions.issue_sanction(proposal, actor=supervisor, letter_reference="ST1/A")
     override = DeadlineOverride.objects.create(platform=platform_a, hours=12)
     b_case = make_case(submit=True, platform=platform_b, url="https://facebook.com/b/1")
@@ -278,7 +282,8 @@ def test_the_auditor_reads_everything_and_changes_nothing(client, auditor, world
 
 
 def test_only_supervisors_issue_sanctions_in_the_console(client, analyst, supervisor, platform_a):
-    proposal = sanctions.propose_sanction(platform=platform_a, level=2, actor=supervisor, reason="overdue")
+    proposal = sanctions.propose_sanction(platform=platform_a, level=2, actor=supervisor, reason="overdue",
+        **BASIS)
     url = reverse("admin:cases_sanction_step", args=[proposal.pk, "issue"])
     client.force_login(analyst)
     assert client.post(url, {"letter_reference": "ST2/X", "virality": "low"}).status_code == 403
@@ -428,7 +433,8 @@ def test_an_analyst_edits_a_draft_including_its_assignee(client, analyst, superv
 
 
 def test_proposing_a_second_sanction_shows_why_it_is_refused(client, supervisor, platform_a):
-    sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="overdue")
+    sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="overdue",
+        **BASIS)
     client.force_login(supervisor)
     response = client.post(reverse("admin:cases_sanction_add"), {"platform": platform_a.pk, "level": 2, "reason": "x"})
     assert response.status_code == 200

@@ -41,6 +41,9 @@ pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 08:00 in Jakarta
 
+# A hand-made proposal names its content basis (issue 15); a skipped rung, its reason.
+BASIS = {"content_category": "terrorism", "skip_reason": "Decided at a meeting."}
+
 
 @pytest.fixture
 def traveller():
@@ -298,7 +301,7 @@ def test_only_supervisors_decide_sanctions(traveller, make_case, analyst, liaiso
     sweep()
     proposal = Sanction.objects.get()
     for actor in (analyst, liaison_a):
-        with pytest.raises(Exception, match="Only supervisors"):
+        with pytest.raises(Exception, match="cannot be issued by you; only these roles may: supervisor, administrator"):
             sanctions.issue_sanction(proposal, actor=actor, letter_reference="x")
     proposal.refresh_from_db()
     assert proposal.status == SanctionStatus.PROPOSED
@@ -331,7 +334,8 @@ def test_a_fine_is_computed_from_the_policy_and_its_inputs_kept(traveller, make_
     ]:
         FineFactorValue.objects.create(policy=policy, factor=factor, key=key, value=Decimal(value))
     for level in (1, 2, 3):
-        s = sanctions.propose_sanction(platform=platform_a, level=level, actor=supervisor, reason="history")
+        s = sanctions.propose_sanction(platform=platform_a, level=level, actor=supervisor, reason="history",
+        **BASIS)
         sanctions.issue_sanction(s, actor=supervisor, letter_reference=f"ST{level}")
     case = make_case(category=Category.TERRORISM, submit=True)
     traveller.shift(timedelta(hours=5))
@@ -350,7 +354,8 @@ def test_a_fine_is_computed_from_the_policy_and_its_inputs_kept(traveller, make_
 
 
 def test_a_fine_without_a_policy_in_force_is_refused(traveller, platform_a, supervisor):
-    s = sanctions.propose_sanction(platform=platform_a, level=SanctionLevel.FINE, actor=supervisor, reason="r")
+    s = sanctions.propose_sanction(platform=platform_a, level=SanctionLevel.FINE, actor=supervisor, reason="r",
+        **BASIS)
     with pytest.raises(Exception, match="No fine policy is in force"):
         sanctions.issue_sanction(s, actor=supervisor, letter_reference="DENDA/1")
     s.refresh_from_db()

@@ -43,6 +43,7 @@ from cases.models import (
     Case,
     CaseEvent,
     Commitment,
+    CommitmentEvent,
     CommitmentUpdate,
     CustodyEvent,
     DeadlineOverride,
@@ -52,6 +53,8 @@ from cases.models import (
     HashList,
     HashMatch,
     ImageHash,
+    Letter,
+    LetterTemplate,
     Meeting,
     Notification,
     Platform,
@@ -61,6 +64,7 @@ from cases.models import (
     RecheckHost,
     Sanction,
     SanctionCase,
+    SanctionEvent,
     SubmissionCycle,
     WebhookDelivery,
     WebhookEndpoint,
@@ -84,6 +88,9 @@ API_METHODS = ("get", "head", "post", "put", "patch", "delete")
 ADMIN_METHODS = ("get", "head", "post")  # admin views branch on POST only; PUT/PATCH/DELETE are served as GET
 NOT_FOUND = {"error": {"code": "not_found", "message": "Not found."}}
 SECRET = "asecret"  # in every text of A's, so any of them showing up is caught
+
+# A hand-made proposal names its content basis (issue 15); a skipped rung, its reason.
+BASIS = {"content_category": "terrorism", "skip_reason": "Decided at a meeting."}
 
 
 # --- platform A's world --------------------------------------------------------------------------------------
@@ -109,9 +116,11 @@ def a_world(make_case, platform_a, platform_b, analyst, supervisor, administrato
                                            text="asecret commitment", owner_name="asecret owner")
     update = post_update(commitment, actor=liaison_a, note="asecret progress", status="in_progress")
     issued = sanctions.issue_sanction(
-        sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="asecret reason"),
+        sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="asecret reason",
+        **BASIS),
         actor=supervisor, letter_reference="ASECRET/ST1/2017")
-    proposal = sanctions.propose_sanction(platform=platform_a, level=2, actor=supervisor, reason="asecret next")
+    proposal = sanctions.propose_sanction(platform=platform_a, level=2, actor=supervisor, reason="asecret next",
+        **BASIS)
     token = create_token(actor=liaison_a, name="asecret token of A").token
     override = DeadlineOverride.objects.create(platform=platform_a, hours=12)
     fine_policy = FinePolicy.objects.first() or FinePolicy.objects.create(
@@ -148,11 +157,15 @@ def a_world(make_case, platform_a, platform_b, analyst, supervisor, administrato
         url=case.location_url, host="t.me", status="done", due_at=clock.now(), checked_at=clock.now(),
         verdict="live", finding="asecret finding", evidence=evidence)
     recheck_host = RecheckHost.objects.create(host="asecret.t.me")
+    from cases.services import letters
+
+    settings.PATUH = {**settings.PATUH, "LETTERS": True}
+    letter = letters.produce(letters.prepare_sanction_letter(issued, actor=supervisor).pk)  # A's warning letter
     published = publish_report(actor=supervisor, first=clock.now().date(), last=clock.now().date())
     return {
         WebhookEndpoint: endpoint, WebhookDelivery: delivery,
         Recheck: recheck, RecheckHost: recheck_host,
-        PublishedReport: published,
+        PublishedReport: published, Letter: letter, LetterTemplate: letter.template,
         Case: case, "draft": draft, CaseEvent: case.events.order_by("id").first(), Evidence: evidence,
         CustodyEvent: evidence.custody_events.first(), Meeting: meeting, Commitment: commitment,
         CommitmentUpdate: update, Sanction: issued, "proposal": proposal, Platform: platform_a, ApiToken: token,
@@ -205,6 +218,10 @@ def snapshot(world) -> dict[str, list[dict]]:
         "webhook_endpoints": WebhookEndpoint.objects.filter(platform=a),
         "webhook_deliveries": WebhookDelivery.objects.filter(platform=a),
         "rechecks": Recheck.objects.filter(platform=a),
+        "letters": Letter.objects.filter(platform=a),
+        "sanction_events": SanctionEvent.objects.filter(sanction__platform=a),
+        "commitment_events": CommitmentEvent.objects.filter(commitment__platform=a),
+        "letter_templates": LetterTemplate.objects.all(),
     }
     return {name: list(qs.order_by("pk").values()) for name, qs in querysets.items()}
 
@@ -231,6 +248,7 @@ API_PARAMETERS = {
     (WebhookDelivery, "id"): lambda w: [w[WebhookDelivery].pk],
     (SubmissionCycle, "reference"): lambda w: [w[Case].reference, w["draft"].reference],
     (PublishedReport, "id"): lambda w: [w[PublishedReport].pk],
+    (Letter, "id"): lambda w: [w[Letter].pk],
 }
 
 # Collections whose POST answers 200 with one result per item (bulk responses): for liaison B, every item that
@@ -249,13 +267,14 @@ OBJECT_ID_PARAMETERS = ("object_id", "id", "pk")
 # Admin URL parameters other than the object id (which comes from the ModelAdmin's model).
 ADMIN_PARAMETERS = {
     "action": lambda w, model: list(TRANSITIONS),
-    "step": lambda w, model: ["issue", "comply", "lift"],
+    "step": lambda w, model: ["cite", "issue", "comply", "lift", "withdraw"],
     "content_type_id": None,  # filled together with object_id, below
 }
 
 # Other project URLs (outside /api/ and the consoles): URL name -> {parameter: model}.
 OTHER_URL_PARAMETERS = {
     "cases:evidence-download": {"pk": Evidence},
+    "cases:letter-download": {"pk": Letter},
     "cases:transparency-report": {"pk": PublishedReport},
     "cases:transparency-csv": {"pk": PublishedReport},
     "cases:transparency-json": {"pk": PublishedReport},

@@ -39,6 +39,9 @@ PERSONAS = ("analyst", "liaison_a")
 
 SENT: dict[str, int] = {}  # test id -> requests sent
 
+# A hand-made proposal names its content basis (issue 15); a skipped rung, its reason.
+BASIS = {"content_category": "terrorism", "skip_reason": "Decided at a meeting."}
+
 
 # Under `make test-fast` (-m "not slow") the property test is deselected: its items are not even built.
 PROPERTY_TEST_SELECTED = not selection.deselects("slow", "django_db")
@@ -59,7 +62,8 @@ def world(make_case, platform_a, platform_b, supervisor, liaison_a):
     meeting = Meeting.objects.create(title="Rapat", held_on="2017-08-01")
     meeting.platforms.set([platform_a])
     Commitment.objects.create(platform=platform_a, meeting=meeting, kind=CommitmentKind.LOCAL_TEAM, text="Tim")
-    sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="late")
+    sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="late",
+        **BASIS)
     return cases
 
 

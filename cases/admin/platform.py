@@ -30,6 +30,16 @@ class PlatformUpdateInline(ScopedInline, ReadOnlyMixin, LiaisonReads, admin.Tabu
     readonly_fields = fields
 
 
+class PlatformCommitmentEventInline(ScopedInline, ReadOnlyMixin, LiaisonReads, admin.TabularInline):
+    """The commitment's audited steps, as the ministry sees them."""
+
+    model = models.CommitmentEvent
+    extra = 0
+    fields = ["created_at", "kind", "actor_name", "from_status", "to_status", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("history (audited steps)")
+
+
 @admin.register(models.Commitment, site=platform_site)
 class PlatformCommitmentAdmin(FilterSetAdmin, CommitmentProgressMixin, ReadOnlyMixin, LiaisonReads, ScopedAdmin):
     list_display = ["short_text", "kind", "status", "due_on", "meeting"]
@@ -39,7 +49,7 @@ class PlatformCommitmentAdmin(FilterSetAdmin, CommitmentProgressMixin, ReadOnlyM
     fields = ["meeting", "kind", "text", "text_en", "owner", "owner_name", "status", "due_on", "measured_category",
               "target_hours", "source"]
     readonly_fields = fields
-    inlines = [PlatformUpdateInline]
+    inlines = [PlatformUpdateInline, PlatformCommitmentEventInline]
 
     @admin.display(description=_("commitment"))
     def short_text(self, obj):
@@ -54,6 +64,24 @@ class PlatformSanctionAdmin(FilterSetAdmin, ReadOnlyMixin, LiaisonReads, ScopedA
     fields = ["level", "status", "letter_reference", "reason", "issued_at", "complied_at", "lifted_at", "amount",
               "status_note"]
     readonly_fields = fields
+
+
+@admin.register(models.Letter, site=platform_site)
+class PlatformLetterAdmin(ReadOnlyMixin, LiaisonReads, ScopedAdmin):
+    """The platform's letters: takedown orders and sanctions. The first download is recorded as its receipt."""
+
+    list_display = ["number", "language", "kind", "case", "dated", "received_at", "download"]
+    list_filter = ["kind", "language"]
+    list_select_related = ["case"]
+    search_fields = ["=number", "=case__reference"]
+    fields = ["number", "kind", "language", "case", "subject", "dated", "sha256", "received_at", "download"]
+    readonly_fields = fields
+
+    @admin.display(description=_("PDF"))
+    def download(self, obj):
+        from cases.admin.ministry import letter_link
+
+        return letter_link(obj)
 
 
 @admin.register(models.Meeting, site=platform_site)

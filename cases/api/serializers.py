@@ -33,6 +33,8 @@ from cases.models import (
     Commitment,
     CommitmentUpdate,
     Evidence,
+    Letter,
+    LetterLanguage,
     MatchDecision,
     Meeting,
     Platform,
@@ -114,16 +116,30 @@ class ErrorSerializer(serializers.Serializer):
 # --- platforms ----------------------------------------------------------------------------------------
 
 
+class PointOfContactSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text=_("The legal name letters are addressed to."))
+    address = serializers.CharField()
+    email = serializers.CharField()
+    attention = serializers.ListField(child=serializers.CharField(), help_text=_("The named liaisons."))
+
+
 class PlatformSerializer(OutputSerializer):
     standing = serializers.SerializerMethodField(help_text=_("From issued sanctions: active, warned, sanctioned, "
                                                              "blocked."))
+    point_of_contact = serializers.SerializerMethodField(
+        help_text=_("Where the ministry sends orders and letters (the letters' addressee)."))
 
     class Meta:
         model = Platform
-        fields = ["slug", "name", "kind", "business_scale", "website", "hosts", "standing"]
+        fields = ["slug", "name", "kind", "business_scale", "website", "hosts", "standing", "point_of_contact"]
 
     def get_standing(self, obj) -> str:
         return self.context.get("standings", {}).get(obj.pk, "active")
+
+    @extend_schema_field(PointOfContactSerializer)
+    def get_point_of_contact(self, obj) -> dict:
+        who = obj.addressee()
+        return {"name": who["name"], "address": who["address"], "email": who["email"], "attention": who["attention"]}
 
 
 # --- cases --------------------------------------------------------------------------------------------
@@ -419,19 +435,48 @@ class SanctionSerializer(MinistryOnlyFields, OutputSerializer):
 
     class Meta:
         model = Sanction
-        fields = ["id", "platform", "level", "level_label", "status", "reason", "letter_reference", "proposed_at",
-                  "issued_at", "complied_at", "lifted_at", "status_note", "amount", "fine_inputs", "cited_cases"]
+        fields = ["id", "platform", "level", "level_label", "status", "reason", "content_category",
+                  "letter_reference", "proposed_at", "issued_at", "complied_at", "lifted_at", "status_note", "amount",
+                  "fine_inputs", "cited_cases"]
         read_only_fields = fields
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 500})
+class ReferenceListField(serializers.Field):
+    """A list of case references, with one flat error for the whole list (the error shape has no nesting)."""
+
+    default_error_messages = {"invalid": _("Give a list of case references (at most 500, each a string).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or len(data) > 500 or not all(
+                isinstance(item, str) and 0 < len(item) <= 40 for item in data):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return list(value)
 
 
 class SanctionProposeSerializer(serializers.Serializer):
     platform = serializers.SlugField()
     level = serializers.ChoiceField(choices=SanctionLevel.choices)
     reason = serializers.CharField()
+    cases = ReferenceListField(
+        required=False, default=list,
+        help_text=_("References of the platform's overdue or late cases the proposal cites (its content basis)."))
+    content_category = serializers.ChoiceField(
+        choices=Category.choices, required=False, allow_blank=True, default="",
+        help_text=_("The content basis when no cases are cited; `reason` says why."))
+    skip_reason = serializers.CharField(
+        required=False, allow_blank=True, default="",
+        help_text=_("Required when `level` is above the ladder's next rung for the platform."))
 
 
 class SanctionIssueSerializer(serializers.Serializer):
-    letter_reference = serializers.CharField(max_length=100)
+    letter_reference = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="",
+        help_text=_("Empty: Patuh numbers and produces the letter (see /letters/). Only for a letter issued "
+                    "outside Patuh."))
     virality = serializers.ChoiceField(choices=Virality.choices, required=False, default=Virality.LOW)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -442,6 +487,51 @@ class SanctionNoteSerializer(serializers.Serializer):
 
 class SanctionLiftSerializer(serializers.Serializer):
     reason = serializers.CharField()
+
+
+class FineLineSerializer(serializers.Serializer):
+    factor = serializers.CharField()
+    key = serializers.CharField()
+    words = serializers.CharField()
+    value = serializers.CharField()
+    defaulted = serializers.BooleanField(help_text=_("The policy has no index for it: counted as 1."))
+
+
+class FinePreviewSerializer(serializers.Serializer):
+    amount = serializers.CharField(
+        help_text=_("Formatted in the request's language: Rp 240.000.000 / IDR 240,000,000."))
+    amount_value = serializers.CharField()
+    currency = serializers.CharField()
+    points_cap = serializers.IntegerField()
+    tariff = serializers.CharField()
+    product = serializers.CharField()
+    basis = serializers.CharField(help_text=_("cases or category: what the content index was taken from."))
+    policy_name = serializers.CharField()
+    lines = FineLineSerializer(many=True)
+
+
+class SanctionCiteSerializer(serializers.Serializer):
+    case = serializers.CharField(max_length=40, help_text=_("The reference of an overdue or late case."))
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LetterSerializer(OutputSerializer):
+    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    download_url = serializers.SerializerMethodField(help_text=_("The PDF (re-verified and recorded on download)."))
+
+    class Meta:
+        model = Letter
+        fields = ["id", "number", "kind", "language", "platform", "case", "sanction", "subject", "dated", "sha256",
+                  "size", "produced_at", "received_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        return reverse("api:letter-pdf", kwargs={"pk": obj.pk})
+
+
+class LetterTranslateSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=LetterLanguage.choices)
 
 
 # --- reports ------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from cases.models import (
     PlatformMembership,
     Sanction,
 )
+from cases.services import commitments as commitment_services
 from cases.services import sanctions as sanction_services
 from cases.services.cases import add_comment, create_case
 from cases.services.commitments import post_update
@@ -99,7 +100,7 @@ def load(*, n_cases: int = 300, seed: int = 2017, stdout=None) -> DemoSummary:
         platforms = _platforms()
         users = _users(platforms)
         _policies(platforms)
-        meetings = _meetings_and_commitments(platforms)
+        meetings = _meetings_and_commitments(platforms, users)
         created = 0
         if not Case.objects.exists():
             created += _telegram_history(platforms["telegram"], users)
@@ -125,6 +126,7 @@ def _platforms() -> dict[str, Platform]:
             defaults={
                 "name": p["name"], "kind": p["kind"], "business_scale": p["scale"], "website": p["website"],
                 "hosts": p["hosts"], "contact_email": p["email"], "notes": p.get("notes", ""),
+                "legal_name": p.get("legal_name", ""), "address": p.get("address", ""),
             },
         )
         out[p["slug"]] = platform
@@ -148,7 +150,8 @@ def _users(platforms) -> dict[str, object]:
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=spec.role))
         if spec.platform_slug:
-            PlatformMembership.objects.get_or_create(user=user, platform=platforms[spec.platform_slug])
+            PlatformMembership.objects.get_or_create(user=user, platform=platforms[spec.platform_slug],
+                                                     defaults={"is_contact": True})
         out[spec.username] = user
     return out
 
@@ -185,7 +188,7 @@ def _policies(platforms) -> None:
         )
 
 
-def _meetings_and_commitments(platforms) -> list[Meeting]:
+def _meetings_and_commitments(platforms, users) -> list[Meeting]:
     meetings = []
     for m in MEETINGS:
         meeting, created = Meeting.objects.get_or_create(
@@ -197,17 +200,24 @@ def _meetings_and_commitments(platforms) -> list[Meeting]:
             meeting.platforms.set([platforms[s] for s in m["platforms"]])
         meetings.append(meeting)
     by_slug = {s: m for m in meetings for s in [*m.platforms.values_list("slug", flat=True)]}
+    supervisor = users["supervisor"]
     for c in COMMITMENTS:
-        Commitment.objects.get_or_create(
-            platform=platforms[c["platform"]], text=c["text"],
-            defaults={
-                "meeting": by_slug.get(c["platform"]), "text_en": c["text_en"], "kind": c["kind"],
-                "owner": c.get("owner", CommitmentOwner.PLATFORM), "owner_name": c.get("owner_name", ""),
-                "status": c.get("status", CommitmentStatus.IN_PROGRESS),
-                "measured_category": c.get("measured_category", ""), "target_hours": c.get("target_hours"),
-                "source": c["source"], "created_at": datetime(2017, 8, 4, 17, 0, tzinfo=JAKARTA),
-            },
-        )
+        if Commitment.objects.filter(platform=platforms[c["platform"]], text=c["text"]).exists():
+            continue
+        # Recorded, then started or fulfilled, through the commitments lifecycle (one audited step each).
+        with _at(datetime(2017, 8, 4, 17, 0, tzinfo=JAKARTA)):
+            commitment = commitment_services.open_commitment(
+                actor=supervisor, platform=platforms[c["platform"]], meeting=by_slug.get(c["platform"]),
+                text=c["text"], text_en=c["text_en"], kind=c["kind"], owner=c.get("owner", CommitmentOwner.PLATFORM),
+                owner_name=c.get("owner_name", ""), measured_category=c.get("measured_category", ""),
+                target_hours=c.get("target_hours"), source=c["source"],
+            )
+            status = c.get("status", CommitmentStatus.IN_PROGRESS)
+            if status != CommitmentStatus.OPEN:
+                commitment_services.transition(
+                    commitment, commitment_services.STEP_FOR_STATUS[status], actor=supervisor,
+                    note="Recorded at the meeting." if status == CommitmentStatus.IN_PROGRESS else
+                    "Fulfilled, as recorded after the meeting.")
     return meetings
 
 
@@ -243,14 +253,20 @@ def _telegram_history(telegram: Platform, users) -> int:
         created += 1
     # 14 July 2017: the ministry blocks 11 Telegram domains (web version).
     with _at(datetime(2017, 7, 14, 10, 0, tzinfo=JAKARTA)):
+        # The sweeper's pending warning (citing the six cases) is overtaken by the blocking decision.
         pending = Sanction.objects.filter(platform=telegram, status=SanctionStatus.PROPOSED).first()
+        if pending is not None and pending.level != SanctionLevel.ACCESS_BLOCK:
+            sanction_services.withdraw_sanction(
+                pending, actor=supervisor, reason="Overtaken by the decision to block access (14 July 2017).")
+            pending = None
         if pending is None:
             pending = sanction_services.propose_sanction(
                 platform=telegram, level=SanctionLevel.ACCESS_BLOCK, actor=supervisor,
+                content_category=Category.TERRORISM,
                 reason="Six requests about terror channels went unprocessed (2016–2017).",
+                skip_reason="Terror content left up for a year despite six requests: the ministry goes straight to "
+                            "blocking the web version.",
             )
-        Sanction.objects.filter(pk=pending.pk).update(level=SanctionLevel.ACCESS_BLOCK)
-        pending.refresh_from_db()
         sanction_services.issue_sanction(
             pending, actor=supervisor, letter_reference="Pemutusan akses 11 DNS Telegram (14 Juli 2017)",
             note="Blocking of 11 Telegram domain names (web version); the app itself was not blocked.",

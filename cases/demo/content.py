@@ -12,17 +12,27 @@ WIB = timezone(timedelta(hours=7))
 SEED_004 = "Kontan, 'Ini hasil pertemuan Kominfo dengan sejumlah medsos' (August 2017), seed 004"
 
 PLATFORMS = [
-    {"slug": "telegram", "name": "Telegram", "kind": PlatformKind.MESSAGING, "scale": BusinessScale.LARGE,
+    {"slug": "telegram",
+     "legal_name": "Telegram Messenger Inc.", "address": "Dubai Media City, Building 1, Dubai, United Arab Emirates",
+     "name": "Telegram", "kind": PlatformKind.MESSAGING, "scale": BusinessScale.LARGE,
      "website": "https://telegram.org", "hosts": "t.me telegram.me telegram.org", "email": "abuse@telegram.example",
      "notes": "Blocked (web, 11 domains) on 14 July 2017 after six unprocessed requests about terror channels."},
-    {"slug": "facebook", "name": "Facebook", "kind": PlatformKind.SOCIAL_MEDIA, "scale": BusinessScale.VERY_LARGE,
+    {"slug": "facebook",
+     "legal_name": "Meta Platforms, Inc.", "address": "1 Meta Way, Menlo Park, CA 94025, United States",
+     "name": "Facebook", "kind": PlatformKind.SOCIAL_MEDIA, "scale": BusinessScale.VERY_LARGE,
      "website": "https://facebook.com", "hosts": "facebook.com fb.com", "email": "legal@facebook.example"},
-    {"slug": "google", "name": "Google (YouTube)", "kind": PlatformKind.VIDEO_SHARING,
+    {"slug": "google",
+     "legal_name": "Google LLC (YouTube)", "address": "Pacific Century Place, Jl. Sudirman Kav. 52-53, Jakarta",
+     "name": "Google (YouTube)", "kind": PlatformKind.VIDEO_SHARING,
      "scale": BusinessScale.VERY_LARGE, "website": "https://youtube.com", "hosts": "youtube.com youtu.be",
      "email": "legal@google.example"},
-    {"slug": "twitter", "name": "Twitter (X)", "kind": PlatformKind.SOCIAL_MEDIA, "scale": BusinessScale.LARGE,
+    {"slug": "twitter",
+     "legal_name": "X Corp.", "address": "1355 Market Street, San Francisco, CA 94103, United States",
+     "name": "Twitter (X)", "kind": PlatformKind.SOCIAL_MEDIA, "scale": BusinessScale.LARGE,
      "website": "https://x.com", "hosts": "x.com twitter.com", "email": "legal@x.example"},
-    {"slug": "tiktok", "name": "TikTok", "kind": PlatformKind.VIDEO_SHARING, "scale": BusinessScale.VERY_LARGE,
+    {"slug": "tiktok",
+     "legal_name": "TikTok Pte. Ltd.", "address": "Jl. Jend. Sudirman Kav. 52-53, Jakarta 12190",
+     "name": "TikTok", "kind": PlatformKind.VIDEO_SHARING, "scale": BusinessScale.VERY_LARGE,
      "website": "https://tiktok.com", "hosts": "tiktok.com", "email": "legal@tiktok.example"},
 ]
 

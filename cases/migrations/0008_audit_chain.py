@@ -59,14 +59,14 @@ def install_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(APPEND_ONLY)
-    for chain in audit.CHAINS:
+    for chain in (audit.CASE_EVENTS, audit.CUSTODY_EVENTS):  # the chains of this migration's time
         schema_editor.execute(TRIGGERS.format(table=chain.table))
 
 
 def remove_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for chain in audit.CHAINS:
+    for chain in (audit.CASE_EVENTS, audit.CUSTODY_EVENTS):  # the chains of this migration's time
         schema_editor.execute(DROP.format(table=chain.table))
     schema_editor.execute("DROP FUNCTION IF EXISTS patuh_append_only()")
 

@@ -5,7 +5,8 @@ from cases.models.cycles import SubmissionCycle
 from cases.models.events import CaseEvent
 from cases.models.evidence import CustodyEvent, Evidence
 from cases.models.hashes import HashList, HashMatch, ImageHash, MatchDecision
-from cases.models.meetings import Commitment, CommitmentUpdate, Meeting
+from cases.models.letters import Letter, LetterKind, LetterLanguage, LetterSeries, LetterTemplate
+from cases.models.meetings import Commitment, CommitmentEvent, CommitmentUpdate, Meeting
 from cases.models.notifications import Notification
 from cases.models.platforms import Platform, PlatformMembership
 from cases.models.policies import DeadlineOverride, DeadlinePolicy, FineFactorValue, FinePolicy
@@ -28,7 +29,7 @@ from cases.models.rollups import (
     RollupQuerySet,
     WindowHistogram,
 )
-from cases.models.sanctions import Sanction, SanctionCase
+from cases.models.sanctions import Sanction, SanctionCase, SanctionEvent
 from cases.models.webhooks import (
     DeliveryStatus,
     ServiceRecord,
@@ -46,6 +47,7 @@ __all__ = [
     "CaseRollup",
     "OpenRollup",
     "Commitment",
+    "CommitmentEvent",
     "CommitmentUpdate",
     "CustodyEvent",
     "DeadlineOverride",
@@ -62,6 +64,11 @@ __all__ = [
     "IdempotencyKey",
     "ImageHash",
     "MatchDecision",
+    "Letter",
+    "LetterKind",
+    "LetterLanguage",
+    "LetterSeries",
+    "LetterTemplate",
     "Meeting",
     "Notification",
     "Platform",
@@ -75,6 +82,7 @@ __all__ = [
     "RollupQuerySet",
     "Sanction",
     "SanctionCase",
+    "SanctionEvent",
     "ServiceRecord",
     "StillLiveFlag",
     "UserSession",

@@ -13,7 +13,53 @@ class CaseEventQuerySet(models.QuerySet):
         return scope(self, user, platform="case__platform", case="case", visibility="visibility")
 
 
-class CaseEvent(models.Model):
+class AuditedEvent(models.Model):
+    """What every hash-chained audit entry has: who acted, when, a note, structured data and the chain's hash.
+
+    Case, custody, sanction and commitment events inherit it; each subclass adds what it is about (its case,
+    evidence item, sanction or commitment), its kind and, where it records a step of a lifecycle, the from
+    and to statuses. Rows are written only through `cases.audit.create` / `seal` (see cases/audit.py) and
+    never changed. The actor is declared by each subclass (its reverse name differs).
+    """
+
+    actor_name = models.CharField(
+        verbose_name=_("actor's name"),
+        max_length=200,
+    )
+    note = models.TextField(
+        verbose_name=_("note"),
+        blank=True,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("time"),
+        default=clock.now,
+    )
+    data = models.JSONField(
+        verbose_name=_("data"),
+        default=dict,
+        blank=True,
+    )
+
+    hash = chain_hash_field()
+
+    class Meta:
+        abstract = True
+
+
+def event_actor(related_name: str) -> models.ForeignKey:
+    """The `actor` column of an audited table (empty when the system acted)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        help_text=_("Empty when the system acted (e.g. the deadline sweeper)."),
+    )
+
+
+class CaseEvent(AuditedEvent):
     """One entry on a case's timeline. Append-only: rows are written by services and never changed."""
 
     case = models.ForeignKey(
@@ -23,19 +69,7 @@ class CaseEvent(models.Model):
         related_name="events",
         db_index=False,  # covered by event_case_recent (case, -created_at)
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="case_events",
-        help_text=_("Empty when the system acted (e.g. the deadline sweeper)."),
-    )
-    actor_name = models.CharField(
-        verbose_name=_("actor's name"),
-        max_length=200,
-    )
+    actor = event_actor("case_events")
     kind = models.CharField(
         verbose_name=_("kind"),
         max_length=30,
@@ -53,28 +87,12 @@ class CaseEvent(models.Model):
         choices=CaseStatus.choices,
         blank=True,
     )
-    note = models.TextField(
-        verbose_name=_("note"),
-        blank=True,
-    )
     visibility = models.CharField(
         verbose_name=_("visibility"),
         max_length=10,
         choices=Visibility.choices,
         default=Visibility.SHARED,
     )
-    created_at = models.DateTimeField(
-        verbose_name=_("time"),
-        default=clock.now,
-    )
-    data = models.JSONField(
-        verbose_name=_("data"),
-        default=dict,
-        blank=True,
-    )
-
-    hash = chain_hash_field()
-
     objects = CaseEventQuerySet.as_manager()
 
     class Meta:

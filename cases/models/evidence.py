@@ -6,9 +6,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.audit import chain_hash_field
 from cases.choices import CustodyKind, EvidenceKind, Visibility
 from cases.filetypes import split_extension
+from cases.models.events import AuditedEvent
 from cases.scoping import scope
 from cases.storage import evidence_storage
 
@@ -195,7 +195,7 @@ class CustodyEventQuerySet(models.QuerySet):
         return self if is_ministry(user) else self.none()
 
 
-class CustodyEvent(models.Model):
+class CustodyEvent(AuditedEvent):
     """Chain of custody: every upload, download, verification and withdrawal of an evidence item."""
 
     evidence = models.ForeignKey(
@@ -217,14 +217,6 @@ class CustodyEvent(models.Model):
         blank=True,
         related_name="custody_events",
     )
-    actor_name = models.CharField(
-        verbose_name=_("actor's name"),
-        max_length=200,
-    )
-    created_at = models.DateTimeField(
-        verbose_name=_("time"),
-        default=clock.now,
-    )
     ip_address = models.GenericIPAddressField(
         verbose_name=_("IP address"),
         null=True,
@@ -235,17 +227,6 @@ class CustodyEvent(models.Model):
         max_length=300,
         blank=True,
     )
-    note = models.TextField(
-        verbose_name=_("note"),
-        blank=True,
-    )
-    data = models.JSONField(
-        verbose_name=_("data"),
-        default=dict,
-        blank=True,
-    )
-
-    hash = chain_hash_field()
 
     objects = CustodyEventQuerySet.as_manager()
 

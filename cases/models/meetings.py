@@ -3,7 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.choices import Category, CommitmentKind, CommitmentOwner, CommitmentStatus
+from cases.choices import Category, CommitmentAction, CommitmentKind, CommitmentOwner, CommitmentStatus
+from cases.models.events import AuditedEvent, event_actor
 from cases.scoping import scope
 
 
@@ -140,6 +141,7 @@ class Commitment(models.Model):
         max_length=20,
         choices=CommitmentStatus.choices,
         default=CommitmentStatus.OPEN,
+        editable=False,
     )
     measured_category = models.CharField(
         verbose_name=_("measured category"),
@@ -255,3 +257,48 @@ class CommitmentUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commitment_id} @ {self.created_at:%Y-%m-%d}"
+
+
+class CommitmentEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope(self, user, platform="commitment__platform")
+
+
+class CommitmentEvent(AuditedEvent):
+    """One step of a commitment's lifecycle, hash-chained (cases/audit.py). Written only by
+    `cases.services.commitments.transition`, in the transaction that made the step."""
+
+    commitment = models.ForeignKey(
+        Commitment,
+        verbose_name=_("commitment"),
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
+    actor = event_actor("commitment_events")
+    kind = models.CharField(
+        verbose_name=_("step"),
+        max_length=30,
+        choices=CommitmentAction.choices,
+    )
+    from_status = models.CharField(
+        verbose_name=_("from status"),
+        max_length=20,
+        choices=CommitmentStatus.choices,
+        blank=True,
+    )
+    to_status = models.CharField(
+        verbose_name=_("to status"),
+        max_length=20,
+        choices=CommitmentStatus.choices,
+        blank=True,
+    )
+
+    objects = CommitmentEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("commitment event")
+        verbose_name_plural = _("commitment events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.actor_name}"

@@ -46,9 +46,20 @@ class Platform(models.Model):
         blank=True,
         help_text=_("Space-separated host names whose URLs belong to this platform, e.g. t.me telegram.org."),
     )
+    legal_name = models.CharField(
+        verbose_name=_("legal name"),
+        max_length=200,
+        blank=True,
+        help_text=_("The company the ministry's letters are addressed to, e.g. Telegram Messenger Inc."),
+    )
+    address = models.TextField(
+        verbose_name=_("address for letters"),
+        blank=True,
+    )
     contact_email = models.EmailField(
         verbose_name=_("contact email"),
         blank=True,
+        help_text=_("Where orders and letters are sent (the point of contact), besides the named liaisons."),
     )
     notes = models.TextField(
         verbose_name=_("notes"),
@@ -68,6 +79,22 @@ class Platform(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def contact_liaisons(self):
+        """The named liaisons who receive orders and letters (active memberships marked as point of contact)."""
+        members = [m for m in self.memberships.all() if m.is_active and m.is_contact]  # prefetch-friendly
+        return sorted((m.user for m in members), key=lambda u: (u.last_name, u.get_username()))
+
+    def addressee(self) -> dict:
+        """The point of contact a letter is addressed to (cases.services.letters)."""
+        people = self.contact_liaisons()
+        return {
+            "name": self.legal_name or self.name,
+            "platform": self.name,
+            "address": self.address,
+            "email": self.contact_email,
+            "attention": [u.get_full_name() or u.get_username() for u in people],
+        }
 
 
 class PlatformMembership(models.Model):
@@ -94,6 +121,11 @@ class PlatformMembership(models.Model):
     is_active = models.BooleanField(
         verbose_name=_("active"),
         default=True,
+    )
+    is_contact = models.BooleanField(
+        verbose_name=_("point of contact"),
+        default=False,
+        help_text=_("Orders and letters are addressed to this liaison."),
     )
     created_at = models.DateTimeField(
         verbose_name=_("created at"),

@@ -4,7 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.choices import SanctionLevel, SanctionStatus
+from cases.choices import Category, SanctionAction, SanctionLevel, SanctionStatus
+from cases.models.events import AuditedEvent, event_actor
 from cases.scoping import MinistryOnlyQuerySet, scope
 
 
@@ -37,6 +38,13 @@ class Sanction(models.Model):
     reason = models.TextField(
         verbose_name=_("reason"),
         blank=True,
+    )
+    content_category = models.CharField(
+        verbose_name=_("content category (no cited cases)"),
+        max_length=30,
+        choices=Category.choices,
+        blank=True,
+        help_text=_("The content basis of a proposal that cites no cases, with the reason in `reason`."),
     )
     cases = models.ManyToManyField(
         "cases.Case",
@@ -172,3 +180,53 @@ class SanctionCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sanction_id} ← {self.case_id}"
+
+
+class SanctionEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # A liaison sees the steps of their platform's issued sanctions, never the ministry's deliberation.
+        return scope(self, user, platform="sanction__platform",
+                     extra=Q(sanction__issued_at__isnull=False) & ~Q(kind__in=INTERNAL_SANCTION_STEPS))
+
+
+INTERNAL_SANCTION_STEPS = (SanctionAction.PROPOSE, SanctionAction.CITE, SanctionAction.WITHDRAW)
+
+
+class SanctionEvent(AuditedEvent):
+    """One step of a sanction's lifecycle, hash-chained (cases/audit.py). Written only by
+    `cases.services.sanctions.transition`, in the transaction that made the step."""
+
+    sanction = models.ForeignKey(
+        Sanction,
+        verbose_name=_("sanction"),
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
+    actor = event_actor("sanction_events")
+    kind = models.CharField(
+        verbose_name=_("step"),
+        max_length=30,
+        choices=SanctionAction.choices,
+    )
+    from_status = models.CharField(
+        verbose_name=_("from status"),
+        max_length=20,
+        choices=SanctionStatus.choices,
+        blank=True,
+    )
+    to_status = models.CharField(
+        verbose_name=_("to status"),
+        max_length=20,
+        choices=SanctionStatus.choices,
+        blank=True,
+    )
+
+    objects = SanctionEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("sanction event")
+        verbose_name_plural = _("sanction events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.actor_name}"

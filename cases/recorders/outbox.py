@@ -171,6 +171,17 @@ def emit_sanction_issued(sanction) -> int:
                                    "url": api_url(reverse("api:sanction-detail", kwargs={"pk": sanction.pk}))}})
 
 
+def emit_letter_issued(letter) -> int:
+    """letter.issued, when a letter's PDF is produced (cases.services.letters.produce, in its transaction)."""
+    data = {"letter": {"id": letter.pk, "number": letter.number, "language": letter.language,
+                       "sha256": letter.sha256,
+                       "url": api_url(reverse("api:letter-detail", kwargs={"pk": letter.pk}))}}
+    if letter.case_id:
+        data["case"] = case_ref(letter.case)
+    return emit(WebhookEventType.LETTER_ISSUED, platform=letter.platform_id, key=f"letter.issued:{letter.pk}",
+                data=data, case=letter.case if letter.case_id else None)
+
+
 def _service_record(case: Case, *, by_webhook: bool) -> ServiceRecord:
     return ServiceRecord(case=case, cycle=case.submission_count, platform_id=case.platform_id,
                          urgent=case.tier == Tier.URGENT, submitted_at=clock.now(), by_webhook=by_webhook)

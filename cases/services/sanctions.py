@@ -9,14 +9,16 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases import audit, clock
 from cases.choices import (
+    Category,
     EventKind,
     FineFactor,
     PlatformStanding,
@@ -25,17 +27,19 @@ from cases.choices import (
     Virality,
     Visibility,
 )
-from cases.models import Case, FinePolicy, Platform, Sanction, SanctionCase
-from cases.roles import ADMINISTRATOR, SUPERVISOR, has_role
+from cases.lifecycle import SYSTEM, Lifecycle, Step
+from cases.models import Case, FinePolicy, Platform, Sanction, SanctionCase, SanctionEvent
+from cases.roles import ADMINISTRATOR, SUPERVISOR
 from cases.services.events import record_event
+from cases.workflow import TransitionError
 
 ST = SanctionStatus
 COUNTING_STATUSES = (ST.ISSUED, ST.COMPLIED)
+DECIDERS = frozenset({SUPERVISOR, ADMINISTRATOR})
 
 
-def _require_supervisor(actor) -> None:
-    if not has_role(actor, SUPERVISOR, ADMINISTRATOR):
-        raise PermissionDenied(_("Only supervisors and administrators decide sanctions."))
+class SanctionError(TransitionError):
+    """A refused sanction step; the API answers 409 (400 when the step's data was invalid)."""
 
 
 def next_level(platform: Platform) -> SanctionLevel:
@@ -52,78 +56,200 @@ def next_level(platform: Platform) -> SanctionLevel:
     return SanctionLevel(min(highest + 1, SanctionLevel.ACCESS_BLOCK))
 
 
-def propose_for_overdue_case(case: Case) -> Sanction:
-    """Cite an overdue case on the platform's pending proposal, opening one at the next rung if none.
+# --- the steps: validation and effects --------------------------------------------------------------------
 
-    Safe under concurrency: a case is cited once (unique), and a platform has one pending proposal (unique).
-    """
-    with transaction.atomic():
-        audit.lock_events()  # before the proposal's row lock (lock order: cases.audit.lock_events)
-        existing = SanctionCase.objects.filter(case=case).select_related("sanction").first()
-        if existing is not None:
-            return existing.sanction
-        sanction = _pending_or_new(case.platform, case)
-        try:
-            with transaction.atomic():
-                SanctionCase.objects.create(sanction=sanction, case=case, created_at=clock.now())
-        except IntegrityError:
-            return SanctionCase.objects.select_related("sanction").get(case=case).sanction
+
+def _invalid(message, **field_errors) -> SanctionError:
+    return SanctionError(message, field_errors=field_errors, code="invalid")
+
+
+def _citable(case: Case, platform_id: int) -> str | None:
+    """Why `case` cannot be cited against this platform, or None."""
+    if case.platform_id != platform_id:
+        return _("Case %(ref)s is not this platform's.") % {"ref": case.reference}
+    if not (case.overdue_at or case.is_late):
+        return _("Case %(ref)s has not missed a deadline.") % {"ref": case.reference}
+    if SanctionCase.objects.filter(case=case).exists():
+        return _("Case %(ref)s is already cited on a sanction.") % {"ref": case.reference}
+    return None
+
+
+def _as_cases(value, platform_id: int | None) -> list[Case]:
+    """Cases given as objects, ids or references (the consoles and the API), each checked."""
+    if value in (None, "", []):
+        return []
+    items = value if isinstance(value, list | tuple) else [value]
+    found, problems = [], []
+    for item in items:
+        if isinstance(item, Case):
+            case = item
+        else:
+            text = str(item).strip()
+            case = Case.objects.filter(**({"pk": int(text)} if text.isdigit() else {"reference": text})).first()
+            if case is None:
+                problems.append(_("Unknown case %(ref)s.") % {"ref": text[:60]})
+                continue
+        problem = _citable(case, platform_id)
+        if problem:
+            problems.append(problem)
+        elif case not in found:
+            found.append(case)
+    if problems:
+        raise _invalid(_("Some cited cases cannot be cited."), cases=" ".join(problems))
+    return found
+
+
+def _validate_propose(sanction: Sanction, data: dict, actor, now) -> dict:
+    platform = data.get("platform")
+    reason = (data.get("reason") or "").strip() if isinstance(data.get("reason"), str | type(None)) else ""
+    errors = {}
+    if not isinstance(platform, Platform):
+        errors["platform"] = _("Choose the platform.")
+    level = data.get("level")
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        level = None
+    if level not in SanctionLevel.values:
+        errors["level"] = _("Choose a level of the ladder.")
+    if not reason:
+        errors["reason"] = _("Give the reason for the proposal.")
+    category = data.get("content_category") or ""
+    if category and category not in Category.values:
+        errors["content_category"] = _("Unknown category.")
+    if errors:
+        raise SanctionError(_("The proposal is incomplete."), field_errors=errors, code="invalid")
+    if Sanction.objects.filter(platform=platform, status=ST.PROPOSED).exists():
+        raise SanctionError(_("%(platform)s already has a sanction awaiting a decision; decide that one first.")
+                            % {"platform": platform}, code="state")
+    cases = _as_cases(data.get("cases"), platform.pk)
+    if not cases and not category:
+        # Nothing defaults silently: the content index of a fine needs a basis.
+        raise _invalid(_("Name the proposal's content basis: cite the overdue cases, or choose a content category "
+                         "and say why in the reason."),
+                       content_category=_("Cite cases or choose a category."))
+    expected = next_level(platform)
+    skip_reason = (data.get("skip_reason") or "").strip()
+    if level > expected and not skip_reason:
+        raise _invalid(
+            _("The ladder's next rung for %(platform)s is %(expected)s; proposing %(level)s skips %(n)s rung(s). "
+              "Say why.") % {"platform": platform, "expected": SanctionLevel(expected).label,
+                             "level": SanctionLevel(level).label, "n": level - expected},
+            skip_reason=_("A reason is required to skip a rung of the ladder."))
+    return {"platform": platform, "level": level, "reason": reason, "cases": cases, "category": category,
+            "expected": int(expected), "skip_reason": skip_reason if level > expected else ""}
+
+
+def _apply_propose(sanction: Sanction, cleaned: dict, actor, now) -> dict:
+    sanction.platform = cleaned["platform"]
+    sanction.level = cleaned["level"]
+    sanction.reason = cleaned["reason"]
+    sanction.content_category = cleaned["category"]
+    sanction.proposed_at = now
+    sanction.proposed_by = actor
+    data = {"platform": sanction.platform.slug, "level": sanction.level, "expected_level": cleaned["expected"],
+            "content_basis": "cases" if cleaned["cases"] else "category",
+            "cases": [c.reference for c in cleaned["cases"]], "content_category": cleaned["category"]}
+    if cleaned["skip_reason"]:
+        data["skipped_rungs"] = sanction.level - cleaned["expected"]
+        data["skip_reason"] = cleaned["skip_reason"]
+    return data
+
+
+def _cite_all(sanction: Sanction, cases, now) -> None:
+    SanctionCase.objects.bulk_create([SanctionCase(sanction=sanction, case=c, created_at=now) for c in cases])
+    for case in cases:
         record_event(
             case, EventKind.SANCTION, actor=None, visibility=Visibility.INTERNAL,
             note=_("Cited on the proposed %(level)s.") % {"level": sanction.get_level_display()},
             data={"sanction": sanction.pk, "level": sanction.level, "status": sanction.status},
         )
-        return sanction
 
 
-def _pending_or_new(platform: Platform, case: Case) -> Sanction:
-    # Locked: a supervisor issuing it at this moment makes us wait, then it no longer matches.
-    pending = Sanction.objects.select_for_update().filter(platform=platform, status=ST.PROPOSED).first()
-    if pending is not None:
-        return pending
-    level = next_level(platform)
-    try:
-        with transaction.atomic():
-            return Sanction.objects.create(
-                platform=platform, level=level, status=ST.PROPOSED, proposed_at=clock.now(),
-                reason=_("Case %(ref)s passed its deadline with no action reported.") % {"ref": case.reference},
-            )
-    except IntegrityError:
-        # Another sweeper opened the platform's proposal first; join it.
-        return Sanction.objects.get(platform=platform, status=ST.PROPOSED)
+def _after_propose(sanction: Sanction, cleaned: dict, actor, now, event) -> None:
+    _cite_all(sanction, cleaned["cases"], now)
 
 
-@transaction.atomic
-def propose_sanction(*, platform: Platform, level: int, actor, reason: str) -> Sanction:
-    """A supervisor's own proposal (e.g. after a meeting). One pending proposal per platform."""
-    _require_supervisor(actor)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("Give the reason for the proposal.")})
-    if level not in SanctionLevel.values:
-        raise ValidationError({"level": _("Choose a level of the ladder.")})
-    busy = ValidationError(_("%(platform)s already has a sanction awaiting a decision; decide that one first.")
-                           % {"platform": platform})
-    if Sanction.objects.filter(platform=platform, status=ST.PROPOSED).exists():
-        raise busy
-    try:
-        with transaction.atomic():
-            return Sanction.objects.create(platform=platform, level=level, status=ST.PROPOSED, proposed_by=actor,
-                                           proposed_at=clock.now(), reason=reason.strip())
-    except IntegrityError:
-        raise busy from None  # the sweeper opened one in the meantime
+def _validate_cite(sanction: Sanction, data: dict, actor, now) -> dict:
+    cases = _as_cases(data.get("case"), sanction.platform_id)
+    if not cases:
+        raise _invalid(_("Name the case to cite."), case=_("This field is required."))
+    return {"cases": cases}
 
 
-def _locked(sanction: Sanction, allowed: tuple[str, ...], verb: str) -> Sanction:
-    # The audit lock first: deciding a sanction writes events on its cases, and the sweeper holds that lock
-    # when it locks the platform's pending proposal (lock order: cases.audit.lock_events).
-    audit.lock_events()
-    locked = Sanction.objects.select_for_update().select_related("platform").get(pk=sanction.pk)
-    if locked.status not in allowed:
-        raise ValidationError(
-            _("This %(level)s is %(status)s; it cannot be %(verb)s.")
-            % {"level": locked.get_level_display(), "status": locked.get_status_display().lower(), "verb": verb}
-        )
-    return locked
+def _apply_cite(sanction: Sanction, cleaned: dict, actor, now) -> dict:
+    return {"cases": [c.reference for c in cleaned["cases"]]}
+
+
+def _after_cite(sanction: Sanction, cleaned: dict, actor, now, event) -> None:
+    _cite_all(sanction, cleaned["cases"], now)
+
+
+def _validate_issue(sanction: Sanction, data: dict, actor, now) -> dict:
+    from cases.services import letters
+
+    letter_reference = data.get("letter_reference") or ""
+    if not isinstance(letter_reference, str):
+        raise _invalid(_("Give the reference of the letter that issues it."), letter_reference=_("Not text."))
+    if not letter_reference.strip() and not letters.enabled():
+        # Without letters produced by Patuh, the letter lives elsewhere: its reference is required.
+        raise _invalid(_("Give the reference of the letter that issues it."),
+                       letter_reference=_("This field is required."))
+    virality = data.get("virality") or Virality.LOW
+    if virality not in Virality.values:
+        raise _invalid(_("Choose low, medium or high virality."), virality=_("Unknown virality."))
+    cleaned = {"letter_reference": letter_reference.strip(), "virality": virality}
+    if sanction.level == SanctionLevel.FINE:
+        try:
+            cleaned["fine"] = compute_fine(sanction, virality=virality)
+        except ValidationError as err:
+            raise SanctionError(" ".join(err.messages), code="invalid") from None
+    return cleaned
+
+
+def _apply_issue(sanction: Sanction, cleaned: dict, actor, now) -> dict:
+    from cases.services import letters
+
+    if "fine" in cleaned:
+        sanction.amount, sanction.fine_inputs = cleaned["fine"]
+    sanction.issued_at = now
+    sanction.issued_by = actor
+    # The letter is numbered in this transaction (its PDF is produced by a job after the commit).
+    letter = letters.prepare_sanction_letter(sanction, actor=actor)
+    sanction.letter_reference = cleaned["letter_reference"] or (letter.number if letter else "")
+    data = {"letter_reference": sanction.letter_reference}
+    if letter is not None:
+        data["letter"] = {"id": letter.pk, "number": letter.number}
+    if "fine" in cleaned:
+        data.update(amount=str(sanction.amount), fine_inputs=sanction.fine_inputs)
+    return data
+
+
+def _after_issue(sanction: Sanction, cleaned: dict, actor, now, event) -> None:
+    from cases.recorders.outbox import emit_sanction_issued
+
+    sanction.status_note = event.note
+    Sanction.objects.filter(pk=sanction.pk).update(status_note=event.note)
+    emit_sanction_issued(sanction)
+    _note_on_cases(sanction, _("%(level)s issued to %(platform)s (letter %(letter)s).") % {
+        "level": sanction.get_level_display(), "platform": sanction.platform, "letter": sanction.letter_reference})
+
+
+def _apply_comply(sanction: Sanction, cleaned: dict, actor, now) -> dict:
+    sanction.complied_at = now
+    return {}
+
+
+def _apply_lift(sanction: Sanction, cleaned: dict, actor, now) -> dict:
+    sanction.lifted_at = now
+    sanction.lifted_by = actor
+    return {}
+
+
+def _note_status(sanction: Sanction, cleaned: dict, actor, now, event) -> None:
+    """The decision's note stays on the row for lists (the event holds it for good)."""
+    sanction.status_note = event.note
+    Sanction.objects.filter(pk=sanction.pk).update(status_note=event.note)
 
 
 def _note_on_cases(sanction: Sanction, note: str, *, visibility: str = Visibility.SHARED) -> None:
@@ -132,54 +258,94 @@ def _note_on_cases(sanction: Sanction, note: str, *, visibility: str = Visibilit
                      data={"sanction": sanction.pk, "level": sanction.level, "status": sanction.status})
 
 
-@transaction.atomic
+def _noun(sanction: Sanction) -> str:
+    if not sanction.pk:
+        return _("The proposal")
+    return _("%(level)s for %(platform)s") % {"level": sanction.get_level_display(), "platform": sanction.platform}
+
+
+TRANSITIONS = (
+    Step("propose", (), ST.PROPOSED, DECIDERS | {SYSTEM}, gettext_lazy("Propose"), gettext_lazy("proposed"),
+         fields=("platform", "level", "reason", "cases", "content_category", "skip_reason"), creates=True,
+         validate=_validate_propose, apply=_apply_propose, after=_after_propose),
+    Step("cite", (ST.PROPOSED,), None, DECIDERS | {SYSTEM}, gettext_lazy("Cite a case"), gettext_lazy("cited on"),
+         fields=("case",), validate=_validate_cite, apply=_apply_cite, after=_after_cite),
+    Step("issue", (ST.PROPOSED,), ST.ISSUED, DECIDERS, gettext_lazy("Issue"), gettext_lazy("issued"),
+         fields=("letter_reference", "virality"), validate=_validate_issue, apply=_apply_issue, after=_after_issue),
+    Step("comply", (ST.ISSUED,), ST.COMPLIED, DECIDERS, gettext_lazy("Mark complied / paid"),
+         gettext_lazy("marked complied"), apply=_apply_comply, after=_note_status),
+    Step("lift", (ST.ISSUED,), ST.LIFTED, DECIDERS, gettext_lazy("Lift"), gettext_lazy("lifted"),
+         note_required=True, apply=_apply_lift, after=_note_status),
+    Step("withdraw", (ST.PROPOSED,), ST.WITHDRAWN, DECIDERS, gettext_lazy("Withdraw the proposal"),
+         gettext_lazy("withdrawn"), note_required=True, after=_note_status),
+)
+
+LIFECYCLE = Lifecycle(model=Sanction, event_model=SanctionEvent, subject="sanction", error=SanctionError,
+                      steps=TRANSITIONS, noun=_noun, status_label=lambda s: SanctionStatus(s).label)
+STEPS = LIFECYCLE.steps
+
+
+def transition(sanction: Sanction, action: str, *, actor, note: str = "", **data) -> Sanction:
+    """The one writer of a sanction's status: apply `action` as `actor` (None: the system), writing one
+    SanctionEvent in the same transaction. Raises SanctionError if refused; then nothing changed."""
+    return LIFECYCLE.run(sanction, action, actor=actor, note=note, **data)
+
+
+def available_steps(sanction: Sanction, actor) -> list[Step]:
+    return LIFECYCLE.available(sanction, actor)
+
+
+# --- the callers' entry points --------------------------------------------------------------------------
+
+
+def propose_for_overdue_case(case: Case) -> Sanction:
+    """Cite an overdue case on the platform's pending proposal, opening one at the next rung if none.
+
+    Safe under concurrency: the audit lock, taken first, serialises every sanction step; a case is cited once
+    (unique), and a platform has one pending proposal (unique).
+    """
+    with transaction.atomic():
+        audit.lock_events()
+        existing = SanctionCase.objects.filter(case=case).select_related("sanction").first()
+        if existing is not None:
+            return existing.sanction
+        pending = Sanction.objects.filter(platform_id=case.platform_id, status=ST.PROPOSED).first()
+        if pending is not None:
+            return transition(pending, "cite", actor=None, case=case)
+        return transition(
+            Sanction(), "propose", actor=None, platform=case.platform, level=next_level(case.platform),
+            cases=[case],
+            reason=_("Case %(ref)s passed its deadline with no action reported.") % {"ref": case.reference})
+
+
+def propose_sanction(*, platform: Platform, level: int, actor, reason: str, cases=None, content_category: str = "",
+                     skip_reason: str = "") -> Sanction:
+    """A supervisor's own proposal (e.g. after a meeting). One pending proposal per platform; it names its
+    content basis (cited cases, or a category with the reason)."""
+    return transition(Sanction(), "propose", actor=actor, platform=platform, level=level, reason=reason,
+                      cases=cases or [], content_category=content_category, skip_reason=skip_reason)
+
+
 def issue_sanction(sanction: Sanction, *, actor, letter_reference: str, virality: str = Virality.LOW,
                    note: str = "") -> Sanction:
     """Issue a proposed sanction with its letter reference; a fine is computed and its inputs stored."""
-    _require_supervisor(actor)
-    letter_reference = (letter_reference or "").strip()
-    if not letter_reference:
-        raise ValidationError({"letter_reference": _("Give the reference of the letter that issues it.")})
-    locked = _locked(sanction, (ST.PROPOSED,), _("issued"))
-    now = clock.now()
-    if locked.level == SanctionLevel.FINE:
-        locked.amount, locked.fine_inputs = compute_fine(locked, virality=virality)
-    locked.status = ST.ISSUED
-    locked.issued_at = now
-    locked.issued_by = actor
-    locked.letter_reference = letter_reference
-    locked.status_note = (note or "").strip()
-    locked.save()
-    _note_on_cases(locked, _("%(level)s issued to %(platform)s (letter %(letter)s).") % {
-        "level": locked.get_level_display(), "platform": locked.platform, "letter": letter_reference})
-    return locked
+    return transition(sanction, "issue", actor=actor, note=note, letter_reference=letter_reference,
+                      virality=virality)
 
 
-@transaction.atomic
 def mark_complied(sanction: Sanction, *, actor, note: str = "") -> Sanction:
     """The platform complied with the warning, or paid the fine."""
-    _require_supervisor(actor)
-    locked = _locked(sanction, (ST.ISSUED,), _("marked complied"))
-    locked.status = ST.COMPLIED
-    locked.complied_at = clock.now()
-    locked.status_note = (note or "").strip()
-    locked.save()
-    return locked
+    return transition(sanction, "comply", actor=actor, note=note)
 
 
-@transaction.atomic
 def lift_sanction(sanction: Sanction, *, actor, reason: str) -> Sanction:
-    """Lift an issued sanction, or dismiss a proposal. A reason is required either way."""
-    _require_supervisor(actor)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("Give the reason for lifting it.")})
-    locked = _locked(sanction, (ST.PROPOSED, ST.ISSUED), _("lifted"))
-    locked.status = ST.LIFTED
-    locked.lifted_at = clock.now()
-    locked.lifted_by = actor
-    locked.status_note = reason.strip()
-    locked.save()
-    return locked
+    """Lift an issued sanction, or withdraw a proposal (the API's `lift` on a proposal). A reason is required."""
+    action = "withdraw" if sanction.status == ST.PROPOSED else "lift"
+    return transition(sanction, action, actor=actor, note=reason)
+
+
+def withdraw_sanction(sanction: Sanction, *, actor, reason: str) -> Sanction:
+    return transition(sanction, "withdraw", actor=actor, note=reason)
 
 
 def fine_policy_in_force(on=None) -> FinePolicy | None:
@@ -198,9 +364,17 @@ def compute_fine(sanction: Sanction, *, virality: str) -> tuple[Decimal, dict]:
     for f in policy.factors.all():
         table.setdefault(f.factor, {})[f.key] = f.value
     platform = sanction.platform
-    categories = list(sanction.cases.values_list("category", flat=True).distinct())
-    content_idx = {c: table.get(FineFactor.CONTENT, {}).get(c, Decimal(1)) for c in categories} or {"other": Decimal(1)}
-    category = max(content_idx, key=content_idx.get)
+    categories = sorted(set(sanction.cases.values_list("category", flat=True))) if sanction.pk else []
+    basis = "cases" if categories else "category"
+    if not categories:
+        if not sanction.content_category:
+            raise ValidationError(_("This fine has no content basis: it cites no cases and names no category. "
+                                    "Withdraw it and propose it again with its basis."))
+        categories = [sanction.content_category]
+    content_table = table.get(FineFactor.CONTENT, {})
+    # The most serious content cited sets the index; a category the policy has no index for counts as 1,
+    # shown as defaulted.
+    category = max(categories, key=lambda c: (content_table.get(c, Decimal(1)), c))
     warnings = Sanction.objects.filter(
         platform=platform, status__in=COUNTING_STATUSES, level__lte=SanctionLevel.WARNING_3
     ).aggregate(m=Max("level"))["m"] or 0
@@ -230,6 +404,7 @@ def compute_fine(sanction: Sanction, *, virality: str) -> tuple[Decimal, dict]:
         "policy": policy.pk, "policy_name": policy.name, "effective_from": policy.effective_from.isoformat(),
         "points_cap": policy.points_cap, "tariff_per_point": str(policy.tariff_per_point),
         "currency": policy.currency, "indices": indices, "product": str(product), "amount": str(amount),
+        "content_basis": basis, "categories": categories,
     }
     return amount, inputs
 
@@ -259,3 +434,59 @@ def standings() -> dict[int, str]:
         levels.setdefault(pid, []).append(level)
     return {pid: standing_from_levels(lv) for pid, lv in levels.items()}
 
+
+
+def fine_lines(inputs: dict) -> list[dict]:
+    """The fine's indices in words, for the preview and the sanction page: what each factor is, which value it
+    took and why, and whether the policy had no index for it (counted as 1, shown as defaulted)."""
+    from cases.choices import BusinessScale, PlatformKind
+
+    def key_words(factor: str, key: str) -> str:
+        if factor == FineFactor.CONTENT:
+            return str(Category(key).label) if key in Category.values else key
+        if factor == FineFactor.PLATFORM_TYPE:
+            return str(PlatformKind(key).label) if key in PlatformKind.values else key
+        if factor == FineFactor.BUSINESS_SCALE:
+            return str(BusinessScale(key).label) if key in BusinessScale.values else key
+        if factor == FineFactor.WARNING_LEVEL:
+            n = int(key) if str(key).isdigit() else 0
+            return str(SanctionLevel(n).label) if n in SanctionLevel.values else _("no warning letter issued")
+        if factor == FineFactor.HISTORY:
+            return _("%(n)s earlier fine(s)") % {"n": key}
+        if factor == FineFactor.VIRALITY:
+            return str(Virality(key).label) if key in Virality.values else key
+        return key
+
+    lines = []
+    for factor in FineFactor.values:
+        entry = (inputs.get("indices") or {}).get(factor)
+        if entry is None:
+            continue
+        lines.append({"factor": str(FineFactor(factor).label), "key": entry["key"],
+                      "words": key_words(factor, entry["key"]), "value": entry["value"],
+                      "defaulted": bool(entry.get("defaulted"))})
+    return lines
+
+
+def fine_preview(sanction: Sanction, *, virality: str = Virality.LOW) -> dict:
+    """What issuing this fine would compute now, without writing anything (the supervisor's preview)."""
+    from cases.money import format_amount
+
+    amount, inputs = compute_fine(sanction, virality=virality)
+    return {"inputs": inputs, "lines": fine_lines(inputs), "amount": format_amount(amount, inputs["currency"]),
+            "tariff": format_amount(inputs["tariff_per_point"], inputs["currency"]),
+            "points_cap": inputs["points_cap"], "product": inputs["product"],
+            "basis": inputs["content_basis"], "policy_name": inputs["policy_name"]}
+
+
+def how_late(case) -> str:
+    """How late a cited case is: acted on after its deadline, or still without action since it passed."""
+    from cases.reports import humanize_delta
+
+    if not case.due_at:
+        return "—"
+    if case.actioned_at and case.actioned_at > case.due_at:
+        return _("acted %(late)s late") % {"late": humanize_delta(case.actioned_at - case.due_at)}
+    if case.overdue_at and not case.actioned_at:
+        return _("no action yet, %(late)s past the deadline") % {"late": humanize_delta(clock.now() - case.due_at)}
+    return _("within the deadline")

@@ -27,6 +27,8 @@ BATCH = 500
 class SweepReport:
     overdue: list[str] = field(default_factory=list)
     proposals: dict[str, int] = field(default_factory=dict)  # reference -> sanction id
+    commitments_overdue: list[int] = field(default_factory=list)  # commitment ids marked overdue
+    letters_requeued: int = 0  # letters still without their PDF, queued again
     due_soon_queued: int = 0
     sent: int = 0
     failed: int = 0
@@ -96,6 +98,11 @@ def sweep(*, dry_run: bool = False, deliver: bool = True) -> SweepReport:
         if len(ids) < BATCH:
             break
 
+    # 1a. Commitments past their due date become overdue (one audited step each).
+    from cases.services.commitments import sweep_overdue
+
+    report.commitments_overdue = sweep_overdue()
+
     # 2. Deadline approaching: one notice per case and deadline (the outbox key makes repeats no-ops).
     for case in _due_soon_candidates(now).select_related("platform").iterator(chunk_size=BATCH):
         with transaction.atomic():
@@ -106,6 +113,11 @@ def sweep(*, dry_run: bool = False, deliver: bool = True) -> SweepReport:
     from cases.services.deliveries import housekeeping
 
     report.webhooks = housekeeping(now)
+
+    # 3a'. Letters whose PDF job failed or was lost are queued again.
+    from cases.services.letters import requeue_unproduced
+
+    report.letters_requeued = requeue_unproduced(now)
 
     # 3a. Re-checks of reported locations: plan what is missing, queue jobs for what is due (issue 17).
     from cases.services import rechecks

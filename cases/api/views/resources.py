@@ -5,18 +5,17 @@ which decide who may (a liaison posts progress on their own platform's commitmen
 sanctions).
 """
 
-from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases.api.exceptions import conflict, invalid
+from cases.api.exceptions import invalid
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.pagination import SmallPages
 from cases.api.parsers import JSON_ONLY
@@ -25,8 +24,12 @@ from cases.api.serializers import (
     CommitmentSerializer,
     CommitmentUpdateInputSerializer,
     CommitmentUpdateSerializer,
+    FinePreviewSerializer,
+    LetterSerializer,
+    LetterTranslateSerializer,
     MeetingSerializer,
     PlatformSerializer,
+    SanctionCiteSerializer,
     SanctionIssueSerializer,
     SanctionLiftSerializer,
     SanctionNoteSerializer,
@@ -34,8 +37,15 @@ from cases.api.serializers import (
     SanctionSerializer,
 )
 from cases.api.views.cases import ID_REGEX, SLUG_REGEX
-from cases.filtersets import CommitmentFilterSet, MeetingFilterSet, PlatformFilterSet, SanctionFilterSet
-from cases.models import Commitment, CommitmentUpdate, Meeting, Platform, Sanction
+from cases.choices import SanctionLevel, SanctionStatus
+from cases.filtersets import (
+    CommitmentFilterSet,
+    LetterFilterSet,
+    MeetingFilterSet,
+    PlatformFilterSet,
+    SanctionFilterSet,
+)
+from cases.models import Commitment, CommitmentUpdate, Letter, Meeting, Platform, Sanction
 from cases.roles import is_ministry, liaison_platform_ids
 from cases.services import sanctions as sanction_services
 from cases.services.commitments import post_update
@@ -63,6 +73,9 @@ class PlatformViewSet(ReadOnlyScoped):
     filterset_class = PlatformFilterSet
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("memberships__user")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "standings": sanction_services.standings()}
@@ -119,7 +132,7 @@ class CommitmentViewSet(ReadOnlyScoped):
         description="A liaison on their own platform's commitments (status open or in_progress only); "
                     "ministry writers on any.",
         request=CommitmentUpdateInputSerializer, parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: CommitmentUpdateSerializer, **errors(400, 403, 404, 422)},
+        responses={201: CommitmentUpdateSerializer, **errors(400, 403, 404, 409, 422)},
     )
     @updates.mapping.post
     @idempotent
@@ -131,28 +144,18 @@ class CommitmentViewSet(ReadOnlyScoped):
         return Response(CommitmentUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
 
-@contextmanager
-def sanction_refusals():
-    """A sanction service's refusal as the API answers a refused transition: 409 `state` when the sanction's (or
-    the ladder's) state does not allow the step (a refusal naming no field: already issued, a proposal pending,
-    no fine policy in force), 400 with `fields` when the input was wrong."""
-    try:
-        yield
-    except DjangoValidationError as err:
-        if hasattr(err, "error_dict"):
-            raise
-        raise conflict(" ".join(err.messages), code="state") from None
-
-
-def _sanction_step(name: str, serializer_class, service):
-    """A supervisor's decision on a sanction: validate, call the service, answer with the sanction."""
+def _sanction_step(name: str, serializer_class, action: str | None = None):
+    """A supervisor's decision on a sanction: validate, apply the lifecycle's step, answer with the sanction.
+    A refused step answers 409 (400 when its data was invalid), as case transitions do."""
 
     def step(self, request, pk=None):
         sanction = get_object_or_404(Sanction.objects.visible_to(request.user), pk=pk)
         form = serializer_class(data=request.data)
         form.is_valid(raise_exception=True)
-        with sanction_refusals():
-            updated = service(sanction, actor=request.user, **form.validated_data)
+        data = dict(form.validated_data)
+        note = data.pop("note", "") or data.pop("reason", "")
+        chosen = action or ("withdraw" if sanction.status == SanctionStatus.PROPOSED else "lift")
+        updated = sanction_services.transition(sanction, chosen, actor=request.user, note=note, **data)
         return Response(SanctionSerializer(updated, context=self.get_serializer_context()).data)
 
     step.__name__ = step.__qualname__ = name
@@ -185,16 +188,44 @@ class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
         if platform is None:  # unknown and hidden alike, as in every other place that takes a slug
             raise invalid(_("Unknown platform “%(slug)s”.") % {"slug": form.validated_data["platform"][:50]},
                           fields={"platform": [_("Unknown platform.")]})
-        with sanction_refusals():
-            sanction = sanction_services.propose_sanction(platform=platform, level=form.validated_data["level"],
-                                                          actor=request.user, reason=form.validated_data["reason"])
+        sanction = sanction_services.propose_sanction(platform=platform, actor=request.user, **{
+            k: v for k, v in form.validated_data.items() if k != "platform"})
         return Response(SanctionSerializer(sanction, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
+    @extend_schema(summary="Preview a proposed fine", filters=False,
+                   description="What issuing this fine would compute now (nothing is written): each index in "
+                               "words, the points cap, the tariff and the amount. Ministry staff.",
+                   parameters=[OpenApiParameter("virality", enum=["low", "medium", "high"], required=False)],
+                   responses={200: FinePreviewSerializer, **errors(400, 403, 404)})
+    @action(detail=True, methods=["get"], url_path="fine-preview", filterset_class=None, pagination_class=None)
+    def fine_preview(self, request, pk=None):
+        from django.core.exceptions import PermissionDenied
+
+        sanction = get_object_or_404(Sanction.objects.visible_to(request.user), pk=pk)
+        if not is_ministry(request.user):
+            raise PermissionDenied(_("The fine's computation is the ministry's."))
+        if sanction.level != SanctionLevel.FINE:
+            raise invalid(_("This sanction is not a fine."))
+        virality = request.query_params.get("virality") or "low"
+        if virality not in ("low", "medium", "high"):
+            raise invalid(_("Choose low, medium or high virality."), fields={"virality": [_("Unknown virality.")]})
+        preview = sanction_services.fine_preview(sanction, virality=virality)
+        inputs = preview["inputs"]
+        return Response({"amount": preview["amount"], "amount_value": inputs["amount"], "currency": inputs["currency"],
+                         "points_cap": inputs["points_cap"], "tariff": preview["tariff"], "product": inputs["product"],
+                         "basis": preview["basis"], "policy_name": preview["policy_name"],
+                         "lines": [{k: str(v) if k != "defaulted" else v for k, v in line.items()}
+                                   for line in preview["lines"]]})
+
+    cite = extend_schema(summary="Cite an overdue case on a proposal", request=SanctionCiteSerializer,
+                         responses={200: SanctionSerializer, **errors(400, 404, 409)})(
+        action(detail=True, methods=["post"], url_path="cite")(
+            _sanction_step("cite", SanctionCiteSerializer, "cite")))
     issue = extend_schema(summary="Issue a proposed sanction", request=SanctionIssueSerializer,
                           responses={200: SanctionSerializer, **errors(400, 403, 404, 409)})(
         action(detail=True, methods=["post"], url_path="issue")(
-            _sanction_step("issue", SanctionIssueSerializer, sanction_services.issue_sanction)))
+            _sanction_step("issue", SanctionIssueSerializer, "issue")))
     comply = extend_schema(summary="Mark an issued sanction complied / paid", request=SanctionNoteSerializer,
                            responses={200: SanctionSerializer, **errors(400, 403, 404, 409)})(
         action(detail=True, methods=["post"], url_path="comply")(
@@ -202,4 +233,55 @@ class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
     lift = extend_schema(summary="Lift a sanction, or dismiss a proposal", request=SanctionLiftSerializer,
                          responses={200: SanctionSerializer, **errors(400, 403, 404, 409)})(
         action(detail=True, methods=["post"], url_path="lift")(
-            _sanction_step("lift", SanctionLiftSerializer, sanction_services.lift_sanction)))
+            _sanction_step("lift", SanctionLiftSerializer)))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List letters",
+                       description="Official letters (takedown orders, warning letters, fines, blocking "
+                                   "recommendations). Liaisons see their platform's.",
+                       responses={200: LetterSerializer(many=True), **list_errors()}),
+    retrieve=extend_schema(summary="Read a letter", responses={200: LetterSerializer, **errors(404)}),
+)
+class LetterViewSet(ReadOnlyScoped):
+    model = Letter
+    queryset = Letter.objects.none()
+    serializer_class = LetterSerializer
+    filterset_class = LetterFilterSet
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("platform", "case").order_by("-created_at", "-id")
+
+    @extend_schema(
+        summary="Download a letter's PDF",
+        description="The stored PDF is re-hashed first and the download written to the timeline of its case or "
+                    "sanction; the platform's first download is recorded as its receipt. A file that no longer "
+                    "matches its SHA-256 is not served (409).",
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY), **errors(404, 409)},
+    )
+    @action(detail=True, methods=["get"], url_path="pdf", filterset_class=None, pagination_class=None)
+    def pdf(self, request, pk=None):
+        from cases.views.letters import download_letter
+
+        django_request = request._request
+        django_request.user = request.user
+        return download_letter(django_request, pk=int(pk))
+
+    @extend_schema(summary="The same letter in another language (English on request)",
+                   description="Ministry writers. The translation keeps the letter's number.",
+                   request=LetterTranslateSerializer, responses={202: LetterSerializer, **errors(400, 403, 404)})
+    @action(detail=True, methods=["post"], url_path="translations", filterset_class=None, pagination_class=None)
+    def translations(self, request, pk=None):
+        from django.core.exceptions import PermissionDenied
+
+        from cases.roles import MINISTRY_WRITERS, has_role
+        from cases.services import letters
+
+        letter = get_object_or_404(Letter.objects.visible_to(request.user), pk=pk)
+        if not has_role(request.user, *MINISTRY_WRITERS):
+            raise PermissionDenied(_("Only ministry staff ask for a letter in another language."))
+        form = LetterTranslateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        translated = letters.translate(letter, language=form.validated_data["language"], actor=request.user)
+        return Response(LetterSerializer(translated).data, status=status.HTTP_202_ACCEPTED)

@@ -22,6 +22,8 @@ class Command(BaseCommand):
             return
         for ref in report.overdue:
             self.stdout.write(f"overdue: {ref} (sanction proposal #{report.proposals[ref]})")
+        if report.commitments_overdue:
+            self.stdout.write(f"{len(report.commitments_overdue)} commitment(s) past their due date marked overdue.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"{len(report.overdue)} newly overdue, {report.due_soon_queued} deadline notice(s) queued, "

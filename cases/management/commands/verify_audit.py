@@ -1,4 +1,4 @@
-"""Walk the audit chains (case events, custody events) and fail on the first broken link.
+"""Walk the audit chains (case, custody, sanction and commitment events) and fail on the first broken link.
 
     python manage.py verify_audit
 
@@ -10,13 +10,15 @@ last rows would show (see cases/audit.py).
 from django.core.management.base import BaseCommand, CommandError
 
 from cases import audit
-from cases.models import CaseEvent, CustodyEvent
+from cases.models import CaseEvent, CommitmentEvent, CustodyEvent, SanctionEvent
 
-MODELS = {audit.CASE_EVENTS: CaseEvent, audit.CUSTODY_EVENTS: CustodyEvent}
+MODELS = {audit.CASE_EVENTS: CaseEvent, audit.CUSTODY_EVENTS: CustodyEvent, audit.SANCTION_EVENTS: SanctionEvent,
+          audit.COMMITMENT_EVENTS: CommitmentEvent}
 
 
 class Command(BaseCommand):
-    help = "Verify the hash chains of the case and custody events; exit 1 naming the first broken link."
+    help = ("Verify the hash chains of the case, custody, sanction and commitment events; exit 1 naming the first "
+            "broken link.")
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=20_000, help="Rows read per query (default 20000).")
