@@ -34,6 +34,9 @@ if not SECRET_KEY:
             "(or DJANGO_DEBUG=1 for local development)."
         )
     SECRET_KEY = "django-insecure-patuh-local-development-only"  # noqa: S105 - debug only
+# Earlier keys, still accepted while SECRET_KEY is rotated (comma-separated): sessions, signed values, and the
+# sealed webhook signing secrets (cases/sealing.py, docs/webhooks.md).
+SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("DJANGO_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
 if DEBUG and not ALLOWED_HOSTS:

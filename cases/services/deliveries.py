@@ -158,6 +158,9 @@ class Outcome:
 def send(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Outcome:
     """One POST, not yet recorded."""
     now = clock.now()
+    if not endpoint.signing_secrets(now):
+        return Outcome(None, 0, _("The signing secret cannot be read (SECRET_KEY changed without the old one in "
+                                  "SECRET_KEY_FALLBACKS): rotate the endpoint's secret."), "", now)
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
     started = time.monotonic()
     try:
