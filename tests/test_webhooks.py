@@ -486,3 +486,25 @@ def test_a_secret_written_before_sealing_is_read_and_sealed_by_the_migration(lia
     migration.seal_existing(apps, connection.schema_editor())
     assert _stored(endpoint)[0].startswith("fernet:")
     assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == plain
+
+
+# --- a hanging endpoint does not hold a worker (review r16) ------------------------------------------------------
+
+
+def test_a_receiver_that_hangs_holds_a_job_for_its_time_budget_not_its_whole_batch(make_case, liaison_a, platform_a,
+                                                                                      receiver, settings):
+    """A job sent its whole batch (50) before looking at its 30 s budget: to a receiver that never answers, 50 read
+    timeouts (12 minutes of a worker) while other platforms' orders waited in the queue. It now stops at its budget
+    and hands the unsent ones back at once, unclaimed, for the next job (or another worker)."""
+    settings.PATUH_WEBHOOKS = {**settings.PATUH_WEBHOOKS, "READ_TIMEOUT": 0.3}
+    endpoint = webhooks.create_endpoint(actor=liaison_a, platform=platform_a, url=receiver.url,
+                                        event_types=["case.submitted"])
+    for _n in range(6):
+        make_case(submit=True)
+    receiver.script(*[(200, 1.0)] * 6)  # each answer comes after the read timeout
+    attempts = deliveries.deliver_due(endpoint.pk, time_budget=0.5)
+    assert 1 <= attempts < 6
+    waiting = WebhookDelivery.objects.filter(attempts=0)
+    assert waiting.count() == 6 - attempts
+    assert all(d.claim_token == "" and d.claimed_at is None for d in waiting)  # claimable now, not after 60 s
+    assert len(deliveries.claim(endpoint.pk)) == 6 - attempts
