@@ -287,7 +287,7 @@ PATUH_WEBHOOKS = {
     # An urgent order neither delivered (2xx) nor opened by a liaison this long after submission falls back to
     # e-mail and raises an alert on the supervisors' dashboard.
     "URGENT_FALLBACK_MINUTES": int(os.environ.get("PATUH_WEBHOOK_URGENT_FALLBACK_MINUTES", "15")),
-    # An endpoint failing this many deliveries in a row shows as failing on the dashboard.
+    # An endpoint whose last this-many attempts failed (retries included) shows as failing on the dashboard.
     "FAILING_STREAK": int(os.environ.get("PATUH_WEBHOOK_FAILING_STREAK", "5")),
 }
 
