@@ -34,6 +34,9 @@ if not SECRET_KEY:
             "(or DJANGO_DEBUG=1 for local development)."
         )
     SECRET_KEY = "django-insecure-patuh-local-development-only"  # noqa: S105 - debug only
+# Earlier keys, still accepted while SECRET_KEY is rotated (comma-separated): sessions, signed values, and the
+# sealed webhook signing secrets (cases/sealing.py, docs/webhooks.md).
+SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("DJANGO_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
 if DEBUG and not ALLOWED_HOSTS:
@@ -326,7 +329,7 @@ PATUH_WEBHOOKS = {
     # An urgent order neither delivered (2xx) nor opened by a liaison this long after submission falls back to
     # e-mail and raises an alert on the supervisors' dashboard.
     "URGENT_FALLBACK_MINUTES": int(os.environ.get("PATUH_WEBHOOK_URGENT_FALLBACK_MINUTES", "15")),
-    # An endpoint failing this many deliveries in a row shows as failing on the dashboard.
+    # An endpoint whose last this-many attempts failed (retries included) shows as failing on the dashboard.
     "FAILING_STREAK": int(os.environ.get("PATUH_WEBHOOK_FAILING_STREAK", "5")),
 }
 

@@ -165,3 +165,13 @@ def test_a_dns_answer_that_changes_after_the_check_is_not_followed(local_server,
         outbound.request("GET", f"http://rebind.example:{local_server}/", schemes=("https", "http"),
                          connect_timeout=1, read_timeout=1)
     assert Recorder.seen == []
+
+
+@pytest.mark.parametrize("url", ["https://2130706433/", "https://0x7f.1/", "https://017700000001/",
+                                 "https://0177.0.0.1/", "https://127.1/", "https://0/", "https://[::ffff:7f00:1]/",
+                                 "https://[0:0:0:0:0:ffff:169.254.169.254]/", "https://2852039166/"])
+def test_decimal_octal_hex_and_short_forms_of_private_addresses_are_refused(url):
+    """The C resolver reads 2130706433, 0x7f.1 and 0177.0.0.1 as 127.0.0.1 (2852039166: 169.254.169.254): the guard
+    judges the address the name resolves to, never the spelling."""
+    with pytest.raises(outbound.Refused):
+        outbound.check_url(url)

@@ -415,3 +415,96 @@ def test_an_administrator_adds_an_endpoint_for_any_platform_in_the_ministry_cons
     assert client.get("/admin/cases/webhookendpoint/add/").status_code == 403
     assert client.get(f"/admin/cases/webhookendpoint/{endpoint.pk}/change/").status_code == 200
     assert client.post(f"/admin/cases/webhookendpoint/{endpoint.pk}/rotate-secret/").status_code == 404
+
+
+# --- signing secrets at rest (review r16) ------------------------------------------------------------------------
+
+
+def _stored(endpoint) -> tuple[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret, previous_secret FROM cases_webhookendpoint WHERE id = %s", [endpoint.pk])
+        return cursor.fetchone()
+
+
+def test_the_database_holds_no_signing_secret_in_plain_text(liaison_a, platform_a, make_case, receiver):
+    """Whoever reads the database alone (a backup, the reporting replica) could sign orders as the ministry."""
+    endpoint = webhooks.create_endpoint(actor=liaison_a, platform=platform_a, url=receiver.url,
+                                        event_types=["case.submitted"])
+    shown = endpoint.secret
+    rotated = webhooks.rotate_secret(endpoint, actor=liaison_a)
+    secret, previous = _stored(endpoint)
+    assert secret.startswith("fernet:") and previous.startswith("fernet:")
+    assert rotated.secret not in secret and shown not in previous and shown[6:] not in previous
+    # Read back through the model, both sign: a receiver holding either secret verifies the delivery.
+    case = make_case(submit=True)
+    deliveries.deliver_due(endpoint.pk)
+    got = receiver.requests[-1]
+    for key in (shown, rotated.secret):
+        assert Webhook(key).verify(got.body, got.headers)["data"]["case"]["reference"] == case.reference
+
+
+def test_a_secret_key_rotated_with_its_fallback_still_signs(liaison_a, platform_a, settings):
+    endpoint = webhooks.create_endpoint(actor=liaison_a, platform=platform_a, url=PUBLIC_URL,
+                                        event_types=["case.submitted"])
+    shown = endpoint.secret
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "x" * 50, [settings.SECRET_KEY]
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == shown
+
+
+def test_a_secret_that_cannot_be_opened_fails_the_attempt_with_a_sentence(liaison_a, platform_a, make_case, receiver,
+                                                                           settings):
+    endpoint = webhooks.create_endpoint(actor=liaison_a, platform=platform_a, url=receiver.url,
+                                        event_types=["case.submitted"])
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "x" * 50, []  # the old key is gone
+    make_case(submit=True)
+    deliveries.deliver_due(endpoint.pk)
+    assert receiver.requests == []  # never signed with an empty key
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING and "rotate" in delivery.last_error
+    fresh = webhooks.rotate_secret(WebhookEndpoint.objects.get(pk=endpoint.pk), actor=liaison_a)
+    webhooks.redeliver(delivery, actor=liaison_a)
+    deliveries.deliver_due(endpoint.pk)
+    Webhook(fresh.secret).verify(receiver.requests[-1].body, receiver.requests[-1].headers)
+
+
+def test_a_secret_written_before_sealing_is_read_and_sealed_by_the_migration(liaison_a, platform_a):
+    from django.db import connection
+
+    endpoint = webhooks.create_endpoint(actor=liaison_a, platform=platform_a, url=PUBLIC_URL,
+                                        event_types=["case.submitted"])
+    plain = "whsec_" + "A" * 44
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_webhookendpoint SET secret = %s WHERE id = %s", [plain, endpoint.pk])
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == plain  # read as it is
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cases.migrations.0024_webhook_secrets_sealed")
+    migration.seal_existing(apps, connection.schema_editor())
+    assert _stored(endpoint)[0].startswith("fernet:")
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == plain
+
+
+# --- a hanging endpoint does not hold a worker (review r16) ------------------------------------------------------
+
+
+def test_a_receiver_that_hangs_holds_a_job_for_its_time_budget_not_its_whole_batch(make_case, liaison_a, platform_a,
+                                                                                      receiver, settings):
+    """A job sent its whole batch (50) before looking at its 30 s budget: to a receiver that never answers, 50 read
+    timeouts (12 minutes of a worker) while other platforms' orders waited in the queue. It now stops at its budget
+    and hands the unsent ones back at once, unclaimed, for the next job (or another worker)."""
+    settings.PATUH_WEBHOOKS = {**settings.PATUH_WEBHOOKS, "READ_TIMEOUT": 0.3}
+    endpoint = webhooks.create_endpoint(actor=liaison_a, platform=platform_a, url=receiver.url,
+                                        event_types=["case.submitted"])
+    for _n in range(6):
+        make_case(submit=True)
+    receiver.script(*[(200, 1.0)] * 6)  # each answer comes after the read timeout
+    attempts = deliveries.deliver_due(endpoint.pk, time_budget=0.5)
+    assert 1 <= attempts < 6
+    waiting = WebhookDelivery.objects.filter(attempts=0)
+    assert waiting.count() == 6 - attempts
+    assert all(d.claim_token == "" and d.claimed_at is None for d in waiting)  # claimable now, not after 60 s
+    assert len(deliveries.claim(endpoint.pk)) == 6 - attempts

@@ -92,7 +92,8 @@ def workers(transactional_db, tmp_path, settings):
     settings.PATUH_WEBHOOKS = {**settings.PATUH_WEBHOOKS, "RETRY_SCHEDULE": [1, 1, 1], "READ_TIMEOUT": 1,
                                "CONNECT_TIMEOUT": 1, "CLAIM_TIMEOUT": 4}
     with shared_database(tmp_path) as url:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DJANGO_SECRET_KEY": "worker-test-key",
+        # The workers share the web's SECRET_KEY, as in production: signing secrets are sealed with it.
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DJANGO_SECRET_KEY": settings.SECRET_KEY,
                "DATABASE_URL": url, "PATUH_FETCH_ALLOW_LOOPBACK_HTTP": "1", "PATUH_VAR_DIR": str(tmp_path),
                "PATUH_TASKS_BACKEND": "django_tasks_db.DatabaseBackend", **TIMINGS}
         env.pop("DJANGO_DEBUG", None)

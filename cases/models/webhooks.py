@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases.scoping import scope
+from cases.sealing import SealedCharField
 
 
 class WebhookEventType(models.TextChoices):
@@ -67,14 +68,15 @@ class WebhookEndpoint(models.Model):
         help_text=_("Untick to pause: no new events are queued for it, and those already queued wait until "
                     "you tick it again."),
     )
-    secret = models.CharField(
+    # Sealed at rest (cases/sealing.py): the database alone cannot sign a webhook.
+    secret = SealedCharField(
         verbose_name=_("signing secret"),
-        max_length=100,
+        max_length=300,
         editable=False,
     )
-    previous_secret = models.CharField(
+    previous_secret = SealedCharField(
         verbose_name=_("previous signing secret"),
-        max_length=100,
+        max_length=300,
         blank=True,
         editable=False,
     )
@@ -155,8 +157,11 @@ class WebhookEndpoint(models.Model):
         return self.disabled_at is not None
 
     def signing_secrets(self, now=None) -> list[str]:
-        """The current secret, and the previous one while its overlap lasts."""
+        """The current secret, and the previous one while its overlap lasts. Empty when the current one cannot be
+        opened (SECRET_KEY changed without its fallback, cases/sealing.py): nothing may be signed then."""
         now = now or clock.now()
+        if not self.secret:
+            return []
         secrets = [self.secret]
         if self.previous_secret and self.previous_secret_expires_at and self.previous_secret_expires_at > now:
             secrets.append(self.previous_secret)

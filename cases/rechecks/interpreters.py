@@ -113,7 +113,8 @@ class Interpreter:
         try:
             reading = self.read(hop, text, fetch)
         except Exception:  # a page built to break the reader: keep it as evidence, decide nothing from it
-            log.exception("the %s interpreter could not read %s", self.name, hop.url[:200])
+            # The host only: a reported location may itself be sensitive (CSAM), and logs are not evidence.
+            log.exception("the %s interpreter could not read a page of %s", self.name, urlsplit(hop.url).hostname)
             return Reading(UNKNOWN, _("HTTP %(status)s, but the %(platform)s page could not be read.")
                            % {"status": hop.status, "platform": self.label})
         return reading if reading is not None else self.generic(hop, text)

@@ -45,7 +45,7 @@ from cases.recorders.outbox import BATCH, wake
 
 log = logging.getLogger(__name__)
 
-TIME_BUDGET_SECONDS = 30  # a job hands over to a fresh one after this long, so others get a turn
+TIME_BUDGET_SECONDS = 30  # a job hands over to a fresh one after this long (checked before each send)
 RECORD_EVERY_SECONDS = 0.5  # attempts are written at least this often while a batch is being sent
 EXCERPT_BYTES = 1024
 
@@ -80,6 +80,10 @@ def claim(endpoint_id: int, *, limit: int = BATCH) -> list[WebhookDelivery]:
 def deliver_due(endpoint_id: int, *, time_budget: float = TIME_BUDGET_SECONDS) -> int:
     """Send what is due for one endpoint, batch by batch. Returns the number of attempts made.
 
+    The time budget is looked at before each send: a receiver that answers slowly or never holds the job for
+    about the budget and one more attempt, not for a whole batch of read timeouts; the unsent rest of the batch
+    is handed back unclaimed and a fresh job is queued behind the other endpoints' jobs.
+
     Attempts are recorded in one transaction per RECORD_EVERY seconds of sending (and at the end of each batch),
     so a fast receiver costs a few statements per batch, not per delivery. A worker killed between a send and
     its record leaves the claim behind: the delivery is sent again later, with the same webhook-id.
@@ -96,7 +100,12 @@ def deliver_due(endpoint_id: int, *, time_budget: float = TIME_BUDGET_SECONDS) -
         refresh_after = claim_validity() / 3
         done: list[tuple[WebhookDelivery, Outcome]] = []
         recorded_at = time.monotonic()
-        for delivery in batch:
+        for index, delivery in enumerate(batch):
+            if time.monotonic() - started > time_budget:  # a slow or hanging receiver: hand over, keep nobody waiting
+                record_many(endpoint, done)
+                release(batch[index:])
+                wake(endpoint_id)
+                return attempts
             now = clock.now()
             if now - delivery.claimed_at > refresh_after:  # a long batch: keep the claim fresh, or skip a lost one
                 record_many(endpoint, done)
@@ -117,6 +126,14 @@ def deliver_due(endpoint_id: int, *, time_budget: float = TIME_BUDGET_SECONDS) -
         if time.monotonic() - started > time_budget:
             wake(endpoint_id)
             return attempts
+
+
+def release(deliveries: list[WebhookDelivery]) -> None:
+    """Give back claimed deliveries that were not sent, so the next job (any worker) may claim them at once."""
+    held = [(d.pk, d.claim_token) for d in deliveries]
+    for token in {t for _pk, t in held}:
+        WebhookDelivery.objects.filter(pk__in=[pk for pk, t in held if t == token], claim_token=token).update(
+            claimed_at=None, claim_token="")
 
 
 def signed_headers(endpoint: WebhookEndpoint, delivery: WebhookDelivery, body: str, now: datetime) -> dict:
@@ -147,6 +164,9 @@ class Outcome:
 def send(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Outcome:
     """One POST, not yet recorded."""
     now = clock.now()
+    if not endpoint.signing_secrets(now):
+        return Outcome(None, 0, _("The signing secret cannot be read (SECRET_KEY changed without the old one in "
+                                  "SECRET_KEY_FALLBACKS): rotate the endpoint's secret."), "", now)
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
     started = time.monotonic()
     try:
