@@ -98,9 +98,10 @@ class SubmittedRangeFilter(admin.FieldListFilter):
         self._params = request.GET
         super().__init__(field, request, params, model, model_admin, field_path)
         for key in (self.lookup_from, self.lookup_to):
-            value = params.pop(key, None)
+            # Django's FieldListFilter has already moved the expected parameters into used_parameters, as lists.
+            value = params.pop(key, None) or self.used_parameters.pop(key, None)
             if isinstance(value, list):
-                value = value[-1]
+                value = value[-1] if value else ""
             if value:
                 self.used_parameters[key] = value
 

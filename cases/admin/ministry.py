@@ -19,7 +19,7 @@ from cases.admin.cases import MinistryCaseAdmin
 from cases.admin.dashboards import scorecard
 from cases.choices import SanctionLevel, SanctionStatus, Virality
 from cases.reports import ReportScope
-from cases.roles import ADMINISTRATOR, SUPERVISOR, has_role
+from cases.roles import ADMINISTRATOR, MINISTRY_WRITERS, SUPERVISOR, has_role, liaison_platform_ids
 from cases.selectors import measure_commitment
 from cases.services import sanctions as sanction_services
 from cases.services.commitments import post_update
@@ -179,8 +179,11 @@ class CommitmentProgressMixin:
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["progress_form"] = ProgressForm()
+        # Offered only to those `post_update` accepts (ministry writers, the platform's liaisons): not auditors.
+        may_post = obj is not None and (has_role(request.user, *MINISTRY_WRITERS)
+                                        or obj.platform_id in liaison_platform_ids(request.user))
         context["progress_url"] = (reverse(f"{self.admin_site.name}:cases_commitment_progress", args=[obj.pk])
-                                   if obj is not None else "")
+                                   if may_post else "")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 

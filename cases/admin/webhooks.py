@@ -37,7 +37,11 @@ class EndpointForm(forms.ModelForm):
         fields = ["platform", "url", "event_types", "description", "is_active"]
 
     def clean_url(self):
-        return webhooks.clean_url(self.cleaned_data.get("url", ""))
+        try:
+            return webhooks.clean_url(self.cleaned_data.get("url", ""))
+        except ValidationError as err:  # the service names the field; here it is this field's error
+            raise ValidationError(err.message_dict.get("url", err.messages) if hasattr(err, "error_dict")
+                                  else err.messages) from None
 
 
 def _state(obj: WebhookEndpoint) -> str:
