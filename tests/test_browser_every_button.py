@@ -231,7 +231,7 @@ def world(settings, tmp_path, platform_a, platform_b, analyst, supervisor, audit
 
 
 def ministry_pages(w) -> list[str]:
-    return ["/admin/", "/admin/cases/case/", "/admin/cases/case/add/",
+    return ["/admin/", "/admin/my-work/?who=all", "/admin/cases/case/", "/admin/cases/case/add/",
             *[f"/admin/cases/case/{w[k].pk}/change/" for k in ("draft", "submitted", "acknowledged", "actioned",
                                                                "objected")],
             f"/admin/cases/commitment/{w['commitment'].pk}/change/",
@@ -256,10 +256,29 @@ def test_analyst_clicks_every_control_offered(live_server, browser, world, analy
     c.assert_all_clicked()
 
 
+def work_controls(c: Clicks):
+    """My work: opened from the dashboard; in each queue, the oldest case is assigned to the first person offered."""
+    page = c.page
+    c.goto("/admin/")
+    c.press("#content a.button[href$='/admin/my-work/']")
+    c.goto("/admin/my-work/?who=all")
+    for queue in ("verify", "objections", "drafts", "due_soon"):
+        form = page.locator(f"#queue-{queue} form.patuh-assign").first
+        if not form.count():
+            continue
+        case_id = int(page.locator(f"#queue-{queue} tr.patuh-queue-row").first.get_attribute("data-id"))
+        person = form.locator("select[name=assignee] option").nth(1).get_attribute("value")
+        form.locator("select[name=assignee]").select_option(person)
+        c.press(f"#queue-{queue} form.patuh-assign input[type=submit]")
+        assert "assigned to" in c.message()
+        assert Case.objects.get(pk=case_id).assigned_to_id == int(person), queue
+
+
 def case_controls(c: Clicks, w, user, *, decider: bool):
     """The case list and case pages of the ministry console, as an analyst or (decider) a supervisor."""
     page = c.page
     analyst = user
+    work_controls(c)
 
     # The case list: search by reference, the date range, bulk actions.
     c.goto("/admin/cases/case/")
@@ -466,6 +485,9 @@ def test_auditor_is_offered_only_reading_and_their_own_account(live_server, brow
         c.goto(path)
         c.press("a.historylink")
         assert "/history/" in page.url
+    c.goto("/admin/")
+    c.press("#content a.button[href$='/admin/my-work/']")
+    assert page.locator(".patuh-queue").count() == 5 and not page.locator("form.patuh-assign").count()
     before = (CaseEvent.objects.count(), CommitmentUpdate.objects.count(), Sanction.objects.count())
     click_account_controls(c, "admin", auditor)
     assert (CaseEvent.objects.count(), CommitmentUpdate.objects.count(), Sanction.objects.count()) == before

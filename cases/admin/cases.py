@@ -311,13 +311,13 @@ class CasePageMixin:
 
 
 def ministry_staff():
-    """Cases are assigned to ministry officers only."""
+    """Cases are assigned to ministry officers who can act on them: analysts, supervisors, administrators
+    (not auditors, not liaisons)."""
     from django.contrib.auth import get_user_model
 
-    from cases.roles import MINISTRY_ROLES
+    from cases.queues import by_name
 
-    return get_user_model().objects.filter(is_active=True, groups__name__in=MINISTRY_ROLES).distinct().order_by(
-        "username")
+    return by_name(get_user_model().objects.filter(is_active=True, groups__name__in=MINISTRY_WRITERS).distinct())
 
 CASE_FIELDS = [
     "platform", "category", "tier", "location_url", "handle", "native_id", "legal_basis", "reasons",
@@ -345,7 +345,10 @@ class MinistryCaseForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         if "assigned_to" in self.fields:
+            from cases.queues import person
+
             self.fields["assigned_to"].queryset = ministry_staff()
+            self.fields["assigned_to"].label_from_instance = person
         if "tier" in self.fields:
             self.fields["tier"].required = False
             self.fields["tier"].help_text = _("Empty: the category's default tier.")
