@@ -8,6 +8,7 @@ import re
 from datetime import datetime, time
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -200,6 +201,20 @@ def deadline_cell(case: Case):
     return "—"
 
 
+def localized_redress(text: str) -> str:
+    """The standard redress notice in the page's language (it is stored in the language of the day the case was
+    created); a notice written for this case stays as written."""
+    from django.utils import translation
+
+    from cases.models.cases import DEFAULT_REDRESS
+
+    standard = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            standard.add(str(DEFAULT_REDRESS).strip())
+    return gettext(DEFAULT_REDRESS) if (text or "").strip() in standard else text
+
+
 # --- the case page, shared by both consoles -----------------------------------------------------------
 
 
@@ -220,6 +235,10 @@ class CasePageMixin:
     @admin.display(description=_("deadline"), ordering="due_at")
     def deadline(self, obj):
         return deadline_cell(obj)
+
+    @admin.display(description=_("redress available"))
+    def redress_text(self, obj):
+        return localized_redress(obj.redress)
 
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -324,7 +343,7 @@ CASE_FIELDS = [
     "requested_action", "source", "source_detail", "assigned_to",
 ]
 LIFECYCLE_FIELDS = [
-    "reference", "status", "issuing_authority", "redress", "submitted_by", "created_by", "created_at",
+    "reference", "status", "issuing_authority", "redress_text", "submitted_by", "created_by", "created_at",
     "submitted_at", "deadline_hours", "due_at", "overdue_at", "acknowledged_at", "actioned_at", "action_taken",
     "action_taken_at", "is_late", "objected_at", "objection_reason", "objection_text", "verified_at",
     "withdrawn_at", "normalized_location",
@@ -495,7 +514,7 @@ class MinistryCaseAdmin(RecheckCaseMixin, CasePageMixin, ScopedAdmin):
 
 PLATFORM_FIELDS = [
     "reference", "status", "category", "tier", "location_url", "handle", "native_id", "requested_action",
-    "legal_basis", "reasons", "issuing_authority", "submitted_by", "redress", "submitted_at", "due_at",
+    "legal_basis", "reasons", "issuing_authority", "submitted_by", "redress_text", "submitted_at", "due_at",
     "overdue_at", "acknowledged_at", "action_taken", "action_taken_at", "actioned_at", "is_late",
     "objection_reason", "objection_text", "verified_at", "withdrawn_at",
 ]

@@ -23,6 +23,7 @@ from cases.roles import ADMINISTRATOR, MINISTRY_WRITERS, SUPERVISOR, has_role, l
 from cases.selectors import measure_commitment
 from cases.services import sanctions as sanction_services
 from cases.services.commitments import post_update
+from cases.templatetags.patuh_labels import status_label
 
 admin.site.register(models.Case, MinistryCaseAdmin)
 
@@ -398,9 +399,17 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class CaseEventAdmin(ReadOnlyMixin, ScopedAdmin):
     """The audit trail across cases, for auditors."""
 
-    list_display = ["created_at", "case", "kind", "actor_name", "from_status", "to_status", "visibility"]
+    list_display = ["created_at", "case", "kind", "actor_name", "from_label", "to_label", "visibility"]
     list_filter = ["kind", "visibility"]
     list_select_related = ["case"]
     search_fields = ["=case__reference", "actor_name"]
     date_hierarchy = None
+
+    @admin.display(description=_("from status"), ordering="from_status")
+    def from_label(self, obj):
+        return status_label(obj.from_status) if obj.from_status else "—"
+
+    @admin.display(description=_("to status"), ordering="to_status")
+    def to_label(self, obj):
+        return status_label(obj.to_status) if obj.to_status else "—"
 
