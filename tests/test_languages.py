@@ -34,16 +34,29 @@ def test_the_catalogue_has_no_untranslated_or_fuzzy_entry():
     assert "untranslated" not in stats and "fuzzy" not in stats, stats
 
 
+@pytest.mark.skipif(not shutil.which("msgfmt"), reason="gettext's msgfmt is not installed")
+def test_the_compiled_catalogue_is_the_current_one(tmp_path):
+    """The .mo the server reads says what the .po says (compilemessages was run after the last edit)."""
+    import gettext
+
+    fresh = tmp_path / "django.mo"
+    subprocess.run(["msgfmt", "-o", str(fresh), str(PO)], check=True)  # noqa: S607
+    with open(fresh, "rb") as a, open(PO.with_suffix(".mo"), "rb") as b:
+        assert gettext.GNUTranslations(a)._catalog == gettext.GNUTranslations(b)._catalog
+
+
 @cache
 def markers() -> tuple[set[str], set[str]]:
-    """(English phrases, Indonesian phrases) that belong to one language only."""
-    import polib
+    """(English phrases, Indonesian phrases) that belong to one language only, from the compiled catalogue."""
+    import gettext
 
+    with open(PO.with_suffix(".mo"), "rb") as compiled:
+        catalogue = gettext.GNUTranslations(compiled)._catalog  # msgid -> msgstr; plurals are keyed by tuples
     english, indonesian = set(), set()
-    for entry in polib.pofile(str(PO)):
-        if entry.obsolete or "fuzzy" in entry.flags or entry.msgid_plural:
+    for en, id_ in catalogue.items():
+        if not isinstance(en, str) or not en:
             continue
-        en, id_ = entry.msgid.strip(), entry.msgstr.strip()
+        en, id_ = en.strip(), id_.strip()
         if not id_ or en == id_ or "%" in en or "{" in en or "<" in en or "\n" in en:
             continue
         if len(en.split()) >= 2 and len(en) >= 8:
