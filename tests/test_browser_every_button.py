@@ -306,6 +306,31 @@ def case_controls(c: Clicks, w, user, *, decider: bool):
         c.press(f"input[name={name}]")
         assert Case.objects.filter(location_url=f"https://t.me/new_channel_{n}/1", status=CaseStatus.DRAFT,
                                    created_by=user).exists()
+        assert "has not been sent to Telegram" in c.message()
+
+    # Create, attach evidence and submit in one form: "Save and submit to the platform". Page loads counted.
+    loads = []
+
+    def on_load(loaded):
+        loads.append(loaded.url)
+
+    page.on("load", on_load)
+    c.goto("/admin/cases/case/")
+    c.press(".object-tools a.addlink")
+    _pick_platform(page, "Telegram")
+    page.select_option("select[name=category]", "hoax")
+    page.fill("input[name=location_url]", "https://t.me/one_step/1")
+    page.fill("input[name=legal_basis]", "UU ITE Art. 28(1)")
+    page.fill("textarea[name=reasons]", "A fabricated claim.")
+    page.set_input_files("input[name=evidence_file]", files=[{"name": "one-step.png", "mimeType": "image/png",
+                                                              "buffer": PNG}])
+    c.press("input[name=_submit]")
+    one_step = Case.objects.get(location_url="https://t.me/one_step/1")
+    assert one_step.status == CaseStatus.SUBMITTED and one_step.evidence.filter(original_name="one-step.png").exists()
+    assert "was sent to Telegram" in c.message()
+    assert page.url.endswith(f"/admin/cases/case/{one_step.pk}/change/")
+    assert len(loads) == 3, loads  # the list, the add form, the case page (was 9 page loads)
+    page.remove_listener("load", on_load)
 
     # The draft: edit it with each save button; comment; add evidence; submit.
     draft = w["draft"]
@@ -371,6 +396,12 @@ def case_controls(c: Clicks, w, user, *, decider: bool):
     assert Case.objects.get(pk=fresh[0].pk).status == CaseStatus.SUBMITTED
     c.bulk("/admin/cases/case/", [fresh[1].reference], "assign_to_me")
     assert Case.objects.get(pk=fresh[1].pk).assigned_to == analyst
+    # A draft saved and submitted from its own page.
+    c.goto(f"/admin/cases/case/{fresh[1].pk}/change/")
+    page.fill("input[name=handle]", "edited then sent")
+    c.press("input[name=_submit]")
+    sent = Case.objects.get(pk=fresh[1].pk)
+    assert (sent.status, sent.handle) == (CaseStatus.SUBMITTED, "edited then sent")
     transition(fresh[0], "report_action", actor=_liaison(), action_taken="removed",
                action_taken_at=clock.now().isoformat())
     c.bulk("/admin/cases/case/", [fresh[0].reference], "verify_selected")

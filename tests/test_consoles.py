@@ -431,3 +431,63 @@ def test_proposing_a_second_sanction_shows_why_it_is_refused(client, supervisor,
     assert response.status_code == 200
     assert "already has a sanction awaiting a decision" in response.content.decode()
     assert Sanction.objects.filter(platform=platform_a).count() == 1
+
+
+def test_a_favicon_is_served_and_linked(client, analyst):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml" and b"<svg" in icon.content
+    client.force_login(analyst)
+    assert 'rel="icon" href="/favicon.ico"' in client.get("/admin/").content.decode()
+
+
+@pytest.mark.parametrize("persona,site", [("auditor", "admin"), ("analyst", "admin"), ("liaison_a", "platform")])
+def test_history_is_the_cases_timeline(client, request, persona, site, make_case, analyst):
+    from cases.services.cases import add_comment
+
+    case = make_case(submit=True)
+    add_comment(case, actor=analyst, text="internal only")
+    client.force_login(request.getfixturevalue(persona))
+    page = client.get(f"/{site}/cases/case/{case.pk}/history/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Submitted to the platform" in page and "Draft → Submitted" in page
+    assert ("internal only" in page) == (site == "admin")  # a liaison never sees internal notes
+
+
+def _new_case_form(platform, url, **extra):
+    return {"platform": platform.pk, "category": "hoax", "location_url": url, "legal_basis": "UU ITE Art. 28(1)",
+            "reasons": "A fabricated claim.", "requested_action": "remove", "source": "ministry",
+            "evidence_kind": "screenshot", "evidence_visibility": "shared", **extra}
+
+
+def test_save_and_submit_creates_attaches_and_sends_in_one_post(client, analyst, platform_a):
+    client.force_login(analyst)
+    done = client.post("/admin/cases/case/add/", _new_case_form(
+        platform_a, "https://t.me/one_post/1", _submit="1",
+        evidence_file=SimpleUploadedFile("shot.png", PNG, content_type="image/png")), HTTP_ACCEPT_LANGUAGE="en")
+    case = Case.objects.get(location_url="https://t.me/one_post/1")
+    assert done.status_code == 302 and done["Location"] == f"/admin/cases/case/{case.pk}/change/"
+    assert case.status == CaseStatus.SUBMITTED
+    assert list(case.evidence.values_list("original_name", "visibility")) == [("shot.png", Visibility.SHARED)]
+    kinds = list(case.events.order_by("id").values_list("kind", flat=True))
+    assert kinds == [EventKind.CREATED, EventKind.EVIDENCE_ADDED, EventKind.SUBMITTED]  # evidence before sending
+    shown = client.get(done["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"{case.reference} was sent to Telegram" in shown
+
+
+def test_refused_evidence_keeps_the_draft_and_sends_nothing(client, analyst, platform_a):
+    client.force_login(analyst)
+    done = client.post("/admin/cases/case/add/", _new_case_form(
+        platform_a, "https://t.me/one_post/2", _submit="1",
+        evidence_file=SimpleUploadedFile("shot.png", b"MZ not a picture", content_type="image/png")),
+        HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    case = Case.objects.get(location_url="https://t.me/one_post/2")
+    assert case.status == CaseStatus.DRAFT and not case.evidence.exists()
+    text = done.content.decode()
+    assert "The evidence was refused" in text and "has not been sent to Telegram" in text
+
+
+def test_save_as_draft_says_it_was_not_sent(client, analyst, platform_a):
+    client.force_login(analyst)
+    done = client.post("/admin/cases/case/add/", _new_case_form(platform_a, "https://t.me/one_post/3", _save="1"),
+                       HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    case = Case.objects.get(location_url="https://t.me/one_post/3")
+    assert case.status == CaseStatus.DRAFT and "has not been sent to Telegram" in done.content.decode()

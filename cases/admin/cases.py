@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -301,6 +302,17 @@ class CasePageMixin:
             self.message_user(request, gettext("Write a comment first."), messages.ERROR)
         return HttpResponseRedirect(self._change_url(case))
 
+    def history_view(self, request, object_id, extra_context=None):
+        """"History" is the case's audited timeline (what this user may see of it), not Django's change log,
+        which the services never write."""
+        case = self._case_or_404(request, object_id)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "case": case, "site_name": self.admin_site.name,
+            "title": gettext("History: %(ref)s") % {"ref": case.reference}, "change_url": self._change_url(case),
+            "timeline": CaseEvent.objects.visible_to(request.user).filter(case=case).order_by("-created_at", "-id"),
+        }
+        return TemplateResponse(request, "patuh/case_history.html", context)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             mark_opened(obj, request.user)  # a liaison has seen the order: proof of service (issue 16)
@@ -342,6 +354,7 @@ CASE_FIELDS = [
     "platform", "category", "tier", "location_url", "handle", "native_id", "legal_basis", "reasons",
     "requested_action", "source", "source_detail", "assigned_to",
 ]
+EVIDENCE_FIELDS = ["evidence_file", "evidence_kind", "evidence_visibility"]
 LIFECYCLE_FIELDS = [
     "reference", "status", "issuing_authority", "redress_text", "submitted_by", "created_by", "created_at",
     "submitted_at", "deadline_hours", "due_at", "overdue_at", "acknowledged_at", "actioned_at", "action_taken",
@@ -358,6 +371,15 @@ class MinistryCaseForm(forms.ModelForm):
         fields = CASE_FIELDS
 
     location_url = forms.URLField(label=_("URL"), max_length=2048, required=False, assume_scheme="https")
+    # Evidence with the order, on the create form (one page instead of three); more from the case page.
+    evidence_file = forms.FileField(label=_("Evidence file"), required=False, allow_empty_file=True,
+                                    help_text=_("Optional: a screenshot, page archive, video or document. "
+                                                "Add more from the case page."))
+    evidence_kind = forms.ChoiceField(label=_("Evidence kind"), required=False, initial=EvidenceKind.SCREENSHOT,
+                                      choices=[c for c in EvidenceKind.choices
+                                               if c[0] != EvidenceKind.PLATFORM_RESPONSE])
+    evidence_visibility = forms.ChoiceField(label=_("Evidence visible to"), required=False,
+                                            choices=Visibility.choices, initial=Visibility.INTERNAL)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -403,6 +425,8 @@ class MinistryCaseAdmin(RecheckCaseMixin, CasePageMixin, ScopedAdmin):
 
     def get_fieldsets(self, request, obj=None):
         order = [("", {"fields": CASE_FIELDS})]
+        if obj is None:
+            order.append((_("Evidence"), {"fields": EVIDENCE_FIELDS}))
         if obj is not None:
             order.append((_("Lifecycle and deadline"), {"fields": LIFECYCLE_FIELDS}))
         return order
@@ -433,6 +457,7 @@ class MinistryCaseAdmin(RecheckCaseMixin, CasePageMixin, ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data.get(f) for f in CASE_FIELDS if f in form.cleaned_data}
+        submit_now = "_submit" in request.POST and has_role(request.user, *MINISTRY_WRITERS)
         try:
             if change:
                 assignee = data.pop("assigned_to", obj.assigned_to)
@@ -447,7 +472,56 @@ class MinistryCaseAdmin(RecheckCaseMixin, CasePageMixin, ScopedAdmin):
         except (StaleEdit, ValidationError) as err:
             # The form already validated; this is a race (someone edited it, or opened the same location).
             raise PermissionDenied("; ".join(err.messages)) from err
-        obj.pk, obj.reference, obj.version = saved.pk, saved.reference, saved.version
+        upload = form.cleaned_data.get("evidence_file")
+        if upload is not None:
+            try:
+                with transaction.atomic():
+                    upload_evidence(case=saved, actor=request.user, file=upload,
+                                    kind=form.cleaned_data.get("evidence_kind") or EvidenceKind.SCREENSHOT,
+                                    visibility=form.cleaned_data.get("evidence_visibility") or Visibility.INTERNAL,
+                                    request_meta=custody_meta(request))
+            except (ValidationError, PermissionDenied) as err:
+                # The order is kept as a draft (nothing is lost, nothing is sent without its evidence).
+                submit_now = False
+                self.message_user(request, gettext(
+                    "The evidence was refused: %(why)s The case is saved as a draft; add the evidence from its "
+                    "page, then submit it.") % {"why": "; ".join(getattr(err, "messages", [str(err)]))},
+                    messages.ERROR)
+        if submit_now:
+            try:
+                saved = transition(saved, "submit", actor=request.user)
+            except TransitionError as err:
+                self.message_user(request, err.message, messages.ERROR)
+        obj.pk, obj.reference, obj.version, obj.status = saved.pk, saved.reference, saved.version, saved.status
+
+    def _where_it_went(self, request, obj):
+        """Say whether the order went to the platform: the one thing an analyst needs to know after saving."""
+        case = Case.objects.select_related("platform").get(pk=obj.pk)
+        if case.status == CaseStatus.DRAFT:
+            self.message_user(request, gettext("%(ref)s is saved as a draft; it has not been sent to %(platform)s.")
+                              % {"ref": case.reference, "platform": case.platform}, messages.WARNING)
+        elif "_submit" in request.POST:
+            self.message_user(request, gettext("%(ref)s was sent to %(platform)s; due %(due)s.") % {
+                "ref": case.reference, "platform": case.platform,
+                "due": date_format(timezone.localtime(case.due_at), "DATETIME_FORMAT")}, messages.SUCCESS)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._where_it_went(request, obj)
+        if "_submit" in request.POST:
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._where_it_went(request, obj)
+        if "_submit" in request.POST:
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().response_change(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # "Save and submit" beside "Save as draft": on a new case and on a draft, for those who may submit.
+        context["can_submit_now"] = has_role(request.user, *MINISTRY_WRITERS) and (
+            add or (obj is not None and obj.status == CaseStatus.DRAFT))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_related(self, request, form, formsets, change):
         pass  # no m2m on cases; the service wrote everything
