@@ -491,3 +491,28 @@ def test_save_as_draft_says_it_was_not_sent(client, analyst, platform_a):
                        HTTP_ACCEPT_LANGUAGE="en", follow=True)
     case = Case.objects.get(location_url="https://t.me/one_post/3")
     assert case.status == CaseStatus.DRAFT and "has not been sent to Telegram" in done.content.decode()
+
+
+def test_the_duplicate_location_refusal_links_to_the_open_case(client, analyst, platform_a, make_case):
+    existing = make_case(submit=True, url="https://t.me/dup/1")
+    client.force_login(analyst)
+    refused = client.post("/admin/cases/case/add/", _new_case_form(platform_a, "https://t.me/dup/1", _save="1"),
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200 and Case.objects.count() == 1
+    page = refused.content.decode()
+    assert f'<a href="/admin/cases/case/{existing.pk}/change/">Open {existing.reference}</a>' in page
+
+
+def test_the_liaison_sees_the_measured_value_of_a_measured_commitment(client, liaison_a, make_case, platform_a):
+    meeting = Meeting.objects.create(title="Rapat", held_on="2026-08-01")
+    meeting.platforms.set([platform_a])
+    commitment = Commitment.objects.create(platform=platform_a, meeting=meeting, text="Hoaks dalam sehari",
+                                           measured_category="hoax", target_hours=24)
+    case = make_case(submit=True)
+    transition(case, "report_action", actor=liaison_a, action_taken="removed",
+               action_taken_at=clock.now().isoformat())
+    client.force_login(liaison_a)
+    page = client.get(f"/platform/cases/commitment/{commitment.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.content.decode()))
+    assert "measured compliance (from the cases)" in text.lower()
+    assert "30 1 1 1 100%" in text  # days, cases, decided, within target, share

@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -36,6 +36,7 @@ from cases.choices import (
 )
 from cases.forms import CommentForm, ReasonForm, TransitionForm
 from cases.models import Case, CaseEvent, Evidence
+from cases.models.cases import duplicate_message
 from cases.reports import DeadlineState, deadline_state_q, humanize_delta
 from cases.roles import MINISTRY_WRITERS, has_role
 from cases.services.cases import StaleEdit, add_comment, assign_case, create_case, update_case
@@ -393,6 +394,18 @@ class MinistryCaseForm(forms.ModelForm):
         if "tier" in self.fields:
             self.fields["tier"].required = False
             self.fields["tier"].help_text = _("Empty: the category's default tier.")
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The duplicate-location refusal links to the open case that holds the location.
+        refusals = self._errors.get(NON_FIELD_ERRORS) if self._errors else None
+        duplicate = self.instance.open_duplicate() if refusals else None
+        if duplicate is not None:
+            text = duplicate_message(duplicate)
+            link = format_html('{} <a href="{}">{}</a>', text, reverse("admin:cases_case_change", args=[duplicate.pk]),
+                               gettext("Open %(ref)s") % {"ref": duplicate.reference})
+            self._errors[NON_FIELD_ERRORS] = self.error_class(
+                [link if str(e) == str(text) else e for e in refusals], error_class="nonfield")
 
     def clean(self):
         cleaned = super().clean()

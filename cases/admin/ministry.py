@@ -207,18 +207,23 @@ class CommitmentAdmin(CommitmentProgressMixin, SupervisorWrites, ScopedAdmin):
 
     @admin.display(description=_("measured compliance (from the cases)"))
     def measured_compliance(self, obj):
-        if obj is None or not obj.is_measured:
-            return gettext("Not measurable: give a category and target hours to measure it from the cases.")
-        rows = []
-        for days in (30, 90, 365):
-            m = measure_commitment(obj, start=clock.now() - timedelta(days=days))
-            share = f"{m.share:.0%}" if m.share is not None else "—"
-            rows.append((days, m.cases, m.decided, m.met, share))
-        return format_html(
-            '<table class="patuh-table"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>',
-            _("days"), _("cases"), _("decided"), _("within target"), _("share"),
-            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
-        )
+        return measured_table(obj)
+
+
+def measured_table(obj) -> str:
+    """A measured commitment's figures over 30, 90 and 365 days (both consoles show the same table)."""
+    if obj is None or not obj.is_measured:
+        return gettext("Not measurable: give a category and target hours to measure it from the cases.")
+    rows = []
+    for days in (30, 90, 365):
+        m = measure_commitment(obj, start=clock.now() - timedelta(days=days))
+        share = f"{m.share:.0%}" if m.share is not None else "—"
+        rows.append((days, m.cases, m.decided, m.met, share))
+    return format_html(
+        '<table class="patuh-table"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>',
+        _("days"), _("cases"), _("decided"), _("within target"), _("share"),
+        format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+    )
 
 
 # --- sanctions -------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from cases import models
 from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline
 from cases.admin.cases import PlatformCaseAdmin
-from cases.admin.ministry import CommitmentProgressMixin
+from cases.admin.ministry import CommitmentProgressMixin, measured_table
 from cases.sites import platform_site
 
 
@@ -34,9 +34,13 @@ class PlatformCommitmentAdmin(CommitmentProgressMixin, ReadOnlyMixin, LiaisonRea
     list_filter = ["status", "kind"]
     list_select_related = ["meeting"]
     fields = ["meeting", "kind", "text", "text_en", "owner", "owner_name", "status", "due_on", "measured_category",
-              "target_hours", "source"]
+              "target_hours", "measured_compliance", "source"]
     readonly_fields = fields
     inlines = [PlatformUpdateInline]
+
+    @admin.display(description=_("measured compliance (from the cases)"))
+    def measured_compliance(self, obj):
+        return measured_table(obj)  # the figures the ministry sees, from this platform's cases
 
     @admin.display(description=_("commitment"))
     def short_text(self, obj):
