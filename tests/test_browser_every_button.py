@@ -28,6 +28,7 @@ from cases.models import (
     Commitment,
     CommitmentUpdate,
     Evidence,
+    IntegrityCheck,
     Meeting,
     Recheck,
     Sanction,
@@ -231,7 +232,7 @@ def world(settings, tmp_path, platform_a, platform_b, analyst, supervisor, audit
 
 
 def ministry_pages(w) -> list[str]:
-    return ["/admin/", "/admin/my-work/?who=all", "/admin/cases/case/", "/admin/cases/case/add/",
+    return ["/admin/", "/admin/my-work/?who=all", "/admin/integrity/", "/admin/cases/case/", "/admin/cases/case/add/",
             *[f"/admin/cases/case/{w[k].pk}/change/" for k in ("draft", "submitted", "acknowledged", "actioned",
                                                                "objected")],
             f"/admin/cases/commitment/{w['commitment'].pk}/change/",
@@ -251,9 +252,21 @@ def _start(browser, base, site, user, pages) -> Clicks:
 
 def test_analyst_clicks_every_control_offered(live_server, browser, world, analyst):
     c = _start(browser, live_server.url, "admin", analyst, ministry_pages(world))
+    integrity_controls(c, analyst)
     case_controls(c, world, analyst, decider=False)
     click_account_controls(c, "admin", analyst)
     c.assert_all_clicked()
+
+
+def integrity_controls(c: Clicks, user):
+    """The integrity page, opened from the dashboard: start a check, read its result."""
+    c.goto("/admin/")
+    c.press("#content a.button[href$='/admin/integrity/']")
+    c.press("form.patuh-integrity-start input[type=submit]")
+    check = IntegrityCheck.objects.filter(started_by=user).get()
+    assert check.audit_ok and check.evidence_ok
+    c.page.reload()
+    assert check.audit_heads[0]["last_hash"] in c.page.inner_text("#integrity-audit")
 
 
 def work_controls(c: Clicks):
@@ -441,6 +454,7 @@ def test_supervisor_clicks_every_control_offered(live_server, browser, world, su
     c = _start(browser, live_server.url, "admin", supervisor, pages)
     page = c.page
     case_controls(c, w, supervisor, decider=True)
+    integrity_controls(c, supervisor)
 
     # Objections: reject one (the clock resumes), uphold the other (the case is withdrawn); withdraw a case.
     for key, action, status in (("objected", "reject_objection", CaseStatus.ACKNOWLEDGED),
@@ -516,6 +530,7 @@ def test_auditor_is_offered_only_reading_and_their_own_account(live_server, brow
         c.goto(path)
         c.press("a.historylink")
         assert "/history/" in page.url
+    integrity_controls(c, auditor)
     c.goto("/admin/")
     c.press("#content a.button[href$='/admin/my-work/']")
     assert page.locator(".patuh-queue").count() == 5 and not page.locator("form.patuh-assign").count()

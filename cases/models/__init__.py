@@ -5,6 +5,7 @@ from cases.models.cycles import SubmissionCycle
 from cases.models.events import CaseEvent
 from cases.models.evidence import CustodyEvent, Evidence
 from cases.models.hashes import HashList, HashMatch, ImageHash, MatchDecision
+from cases.models.integrity import IntegrityCheck
 from cases.models.meetings import Commitment, CommitmentUpdate, Meeting
 from cases.models.notifications import Notification
 from cases.models.platforms import Platform, PlatformMembership
@@ -38,6 +39,7 @@ from cases.models.webhooks import (
 )
 
 __all__ = [
+    "IntegrityCheck",
     "ApiToken",
     "Case",
     "CaseEvent",
