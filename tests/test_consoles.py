@@ -516,3 +516,17 @@ def test_the_liaison_sees_the_measured_value_of_a_measured_commitment(client, li
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.content.decode()))
     assert "measured compliance (from the cases)" in text.lower()
     assert "30 1 1 1 100%" in text  # days, cases, decided, within target, share
+
+
+@pytest.mark.parametrize("persona", ["analyst", "auditor", "supervisor"])
+def test_people_are_named_as_text_not_links_to_user_records(client, request, persona, make_case):
+    from django.contrib.auth import get_user_model
+
+    officer = get_user_model().objects.get(username="analyst")
+    officer.first_name, officer.last_name = "Siti", "Rahma"
+    officer.save()
+    case = make_case(submit=True)
+    client.force_login(request.getfixturevalue(persona))
+    page = client.get(f"/admin/cases/case/{case.pk}/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "/admin/auth/user/" not in page  # only administrators may open user records: no link that 403s
+    assert "Siti Rahma (analyst)" in page

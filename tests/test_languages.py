@@ -92,7 +92,8 @@ def pages(make_case, liaison_a, supervisor, platform_a):
     meeting.platforms.set([platform_a])
     commitment = Commitment.objects.create(platform=platform_a, meeting=meeting, text="Janji", text_en="Promise")
     sanction = sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="Late")
-    ministry = ["/admin/", "/admin/my-work/?who=all", "/admin/integrity/", "/admin/cases/case/", "/admin/cases/case/add/",
+    ministry = ["/admin/", "/admin/my-work/?who=all", "/admin/integrity/", "/admin/cases/case/",
+                "/admin/cases/case/add/",
                 *[f"/admin/cases/case/{c.pk}/change/" for c in (submitted, actioned, objected, draft)],
                 f"/admin/cases/case/{submitted.pk}/act/withdraw/",
                 f"/admin/cases/case/{objected.pk}/act/reject_objection/",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock, models
-from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline
+from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline, person_display
 from cases.admin.cases import MinistryCaseAdmin
 from cases.admin.dashboards import scorecard
 from cases.choices import SanctionLevel, SanctionStatus, Virality
@@ -290,9 +290,12 @@ class SanctionAdmin(ScopedAdmin):
     list_select_related = ["platform"]
     change_form_template = "patuh/sanction_change_form.html"
     inlines = [CitationInline]
-    readonly_fields = ["platform", "level", "status", "reason", "letter_reference", "proposed_at", "proposed_by",
-                       "issued_at", "issued_by", "complied_at", "lifted_at", "lifted_by", "status_note", "amount",
-                       "fine_inputs"]
+    proposed_by_name = person_display(models.Sanction, "proposed_by")
+    issued_by_name = person_display(models.Sanction, "issued_by")
+    lifted_by_name = person_display(models.Sanction, "lifted_by")
+    readonly_fields = ["platform", "level", "status", "reason", "letter_reference", "proposed_at",
+                       "proposed_by_name", "issued_at", "issued_by_name", "complied_at", "lifted_at", "lifted_by_name",
+                       "status_note", "amount", "fine_inputs"]
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
