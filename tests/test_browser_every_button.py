@@ -13,6 +13,7 @@ act/verify/`, `button theme-toggle`.
 """
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -115,6 +116,14 @@ class Clicks:
         self.press("button[name=index]")
         if confirm:
             confirm()
+
+    def download(self, selector) -> str:
+        """Click a link that downloads a file (recording it); returns the file's text."""
+        control = self.page.locator(selector).first
+        self.done.add(control.evaluate(KEY_OF))
+        with self.page.expect_download() as info:
+            control.click()
+        return Path(info.value.path()).read_text()
 
     def message(self):
         return self.page.inner_text(".messagelist") if self.page.locator(".messagelist").count() else ""
@@ -306,6 +315,12 @@ def case_controls(c: Clicks, w, user, *, decider: bool):
     assert "submitted_at__from=" + day in page.url
     assert page.locator("#result_list tbody tr").count() == Case.objects.filter(status__in=[
         s for s in CaseStatus if s != CaseStatus.DRAFT]).filter(platform__name="Telegram").count() + 1
+
+    # Export the filtered list: the API's CSV of exactly these rows.
+    c.goto("/admin/cases/case/?status__exact=objected")
+    exported = c.download(".object-tools a.patuh-export")
+    assert sorted(line.split(",")[0] for line in exported.splitlines()[1:]) == sorted(
+        Case.objects.filter(status=CaseStatus.OBJECTED).values_list("reference", flat=True))
 
     # Create a case three ways (_save, _continue, _addanother); each is a draft by the analyst.
     for n, name in enumerate(["_save", "_continue", "_addanother"]):
@@ -530,6 +545,8 @@ def test_auditor_is_offered_only_reading_and_their_own_account(live_server, brow
         c.goto(path)
         c.press("a.historylink")
         assert "/history/" in page.url
+    c.goto("/admin/cases/case/")
+    assert w["objected"].reference in c.download(".object-tools a.patuh-export")
     integrity_controls(c, auditor)
     c.goto("/admin/")
     c.press("#content a.button[href$='/admin/my-work/']")
@@ -563,6 +580,11 @@ def liaison_controls(c: Clicks, cases, commitment, user, settings):
     page.fill("#searchbar", first.reference)
     c.press("#changelist-search input[type=submit]")
     assert page.locator("#result_list tbody tr").count() == 1
+
+    exported = c.download(".object-tools a.patuh-export")  # the inbox as filtered: the liaison's own cases
+    assert first.reference in exported and all(
+        Case.objects.get(reference=line.split(",")[0]).platform_id == first.platform_id
+        for line in exported.splitlines()[1:])
 
     c.goto(f"/platform/cases/case/{first.pk}/change/")
     c.press("a.patuh-action[href$='/act/acknowledge/']")

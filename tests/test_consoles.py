@@ -530,3 +530,27 @@ def test_people_are_named_as_text_not_links_to_user_records(client, request, per
     page = client.get(f"/admin/cases/case/{case.pk}/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "/admin/auth/user/" not in page  # only administrators may open user records: no link that 403s
     assert "Siti Rahma (analyst)" in page
+
+
+@pytest.mark.parametrize("persona,site", [("analyst", "admin"), ("auditor", "admin"), ("liaison_a", "platform")])
+def test_the_filtered_case_list_exports_as_the_apis_csv(client, request, persona, site, make_case, platform_b,
+                                                       liaison_a):
+    from cases.api.export import HEADER
+
+    objected = make_case(submit=True)
+    transition(objected, "object", actor=liaison_a, reason="lawful", text="Satire.")
+    make_case(submit=True)
+    other = make_case(submit=True, platform=platform_b, url="https://facebook.com/x/1")
+    client.force_login(request.getfixturevalue(persona))
+    query = "status__exact=objected" if site == "admin" else "show=all&amp;status=objected"
+    listing = client.get(f"/{site}/cases/case/?{query.replace('&amp;', '&')}",
+                         HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'href="/{site}/cases/case/export.csv?{query}"' in listing
+    response = client.get(f"/{site}/cases/case/export.csv?{query.replace('&amp;', '&')}")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = b"".join(response.streaming_content).decode().splitlines()
+    assert rows[0].split(",") == HEADER
+    assert [r.split(",")[0] for r in rows[1:]] == [objected.reference]  # the filter held; nothing of B's
+    everything = b"".join(client.get(f"/{site}/cases/case/export.csv?show=all" if site == "platform"
+                                     else f"/{site}/cases/case/export.csv").streaming_content).decode()
+    assert (other.reference in everything) == (site == "admin")
