@@ -38,7 +38,7 @@ from cases.models import (
 from cases.services import sanctions
 from cases.workflow import transition
 from tests.recheck_server import FixtureServer, Route, fixture
-from tests.test_browser import PASSWORD, _login
+from tests.test_browser import PASSWORD, SHOTS, _login
 from tests.test_browser import browser as browser  # noqa: F401 - its fixture; skips like it without Chromium
 from tests.test_consoles import PNG
 from tests.test_rechecks import recheck_settings
@@ -468,6 +468,16 @@ def test_supervisor_clicks_every_control_offered(live_server, browser, world, su
     pages = [*ministry_pages(w), "/admin/cases/sanction/add/"]
     c = _start(browser, live_server.url, "admin", supervisor, pages)
     page = c.page
+    # Screenshots of the new pages, with the fixture's backlog, in both languages (README: docs/screenshots/).
+    for locale, suffix in (("en-US", "en"), ("id-ID", "id")):
+        shot = browser.new_context(viewport={"width": 1366, "height": 900}, locale=locale).new_page()
+        _login(shot, c.base, "admin", supervisor.username)
+        for path, name in (("/admin/", "ministry-dashboard"), ("/admin/my-work/?who=all", "my-work"),
+                           ("/admin/integrity/", "integrity")):
+            shot.goto(c.base + path)
+            shot.screenshot(path=SHOTS / f"{name}-{suffix}.png", full_page=True)
+        shot.context.close()
+
     case_controls(c, w, supervisor, decider=True)
     integrity_controls(c, supervisor)
 
