@@ -554,3 +554,16 @@ def test_the_filtered_case_list_exports_as_the_apis_csv(client, request, persona
     everything = b"".join(client.get(f"/{site}/cases/case/export.csv?show=all" if site == "platform"
                                      else f"/{site}/cases/case/export.csv").streaming_content).decode()
     assert (other.reference in everything) == (site == "admin")
+
+
+@pytest.mark.parametrize("persona,site", [("analyst", "admin"), ("liaison_a", "platform")])
+def test_commitments_are_listed_in_the_pages_language(client, request, persona, site, platform_a):
+    meeting = Meeting.objects.create(title="Rapat", held_on="2026-08-01")
+    meeting.platforms.set([platform_a])
+    Commitment.objects.create(platform=platform_a, meeting=meeting, text="Hoaks diturunkan dalam sehari",
+                              text_en="Hoaxes taken down within a day")
+    client.force_login(request.getfixturevalue(persona))
+    english = client.get(f"/{site}/cases/commitment/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    indonesian = client.get(f"/{site}/cases/commitment/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Hoaxes taken down within a day" in english and "Hoaks diturunkan" not in english
+    assert "Hoaks diturunkan dalam sehari" in indonesian and "Hoaxes taken down" not in indonesian

@@ -199,7 +199,7 @@ class CommitmentAdmin(CommitmentProgressMixin, SupervisorWrites, ScopedAdmin):
 
     @admin.display(description=_("commitment"))
     def short_text(self, obj):
-        return (obj.text_en or obj.text)[:90]
+        return commitment_text(obj)[:90]
 
     @admin.display(description=_("measured"), boolean=True)
     def measured(self, obj):
@@ -208,6 +208,16 @@ class CommitmentAdmin(CommitmentProgressMixin, SupervisorWrites, ScopedAdmin):
     @admin.display(description=_("measured compliance (from the cases)"))
     def measured_compliance(self, obj):
         return measured_table(obj)
+
+
+def commitment_text(obj) -> str:
+    """A commitment in the page's language: its English text on an English page when it has one, else the
+    Indonesian text agreed in the meeting."""
+    from django.utils.translation import get_language
+
+    if (get_language() or "").startswith("en") and obj.text_en:
+        return obj.text_en
+    return obj.text
 
 
 def measured_table(obj) -> str:

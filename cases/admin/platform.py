@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from cases import models
 from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline
 from cases.admin.cases import PlatformCaseAdmin
-from cases.admin.ministry import CommitmentProgressMixin, measured_table
+from cases.admin.ministry import CommitmentProgressMixin, commitment_text, measured_table
 from cases.sites import platform_site
 
 
@@ -44,7 +44,7 @@ class PlatformCommitmentAdmin(CommitmentProgressMixin, ReadOnlyMixin, LiaisonRea
 
     @admin.display(description=_("commitment"))
     def short_text(self, obj):
-        return obj.text[:90]
+        return commitment_text(obj)[:90]
 
 
 @admin.register(models.Sanction, site=platform_site)
