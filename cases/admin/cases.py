@@ -158,7 +158,7 @@ class PlatformStatusFilter(admin.SimpleListFilter):
 class AwaitingFilter(admin.SimpleListFilter):
     """The platform inbox: by default, what waits on the platform."""
 
-    title = _("show")
+    title = _("whose turn")  # the filter reads "By whose turn": awaiting you, or all cases
     parameter_name = "show"
 
     def lookups(self, request, model_admin):
