@@ -1,8 +1,10 @@
 """Forms shared by both consoles. They collect input; the services decide."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases import clock
 from cases.choices import ActionTaken, ObjectionReason, Visibility
 from cases.workflow import Transition, TransitionError, transition
 
@@ -20,6 +22,8 @@ class TransitionForm(forms.Form):
             self.fields["action_taken"] = forms.ChoiceField(label=_("Action taken"), choices=ActionTaken.choices)
             self.fields["action_taken_at"] = forms.DateTimeField(
                 label=_("When it was taken"),
+                # Now, to the minute (in the page's time zone): most reports are made as the action is taken.
+                initial=lambda: timezone.localtime(clock.now()).replace(second=0, microsecond=0),
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
                 help_text=_("Jakarta time. Not in the future, not before the case was submitted."),
             )

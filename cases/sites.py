@@ -82,9 +82,11 @@ class MinistrySite(admin.AdminSite):
         return super().index(request, extra_context={**ministry_dashboard(request), **(extra_context or {})})
 
     def get_urls(self):
+        from cases.admin.integrity import integrity_urls
+        from cases.admin.work import work_urls
         from cases.views.twofactor import twofactor_urls
 
-        return [*twofactor_urls(self), *super().get_urls()]
+        return [*twofactor_urls(self), *work_urls(self), *integrity_urls(self), *super().get_urls()]
 
 
 class LiaisonAuthenticationForm(SecondFactorLoginMixin, AdminAuthenticationForm):

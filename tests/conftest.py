@@ -146,3 +146,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_settings():
+    """Each test starts in the settings' language: a console request in Indonesian activates it for the thread
+    (LocaleMiddleware does not switch back), and messages a later test reads would follow."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

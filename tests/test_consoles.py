@@ -440,3 +440,139 @@ def test_proposing_a_second_sanction_shows_why_it_is_refused(client, supervisor,
     assert response.status_code == 200
     assert "already has a sanction awaiting a decision" in response.content.decode()
     assert Sanction.objects.filter(platform=platform_a).count() == 1
+
+
+def test_a_favicon_is_served_and_linked(client, analyst):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml" and b"<svg" in icon.content
+    client.force_login(analyst)
+    assert 'rel="icon" href="/favicon.ico"' in client.get("/admin/").content.decode()
+
+
+@pytest.mark.parametrize("persona,site", [("auditor", "admin"), ("analyst", "admin"), ("liaison_a", "platform")])
+def test_history_is_the_cases_timeline(client, request, persona, site, make_case, analyst):
+    from cases.services.cases import add_comment
+
+    case = make_case(submit=True)
+    add_comment(case, actor=analyst, text="internal only")
+    client.force_login(request.getfixturevalue(persona))
+    page = client.get(f"/{site}/cases/case/{case.pk}/history/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Submitted to the platform" in page and "Draft → Submitted" in page
+    assert ("internal only" in page) == (site == "admin")  # a liaison never sees internal notes
+
+
+def _new_case_form(platform, url, **extra):
+    return {"platform": platform.pk, "category": "hoax", "location_url": url, "legal_basis": "UU ITE Art. 28(1)",
+            "reasons": "A fabricated claim.", "requested_action": "remove", "source": "ministry",
+            "evidence_kind": "screenshot", "evidence_visibility": "shared", **extra}
+
+
+def test_save_and_submit_creates_attaches_and_sends_in_one_post(client, analyst, platform_a):
+    client.force_login(analyst)
+    done = client.post("/admin/cases/case/add/", _new_case_form(
+        platform_a, "https://t.me/one_post/1", _submit="1",
+        evidence_file=SimpleUploadedFile("shot.png", PNG, content_type="image/png")), HTTP_ACCEPT_LANGUAGE="en")
+    case = Case.objects.get(location_url="https://t.me/one_post/1")
+    assert done.status_code == 302 and done["Location"] == f"/admin/cases/case/{case.pk}/change/"
+    assert case.status == CaseStatus.SUBMITTED
+    assert list(case.evidence.values_list("original_name", "visibility")) == [("shot.png", Visibility.SHARED)]
+    kinds = list(case.events.order_by("id").values_list("kind", flat=True))
+    assert kinds == [EventKind.CREATED, EventKind.EVIDENCE_ADDED, EventKind.SUBMITTED]  # evidence before sending
+    shown = client.get(done["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"{case.reference} was sent to Telegram" in shown
+
+
+def test_refused_evidence_keeps_the_draft_and_sends_nothing(client, analyst, platform_a):
+    client.force_login(analyst)
+    done = client.post("/admin/cases/case/add/", _new_case_form(
+        platform_a, "https://t.me/one_post/2", _submit="1",
+        evidence_file=SimpleUploadedFile("shot.png", b"MZ not a picture", content_type="image/png")),
+        HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    case = Case.objects.get(location_url="https://t.me/one_post/2")
+    assert case.status == CaseStatus.DRAFT and not case.evidence.exists()
+    text = done.content.decode()
+    assert "The evidence was refused" in text and "has not been sent to Telegram" in text
+
+
+def test_save_as_draft_says_it_was_not_sent(client, analyst, platform_a):
+    client.force_login(analyst)
+    done = client.post("/admin/cases/case/add/", _new_case_form(platform_a, "https://t.me/one_post/3", _save="1"),
+                       HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    case = Case.objects.get(location_url="https://t.me/one_post/3")
+    assert case.status == CaseStatus.DRAFT and "has not been sent to Telegram" in done.content.decode()
+
+
+def test_the_duplicate_location_refusal_links_to_the_open_case(client, analyst, platform_a, make_case):
+    existing = make_case(submit=True, url="https://t.me/dup/1")
+    client.force_login(analyst)
+    refused = client.post("/admin/cases/case/add/", _new_case_form(platform_a, "https://t.me/dup/1", _save="1"),
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200 and Case.objects.count() == 1
+    page = refused.content.decode()
+    assert f'<a href="/admin/cases/case/{existing.pk}/change/">Open {existing.reference}</a>' in page
+
+
+def test_the_liaison_sees_the_measured_value_of_a_measured_commitment(client, liaison_a, make_case, platform_a):
+    meeting = Meeting.objects.create(title="Rapat", held_on="2026-08-01")
+    meeting.platforms.set([platform_a])
+    commitment = Commitment.objects.create(platform=platform_a, meeting=meeting, text="Hoaks dalam sehari",
+                                           measured_category="hoax", target_hours=24)
+    case = make_case(submit=True)
+    transition(case, "report_action", actor=liaison_a, action_taken="removed",
+               action_taken_at=clock.now().isoformat())
+    client.force_login(liaison_a)
+    page = client.get(f"/platform/cases/commitment/{commitment.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.content.decode()))
+    assert "measured compliance (from the cases)" in text.lower()
+    assert "30 1 1 1 100%" in text  # days, cases, decided, within target, share
+
+
+@pytest.mark.parametrize("persona", ["analyst", "auditor", "supervisor"])
+def test_people_are_named_as_text_not_links_to_user_records(client, request, persona, make_case):
+    from django.contrib.auth import get_user_model
+
+    officer = get_user_model().objects.get(username="analyst")
+    officer.first_name, officer.last_name = "Siti", "Rahma"
+    officer.save()
+    case = make_case(submit=True)
+    client.force_login(request.getfixturevalue(persona))
+    page = client.get(f"/admin/cases/case/{case.pk}/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "/admin/auth/user/" not in page  # only administrators may open user records: no link that 403s
+    assert "Siti Rahma (analyst)" in page
+
+
+@pytest.mark.parametrize("persona,site", [("analyst", "admin"), ("auditor", "admin"), ("liaison_a", "platform")])
+def test_the_filtered_case_list_exports_as_the_apis_csv(client, request, persona, site, make_case, platform_b,
+                                                       liaison_a):
+    from cases.api.export import HEADER
+
+    objected = make_case(submit=True)
+    transition(objected, "object", actor=liaison_a, reason="lawful", text="Satire.")
+    make_case(submit=True)
+    other = make_case(submit=True, platform=platform_b, url="https://facebook.com/x/1")
+    client.force_login(request.getfixturevalue(persona))
+    query = "status__exact=objected" if site == "admin" else "show=all&amp;status=objected"
+    listing = client.get(f"/{site}/cases/case/?{query.replace('&amp;', '&')}",
+                         HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'href="/{site}/cases/case/export.csv?{query}"' in listing
+    response = client.get(f"/{site}/cases/case/export.csv?{query.replace('&amp;', '&')}")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = b"".join(response.streaming_content).decode().splitlines()
+    assert rows[0].split(",") == HEADER
+    assert [r.split(",")[0] for r in rows[1:]] == [objected.reference]  # the filter held; nothing of B's
+    everything = b"".join(client.get(f"/{site}/cases/case/export.csv?show=all" if site == "platform"
+                                     else f"/{site}/cases/case/export.csv").streaming_content).decode()
+    assert (other.reference in everything) == (site == "admin")
+
+
+@pytest.mark.parametrize("persona,site", [("analyst", "admin"), ("liaison_a", "platform")])
+def test_commitments_are_listed_in_the_pages_language(client, request, persona, site, platform_a):
+    meeting = Meeting.objects.create(title="Rapat", held_on="2026-08-01")
+    meeting.platforms.set([platform_a])
+    Commitment.objects.create(platform=platform_a, meeting=meeting, text="Hoaks diturunkan dalam sehari",
+                              text_en="Hoaxes taken down within a day")
+    client.force_login(request.getfixturevalue(persona))
+    english = client.get(f"/{site}/cases/commitment/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    indonesian = client.get(f"/{site}/cases/commitment/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Hoaxes taken down within a day" in english and "Hoaks diturunkan" not in english
+    assert "Hoaks diturunkan dalam sehari" in indonesian and "Hoaxes taken down" not in indonesian

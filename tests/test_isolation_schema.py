@@ -534,6 +534,12 @@ def admin_probes(world):
             elif names == ["app_label"]:
                 for label in sorted({m._meta.app_label for m in site._registry}):
                     yield site, None, root + _expand(route, {"app_label": label}), False, pattern
+            elif set(names) == {"queue_key", "case_id"}:  # My work: assigning one of A's cases from each queue
+                from cases.queues import QUEUES
+
+                for queue in QUEUES:
+                    yield site, None, root + _expand(route, {"queue_key": queue.key, "case_id": world[Case].pk}), \
+                        True, pattern
             elif names == ["url"]:  # the catch-all: A's change URL without its slash
                 case = world[Case]
                 yield site, None, root + _expand(route, {"url": f"cases/case/{case.pk}/change"}), True, pattern
@@ -550,7 +556,7 @@ def admin_post_bodies(world, url: str, model) -> list[dict]:
         "note": "probe note", "text": "probe text", "reason": "lawful", "action_taken": "removed",
         "action_taken_at": clock.now().strftime("%Y-%m-%dT%H:%M"), "visibility": "shared",
         "status": "in_progress", "progress_percent": "50", "letter_reference": "PROBE/1", "virality": "low",
-        "post": "yes", "name": "probe token", "_selected_action": [pk], "index": "0",
+        "post": "yes", "name": "probe token", "_selected_action": [pk], "index": "0", "assignee": "",
     }]
     if url.endswith(f"/{model._meta.model_name}/") if model else False:
         # The changelist: every action the ModelAdmin offers, on A's row.

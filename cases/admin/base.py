@@ -129,3 +129,17 @@ class ReadOnlyMixin:
 
 
 NO_DELETE_HELP = _("Records are never deleted: cases are withdrawn, evidence is withdrawn, sanctions are lifted.")
+
+
+def person_display(model, field_name: str):
+    """A user foreign key shown as the person's name, as text: Django's read-only field would link to the user
+    record, which only administrators may open (everyone else got a bare 403)."""
+    from django.contrib import admin as django_admin
+
+    from cases.queues import person
+
+    @django_admin.display(description=model._meta.get_field(field_name).verbose_name)
+    def show(self, obj):
+        return person(getattr(obj, field_name, None)) or "—"
+
+    return show

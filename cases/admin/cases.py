@@ -5,19 +5,22 @@ user may do now) and their small forms, and the comment form. Every write goes t
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.admin.base import ScopedAdmin
+from cases.admin.base import ScopedAdmin, person_display
 from cases.admin.filters import FilterSetAdmin
 from cases.admin.rechecks import RecheckCaseMixin
 from cases.choices import (
@@ -30,6 +33,7 @@ from cases.choices import (
 from cases.filtersets import CaseFilterSet
 from cases.forms import CommentForm, ReasonForm, TransitionForm
 from cases.models import Case, CaseEvent, Evidence
+from cases.models.cases import duplicate_message
 from cases.reports import humanize_delta
 from cases.roles import MINISTRY_WRITERS, has_role
 from cases.services.cases import StaleEdit, add_comment, assign_case, create_case, update_case
@@ -73,11 +77,26 @@ def deadline_cell(case: Case):
     return "—"
 
 
+def localized_redress(text: str) -> str:
+    """The standard redress notice in the page's language (it is stored in the language of the day the case was
+    created); a notice written for this case stays as written."""
+    from django.utils import translation
+
+    from cases.models.cases import DEFAULT_REDRESS
+
+    standard = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            standard.add(str(DEFAULT_REDRESS).strip())
+    return gettext(DEFAULT_REDRESS) if (text or "").strip() in standard else text
+
+
 # --- the case page, shared by both consoles -----------------------------------------------------------
 
 
 class CasePageMixin:
     change_form_template = "patuh/case_change_form.html"
+    change_list_template = "patuh/case_change_list.html"
     list_per_page = 50
 
     @admin.display(description=_("status"), ordering="status")
@@ -94,6 +113,13 @@ class CasePageMixin:
     def deadline(self, obj):
         return deadline_cell(obj)
 
+    submitted_by_name = person_display(Case, "submitted_by")
+    created_by_name = person_display(Case, "created_by")
+
+    @admin.display(description=_("redress available"))
+    def redress_text(self, obj):
+        return localized_redress(obj.redress)
+
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
@@ -101,8 +127,35 @@ class CasePageMixin:
                  name=f"{prefix}_transition"),
             path("<path:object_id>/comment/", self.admin_site.admin_view(self.comment_view),
                  name=f"{prefix}_comment"),
+            path("export.csv", self.admin_site.admin_view(self.export_view), name=f"{prefix}_export"),
             *super().get_urls(),
         ]
+
+    def get_object(self, request, object_id, from_field=None):
+        """Django's, with the case's platform and officers in the same query (the page names them all)."""
+        queryset = self.get_queryset(request).select_related("platform", "submitted_by", "created_by")
+        field = self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def export_view(self, request):
+        """The case list as it is filtered and searched now, as CSV: the API's export (cases.api.export), the
+        same columns and the same bytes."""
+        from django.http import StreamingHttpResponse
+
+        from cases.api.export import stream_csv
+
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        response = StreamingHttpResponse(stream_csv(changelist.get_queryset(request)),
+                                         content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="patuh-cases-{stamp}.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
 
     def _case_or_404(self, request, object_id) -> Case:
         case = self.get_object(request, unquote(object_id))
@@ -155,6 +208,17 @@ class CasePageMixin:
             self.message_user(request, gettext("Write a comment first."), messages.ERROR)
         return HttpResponseRedirect(self._change_url(case))
 
+    def history_view(self, request, object_id, extra_context=None):
+        """"History" is the case's audited timeline (what this user may see of it), not Django's change log,
+        which the services never write."""
+        case = self._case_or_404(request, object_id)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "case": case, "site_name": self.admin_site.name,
+            "title": gettext("History: %(ref)s") % {"ref": case.reference}, "change_url": self._change_url(case),
+            "timeline": CaseEvent.objects.visible_to(request.user).filter(case=case).order_by("-created_at", "-id"),
+        }
+        return TemplateResponse(request, "patuh/case_history.html", context)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             mark_opened(obj, request.user)  # a liaison has seen the order: proof of service (issue 16)
@@ -184,20 +248,21 @@ class CasePageMixin:
 
 
 def ministry_staff():
-    """Cases are assigned to ministry officers only."""
+    """Cases are assigned to ministry officers who can act on them: analysts, supervisors, administrators
+    (not auditors, not liaisons)."""
     from django.contrib.auth import get_user_model
 
-    from cases.roles import MINISTRY_ROLES
+    from cases.queues import by_name
 
-    return get_user_model().objects.filter(is_active=True, groups__name__in=MINISTRY_ROLES).distinct().order_by(
-        "username")
+    return by_name(get_user_model().objects.filter(is_active=True, groups__name__in=MINISTRY_WRITERS).distinct())
 
 CASE_FIELDS = [
     "platform", "category", "tier", "location_url", "handle", "native_id", "legal_basis", "reasons",
     "requested_action", "source", "source_detail", "assigned_to",
 ]
+EVIDENCE_FIELDS = ["evidence_file", "evidence_kind", "evidence_visibility"]
 LIFECYCLE_FIELDS = [
-    "reference", "status", "issuing_authority", "redress", "submitted_by", "created_by", "created_at",
+    "reference", "status", "issuing_authority", "redress_text", "submitted_by_name", "created_by_name", "created_at",
     "submitted_at", "deadline_hours", "due_at", "overdue_at", "acknowledged_at", "actioned_at", "action_taken",
     "action_taken_at", "is_late", "objected_at", "objection_reason", "objection_text", "verified_at",
     "withdrawn_at", "normalized_location",
@@ -212,16 +277,40 @@ class MinistryCaseForm(forms.ModelForm):
         fields = CASE_FIELDS
 
     location_url = forms.URLField(label=_("URL"), max_length=2048, required=False, assume_scheme="https")
+    # Evidence with the order, on the create form (one page instead of three); more from the case page.
+    evidence_file = forms.FileField(label=_("Evidence file"), required=False, allow_empty_file=True,
+                                    help_text=_("Optional: a screenshot, page archive, video or document. "
+                                                "Add more from the case page."))
+    evidence_kind = forms.ChoiceField(label=_("Evidence kind"), required=False, initial=EvidenceKind.SCREENSHOT,
+                                      choices=[c for c in EvidenceKind.choices
+                                               if c[0] != EvidenceKind.PLATFORM_RESPONSE])
+    evidence_visibility = forms.ChoiceField(label=_("Evidence visible to"), required=False,
+                                            choices=Visibility.choices, initial=Visibility.INTERNAL)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         if "assigned_to" in self.fields:
+            from cases.queues import person
+
             self.fields["assigned_to"].queryset = ministry_staff()
+            self.fields["assigned_to"].label_from_instance = person
         if "tier" in self.fields:
             self.fields["tier"].required = False
             self.fields["tier"].help_text = _("Empty: the category's default tier.")
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The duplicate-location refusal links to the open case that holds the location.
+        refusals = self._errors.get(NON_FIELD_ERRORS) if self._errors else None
+        duplicate = self.instance.open_duplicate() if refusals else None
+        if duplicate is not None:
+            text = duplicate_message(duplicate)
+            link = format_html('{} <a href="{}">{}</a>', text, reverse("admin:cases_case_change", args=[duplicate.pk]),
+                               gettext("Open %(ref)s") % {"ref": duplicate.reference})
+            self._errors[NON_FIELD_ERRORS] = self.error_class(
+                [link if str(e) == str(text) else e for e in refusals], error_class="nonfield")
 
     def clean(self):
         cleaned = super().clean()
@@ -251,6 +340,8 @@ class MinistryCaseAdmin(FilterSetAdmin, RecheckCaseMixin, CasePageMixin, ScopedA
 
     def get_fieldsets(self, request, obj=None):
         order = [("", {"fields": CASE_FIELDS})]
+        if obj is None:
+            order.append((_("Evidence"), {"fields": EVIDENCE_FIELDS}))
         if obj is not None:
             order.append((_("Lifecycle and deadline"), {"fields": LIFECYCLE_FIELDS}))
         return order
@@ -275,6 +366,7 @@ class MinistryCaseAdmin(FilterSetAdmin, RecheckCaseMixin, CasePageMixin, ScopedA
 
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data.get(f) for f in CASE_FIELDS if f in form.cleaned_data}
+        submit_now = "_submit" in request.POST and has_role(request.user, *MINISTRY_WRITERS)
         try:
             if change:
                 assignee = data.pop("assigned_to", obj.assigned_to)
@@ -289,7 +381,56 @@ class MinistryCaseAdmin(FilterSetAdmin, RecheckCaseMixin, CasePageMixin, ScopedA
         except (StaleEdit, ValidationError) as err:
             # The form already validated; this is a race (someone edited it, or opened the same location).
             raise PermissionDenied("; ".join(err.messages)) from err
-        obj.pk, obj.reference, obj.version = saved.pk, saved.reference, saved.version
+        upload = form.cleaned_data.get("evidence_file")
+        if upload is not None:
+            try:
+                with transaction.atomic():
+                    upload_evidence(case=saved, actor=request.user, file=upload,
+                                    kind=form.cleaned_data.get("evidence_kind") or EvidenceKind.SCREENSHOT,
+                                    visibility=form.cleaned_data.get("evidence_visibility") or Visibility.INTERNAL,
+                                    request_meta=custody_meta(request))
+            except (ValidationError, PermissionDenied) as err:
+                # The order is kept as a draft (nothing is lost, nothing is sent without its evidence).
+                submit_now = False
+                self.message_user(request, gettext(
+                    "The evidence was refused: %(why)s The case is saved as a draft; add the evidence from its "
+                    "page, then submit it.") % {"why": "; ".join(getattr(err, "messages", [str(err)]))},
+                    messages.ERROR)
+        if submit_now:
+            try:
+                saved = transition(saved, "submit", actor=request.user)
+            except TransitionError as err:
+                self.message_user(request, err.message, messages.ERROR)
+        obj.pk, obj.reference, obj.version, obj.status = saved.pk, saved.reference, saved.version, saved.status
+
+    def _where_it_went(self, request, obj):
+        """Say whether the order went to the platform: the one thing an analyst needs to know after saving."""
+        case = Case.objects.select_related("platform").get(pk=obj.pk)
+        if case.status == CaseStatus.DRAFT:
+            self.message_user(request, gettext("%(ref)s is saved as a draft; it has not been sent to %(platform)s.")
+                              % {"ref": case.reference, "platform": case.platform}, messages.WARNING)
+        elif "_submit" in request.POST:
+            self.message_user(request, gettext("%(ref)s was sent to %(platform)s; due %(due)s.") % {
+                "ref": case.reference, "platform": case.platform,
+                "due": date_format(timezone.localtime(case.due_at), "DATETIME_FORMAT")}, messages.SUCCESS)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._where_it_went(request, obj)
+        if "_submit" in request.POST:
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._where_it_went(request, obj)
+        if "_submit" in request.POST:
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().response_change(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # "Save and submit" beside "Save as draft": on a new case and on a draft, for those who may submit.
+        context["can_submit_now"] = has_role(request.user, *MINISTRY_WRITERS) and (
+            add or (obj is not None and obj.status == CaseStatus.DRAFT))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_related(self, request, form, formsets, change):
         pass  # no m2m on cases; the service wrote everything
@@ -356,7 +497,7 @@ class MinistryCaseAdmin(FilterSetAdmin, RecheckCaseMixin, CasePageMixin, ScopedA
 
 PLATFORM_FIELDS = [
     "reference", "status", "category", "tier", "location_url", "handle", "native_id", "requested_action",
-    "legal_basis", "reasons", "issuing_authority", "submitted_by", "redress", "submitted_at", "due_at",
+    "legal_basis", "reasons", "issuing_authority", "submitted_by_name", "redress_text", "submitted_at", "due_at",
     "overdue_at", "acknowledged_at", "action_taken", "action_taken_at", "actioned_at", "is_late",
     "objection_reason", "objection_text", "verified_at", "withdrawn_at",
 ]

@@ -9,12 +9,13 @@ time (open cases by deadline state, the overdue list, the headline) from the ope
 from types import SimpleNamespace
 
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases import charts, clock, reports
 from cases.admin.webhooks import dashboard_alerts
 from cases.charts import Segment
-from cases.choices import SanctionStatus
+from cases.choices import CaseStatus, SanctionStatus
 from cases.models import Case, Sanction
 from cases.reports import ReportScope
 
@@ -59,11 +60,31 @@ def _charts(cases, scope: ReportScope, open_rows: list[reports.PlatformOpen], *,
     }
 
 
+def kpi_links(site_name: str) -> dict:
+    """Each headline figure links to the case list it counts, through the lists' FilterSet parameters (the same
+    names the API takes)."""
+    base = reverse(f"{site_name}:cases_case_changelist")
+    extra = "awaiting=&" if site_name == "platform" else ""  # the inbox opens on "awaiting"; these count all
+    return {
+        "open": f"{base}?{extra}" + "&".join(f"status={s}" for s in OPEN_BUT_DRAFT),
+        "overdue": f"{base}?{extra}deadline_state={reports.DeadlineState.OVERDUE}",
+        "due_soon": f"{base}?{extra}deadline_state={reports.DeadlineState.DUE_SOON}",
+        "objected": f"{base}?{extra}status={CaseStatus.OBJECTED}",
+        "to_verify": f"{base}?{extra}status={CaseStatus.ACTIONED}",
+        "pending_sanctions": (reverse("admin:cases_sanction_changelist") + f"?status={SanctionStatus.PROPOSED}"
+                              if site_name == "admin" else ""),
+    }
+
+
+# What `reports.open_by_platform` counts as open.
+OPEN_BUT_DRAFT = (CaseStatus.SUBMITTED, CaseStatus.ACKNOWLEDGED, CaseStatus.ACTIONED, CaseStatus.OBJECTED)
+
+
 def ministry_dashboard(request) -> dict:
     scope = ReportScope(request.user)
     open_rows = reports.open_by_platform(scope)
     return {
-        "headline": _headline(open_rows),
+        "headline": _headline(open_rows), "kpi_links": kpi_links("admin"),
         "pending_sanctions": Sanction.objects.visible_to(request.user).filter(status=SanctionStatus.PROPOSED).count(),
         **dashboard_alerts(request),  # webhooks: orders that reached nobody, failing endpoints (issue 16)
         **_charts(Case.objects.visible_to(request.user), scope, open_rows),
@@ -73,7 +94,8 @@ def ministry_dashboard(request) -> dict:
 def platform_dashboard(request) -> dict:
     scope = ReportScope(request.user)
     open_rows = reports.open_by_platform(scope)
-    return {"headline": _headline(open_rows), **_charts(Case.objects.visible_to(request.user), scope, open_rows)}
+    return {"headline": _headline(open_rows), "kpi_links": kpi_links("platform"),
+            **_charts(Case.objects.visible_to(request.user), scope, open_rows)}
 
 
 def compliance_rows(scope: ReportScope, *, days: int) -> list[SimpleNamespace]:

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases.admin.base import ReadOnlyMixin, ScopedAdmin
+from cases.admin.base import ReadOnlyMixin, ScopedAdmin, person_display
 from cases.admin.filters import FilterSetAdmin
 from cases.filtersets import EvidenceFilterSet
 from cases.models import CustodyEvent, Evidence
@@ -29,8 +29,8 @@ from cases.views.evidence import custody_meta
 # What the read-only change page shows. `file` itself is left out: its widget would try to build a URL.
 DETAIL_FIELDS = [
     "case", "kind", "visibility", "description", "source_url", "captured_at", "original_name", "content_type",
-    "size_display", "sha256", "stored_file", "first_copy", "uploaded_by", "uploaded_at", "withdrawn_at",
-    "withdrawn_by", "withdrawal_reason",
+    "size_display", "sha256", "stored_file", "first_copy", "uploaded_by_name", "uploaded_at", "withdrawn_at",
+    "withdrawn_by_name", "withdrawal_reason",
 ]
 ADD_FIELDS = ["case", "upload", "kind", "visibility", "captured_at", "source_url", "description"]
 
@@ -88,6 +88,8 @@ class EvidenceAdmin(FilterSetAdmin, ScopedAdmin):
     list_select_related = ["case"]
     autocomplete_fields = ["case"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    uploaded_by_name = person_display(Evidence, "uploaded_by")
+    withdrawn_by_name = person_display(Evidence, "withdrawn_by")
 
     # --- permissions: add through the service, never change or delete ---------------------------
     def has_add_permission(self, request):

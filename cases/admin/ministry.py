@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock, models
-from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline
+from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline, person_display
 from cases.admin.cases import MinistryCaseAdmin
 from cases.admin.dashboards import scorecard
 from cases.admin.filters import FilterSetAdmin
@@ -28,12 +28,13 @@ from cases.filtersets import (
 )
 from cases.money import format_amount
 from cases.reports import ReportScope
-from cases.roles import ADMINISTRATOR, SUPERVISOR, has_role
+from cases.roles import ADMINISTRATOR, MINISTRY_WRITERS, SUPERVISOR, has_role, liaison_platform_ids
 from cases.selectors import measure_commitment
 from cases.services import commitments as commitment_services
 from cases.services import sanctions as sanction_services
 from cases.services.commitments import post_update
 from cases.services.sanctions import how_late
+from cases.templatetags.patuh_labels import status_label
 from cases.workflow import TransitionError
 
 admin.site.register(models.Case, MinistryCaseAdmin)
@@ -260,8 +261,11 @@ class CommitmentProgressMixin:
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["progress_form"] = ProgressForm()
+        # Offered only to those `post_update` accepts (ministry writers, the platform's liaisons): not auditors.
+        may_post = obj is not None and (has_role(request.user, *MINISTRY_WRITERS)
+                                        or obj.platform_id in liaison_platform_ids(request.user))
         context["progress_url"] = (reverse(f"{self.admin_site.name}:cases_commitment_progress", args=[obj.pk])
-                                   if obj is not None else "")
+                                   if may_post else "")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
@@ -282,7 +286,7 @@ class CommitmentAdmin(FilterSetAdmin, CommitmentProgressMixin, SupervisorWrites,
 
     @admin.display(description=_("commitment"))
     def short_text(self, obj):
-        return (obj.text_en or obj.text)[:90]
+        return commitment_text(obj)[:90]
 
     @admin.display(description=_("measured"), boolean=True)
     def measured(self, obj):
@@ -290,18 +294,33 @@ class CommitmentAdmin(FilterSetAdmin, CommitmentProgressMixin, SupervisorWrites,
 
     @admin.display(description=_("measured compliance (from the cases)"))
     def measured_compliance(self, obj):
-        if obj is None or not obj.is_measured:
-            return gettext("Not measurable: give a category and target hours to measure it from the cases.")
-        rows = []
-        for days in (30, 90, 365):
-            m = measure_commitment(obj, start=clock.now() - timedelta(days=days))
-            share = f"{m.share:.0%}" if m.share is not None else "—"
-            rows.append((days, m.cases, m.decided, m.met, share))
-        return format_html(
-            '<table class="patuh-table"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>',
-            _("days"), _("cases"), _("decided"), _("within target"), _("share"),
-            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
-        )
+        return measured_table(obj)
+
+
+def commitment_text(obj) -> str:
+    """A commitment in the page's language: its English text on an English page when it has one, else the
+    Indonesian text agreed in the meeting."""
+    from django.utils.translation import get_language
+
+    if (get_language() or "").startswith("en") and obj.text_en:
+        return obj.text_en
+    return obj.text
+
+
+def measured_table(obj) -> str:
+    """A measured commitment's figures over 30, 90 and 365 days (both consoles show the same table)."""
+    if obj is None or not obj.is_measured:
+        return gettext("Not measurable: give a category and target hours to measure it from the cases.")
+    rows = []
+    for days in (30, 90, 365):
+        m = measure_commitment(obj, start=clock.now() - timedelta(days=days))
+        share = f"{m.share:.0%}" if m.share is not None else "—"
+        rows.append((days, m.cases, m.decided, m.met, share))
+    return format_html(
+        '<table class="patuh-table"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>',
+        _("days"), _("cases"), _("decided"), _("within target"), _("share"),
+        format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+    )
 
 
 # --- sanctions -------------------------------------------------------------------------------------------
@@ -446,9 +465,12 @@ class SanctionAdmin(FilterSetAdmin, ScopedAdmin):
     list_select_related = ["platform"]
     change_form_template = "patuh/sanction_change_form.html"
     inlines = [CitationInline, SanctionEventInline]
+    proposed_by_name = person_display(models.Sanction, "proposed_by")
+    issued_by_name = person_display(models.Sanction, "issued_by")
+    lifted_by_name = person_display(models.Sanction, "lifted_by")
     readonly_fields = ["platform", "level", "status", "reason", "content_category", "letter_reference",
-                       "proposed_at", "proposed_by", "issued_at", "issued_by", "complied_at", "lifted_at",
-                       "lifted_by", "status_note", "amount_display", "fine_computation", "letters"]
+                       "proposed_at", "proposed_by_name", "issued_at", "issued_by_name", "complied_at", "lifted_at",
+                       "lifted_by_name", "status_note", "amount_display", "fine_computation", "letters"]
 
     @admin.display(description=_("letters"))
     def letters(self, obj):
@@ -612,10 +634,18 @@ class NotificationAdmin(ReadOnlyMixin, ScopedAdmin):
 class CaseEventAdmin(FilterSetAdmin, ReadOnlyMixin, ScopedAdmin):
     """The audit trail across cases, for auditors."""
 
-    list_display = ["created_at", "case", "kind", "actor_name", "from_status", "to_status", "visibility"]
+    list_display = ["created_at", "case", "kind", "actor_name", "from_label", "to_label", "visibility"]
     filterset_class = CaseEventFilterSet  # the filters and search of the API's timelines (admin/filters.py)
     list_select_related = ["case"]
     date_hierarchy = None
+
+    @admin.display(description=_("from status"), ordering="from_status")
+    def from_label(self, obj):
+        return status_label(obj.from_status) if obj.from_status else "—"
+
+    @admin.display(description=_("to status"), ordering="to_status")
+    def to_label(self, obj):
+        return status_label(obj.to_status) if obj.to_status else "—"
 
 
 

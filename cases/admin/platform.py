@@ -7,7 +7,7 @@ from cases import models
 from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline
 from cases.admin.cases import PlatformCaseAdmin
 from cases.admin.filters import FilterSetAdmin
-from cases.admin.ministry import CommitmentProgressMixin
+from cases.admin.ministry import CommitmentProgressMixin, commitment_text, measured_table
 from cases.filtersets import CommitmentFilterSet, MeetingFilterSet, SanctionFilterSet
 from cases.sites import platform_site
 
@@ -47,13 +47,17 @@ class PlatformCommitmentAdmin(FilterSetAdmin, CommitmentProgressMixin, ReadOnlyM
     filterset_hidden = ("platform",)
     list_select_related = ["meeting"]
     fields = ["meeting", "kind", "text", "text_en", "owner", "owner_name", "status", "due_on", "measured_category",
-              "target_hours", "source"]
+              "target_hours", "measured_compliance", "source"]
     readonly_fields = fields
     inlines = [PlatformUpdateInline, PlatformCommitmentEventInline]
 
+    @admin.display(description=_("measured compliance (from the cases)"))
+    def measured_compliance(self, obj):
+        return measured_table(obj)  # the figures the ministry sees, from this platform's cases
+
     @admin.display(description=_("commitment"))
     def short_text(self, obj):
-        return obj.text[:90]
+        return commitment_text(obj)[:90]
 
 
 @admin.register(models.Sanction, site=platform_site)

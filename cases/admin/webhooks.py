@@ -41,8 +41,9 @@ class EndpointForm(forms.ModelForm):
     def clean_url(self):
         try:
             return webhooks.clean_url(self.cleaned_data.get("url", ""))
-        except ValidationError as err:  # the service names the field; a field's own clean raises its messages
-            raise ValidationError(err.message_dict.get("url", err.messages)) from None
+        except ValidationError as err:  # the service names the field; here it is this field's error
+            raise ValidationError(err.message_dict.get("url", err.messages) if hasattr(err, "error_dict")
+                                  else err.messages) from None
 
 
 def _state(obj: WebhookEndpoint) -> str:

@@ -5,6 +5,7 @@ from cases.models.cycles import SubmissionCycle
 from cases.models.events import CaseEvent
 from cases.models.evidence import CustodyEvent, Evidence
 from cases.models.hashes import HashList, HashMatch, ImageHash, MatchDecision
+from cases.models.integrity import IntegrityCheck
 from cases.models.letters import Letter, LetterKind, LetterLanguage, LetterSeries, LetterTemplate
 from cases.models.meetings import Commitment, CommitmentEvent, CommitmentUpdate, Meeting
 from cases.models.notifications import Notification
@@ -40,6 +41,7 @@ from cases.models.webhooks import (
 )
 
 __all__ = [
+    "IntegrityCheck",
     "ApiToken",
     "Case",
     "CaseEvent",

@@ -260,7 +260,7 @@ def _when(value, language: str) -> str:
 
 
 def _case_row(case: Case, language: str) -> dict:
-    from cases.admin.ministry import how_late
+    from cases.services.sanctions import how_late
 
     with translation.override(language):
         return {

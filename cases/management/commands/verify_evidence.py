@@ -15,8 +15,10 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from cases import clock
 from cases.choices import CustodyKind
-from cases.models import Case, Evidence
+from cases.models import Case, Evidence, IntegrityCheck
+from cases.services import integrity
 from cases.services.evidence import ORPHAN_SAFE_AGE, find_orphans, remove_orphan, verify_stored_files
 
 
@@ -50,6 +52,7 @@ class Command(BaseCommand):
             total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024, desc=_("Verifying evidence"),
             disable=no_progress or not self.stdout.isatty(), file=self.stdout._out, leave=False,
         )
+        started = clock.now()
         counts = {kind: 0 for kind in (CustodyKind.VERIFIED, CustodyKind.MISMATCH, CustodyKind.MISSING)}
         problems = []
         with bar:
@@ -57,6 +60,11 @@ class Command(BaseCommand):
                 counts[result.kind] += 1
                 if not result.ok:
                     problems.append((item, result))
+        if not case:  # a whole-archive run is recorded for the console's integrity page
+            check = IntegrityCheck(source=IntegrityCheck.Source.COMMAND, started_at=started)
+            integrity.record_evidence(check, counts, problems)
+            check.finished_at = clock.now()
+            check.save()
 
         for item, result in problems:
             if result.kind == CustodyKind.MISSING:

@@ -1,0 +1,17 @@
+"""Labels for stored codes, in the page's language: a timeline says "Draft → Submitted", not "draft → submitted"."""
+
+from django import template
+
+from cases.choices import CaseStatus
+
+register = template.Library()
+
+
+def status_label(code: str) -> str:
+    try:
+        return CaseStatus(code).label
+    except ValueError:
+        return code  # a code no longer in the lifecycle is shown as recorded
+
+
+register.filter("status_label", status_label)
