@@ -118,17 +118,26 @@ class PlatformOpen:
 def open_by_platform(scope: "ReportScope") -> list[PlatformOpen]:
     """Open orders by platform and where they stand, in `scope`: the stored counts (`OpenRollup`, one row per
     platform, category and tier), with the awaiting ones due within the hour counted live (the partial index
-    `case_awaiting_due`) and taken from "on time". Two queries, whatever the number of open cases."""
+    `case_awaiting_unmarked_due`) and taken from "on time". Two queries, whatever the number of open cases."""
     from cases.models import Case, OpenRollup
 
     now = clock.now()
     stored = (scope.of(OpenRollup).values("platform_id", "platform__name")
               .annotate(awaiting=Sum("awaiting"), overdue=Sum("overdue"), actioned=Sum("actioned"),
                         objected=Sum("objected")))
-    due_soon = dict(scope.of(Case).filter(deadline_state_q(DeadlineState.DUE_SOON, now))
+    stored = sorted(stored, key=lambda r: r["platform__name"])
+    # The awaiting cases of the platforms in scope (the rollup rows' platforms, already scoped): awaiting cases are
+    # submitted ones, so this is what `scope.of(Case)` would give, without the liaison scope's `submitted_at`
+    # test that keeps PostgreSQL off the partial index `case_awaiting_unmarked_due` (560 ms -> 10 ms at 10M).
+    awaiting = Case.objects.filter(platform_id__in=[r["platform_id"] for r in stored])
+    if scope.categories:
+        awaiting = awaiting.filter(category__in=scope.categories)
+    if scope.tier:
+        awaiting = awaiting.filter(tier=scope.tier)
+    due_soon = dict(awaiting.filter(deadline_state_q(DeadlineState.DUE_SOON, now))
                     .values("platform_id").annotate(n=Count("id")).values_list("platform_id", "n"))
     rows = []
-    for r in sorted(stored, key=lambda r: r["platform__name"]):
+    for r in stored:
         soon = due_soon.get(r["platform_id"], 0)
         if not (r["awaiting"] or r["overdue"] or r["actioned"] or r["objected"]):
             continue
