@@ -34,11 +34,11 @@ class Queue:
 
 
 QUEUES = (
-    Queue("verify", _("Actions awaiting verification"), OPERATORS, "actioned_at", "status__exact=actioned"),
-    Queue("objections", _("Objections awaiting a decision"), DECIDERS, "objected_at", "status__exact=objected"),
-    Queue("sanctions", _("Sanction proposals awaiting issue"), DECIDERS, "proposed_at", "status__exact=proposed"),
-    Queue("drafts", _("Drafts not yet submitted"), OPERATORS, "created_at", "status__exact=draft"),
-    Queue("due_soon", _("Due within the hour"), OPERATORS, "submitted_at", "deadline=due_soon"),
+    Queue("verify", _("Actions awaiting verification"), OPERATORS, "actioned_at", "status=actioned"),
+    Queue("objections", _("Objections awaiting a decision"), DECIDERS, "objected_at", "status=objected"),
+    Queue("sanctions", _("Sanction proposals awaiting issue"), DECIDERS, "proposed_at", "status=proposed"),
+    Queue("drafts", _("Drafts not yet submitted"), OPERATORS, "created_at", "status=draft"),
+    Queue("due_soon", _("Due within the hour"), OPERATORS, "submitted_at", "deadline_state=due_soon"),
 )
 BY_KEY = {q.key: q for q in QUEUES}
 

@@ -54,7 +54,8 @@ def world(make_case, platform_a, platform_b, supervisor):
     meeting.platforms.set([platform_a])
     commitment = Commitment.objects.create(platform=platform_a, meeting=meeting, kind=CommitmentKind.LOCAL_TEAM,
                                            text="Tim lokal")
-    sanction = sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="late")
+    sanction = sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="late",
+                                          content_category="hoax")
     return {"case": cases[0], "cases": cases, "commitment": commitment, "sanction": sanction, "meeting": meeting}
 
 

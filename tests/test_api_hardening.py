@@ -445,9 +445,11 @@ def test_a_download_is_documented_in_the_type_it_is_served_as(schema, make_case,
 
 def test_a_refused_sanction_step_answers_409_like_a_refused_transition(schema, supervisor, platform_a):
     client = bearer_client(supervisor)
-    first = client.post("/api/v1/sanctions/", {"platform": "telegram", "level": 1, "reason": "Late."}, format="json")
+    first = client.post("/api/v1/sanctions/", {"platform": "telegram", "level": 1, "reason": "Late.",
+                                                  "content_category": "hoax"}, format="json")
     assert first.status_code == 201, first.content
-    busy = client.post("/api/v1/sanctions/", {"platform": "telegram", "level": 1, "reason": "Again."}, format="json")
+    busy = client.post("/api/v1/sanctions/", {"platform": "telegram", "level": 1, "reason": "Again.",
+                                                 "content_category": "hoax"}, format="json")
     assert assert_error(busy, 409)["code"] == "state"
     pk = first.json()["id"]
     lifted = client.post(f"/api/v1/sanctions/{pk}/lift/", {"reason": "Complied."}, format="json")

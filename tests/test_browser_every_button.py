@@ -236,7 +236,7 @@ def world(settings, tmp_path, platform_a, platform_b, analyst, supervisor, audit
         w["commitment"] = Commitment.objects.create(platform=platform_a, meeting=meeting, text="Respond in 24 h")
         w["commitment_b"] = Commitment.objects.create(platform=platform_b, meeting=meeting, text="Respond in 24 h")
         w["sanction"] = sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor,
-                                                   reason="Late on three orders")
+                                                   reason="Late on three orders", content_category="hoax")
         yield w
 
 

@@ -551,7 +551,7 @@ def test_the_filtered_case_list_exports_as_the_apis_csv(client, request, persona
     make_case(submit=True)
     other = make_case(submit=True, platform=platform_b, url="https://facebook.com/x/1")
     client.force_login(request.getfixturevalue(persona))
-    query = "status__exact=objected" if site == "admin" else "show=all&amp;status=objected"
+    query = "status=objected" if site == "admin" else "awaiting=&amp;status=objected"
     listing = client.get(f"/{site}/cases/case/?{query.replace('&amp;', '&')}",
                          HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f'href="/{site}/cases/case/export.csv?{query}"' in listing
@@ -560,7 +560,7 @@ def test_the_filtered_case_list_exports_as_the_apis_csv(client, request, persona
     rows = b"".join(response.streaming_content).decode().splitlines()
     assert rows[0].split(",") == HEADER
     assert [r.split(",")[0] for r in rows[1:]] == [objected.reference]  # the filter held; nothing of B's
-    everything = b"".join(client.get(f"/{site}/cases/case/export.csv?show=all" if site == "platform"
+    everything = b"".join(client.get(f"/{site}/cases/case/export.csv?awaiting=" if site == "platform"
                                      else f"/{site}/cases/case/export.csv").streaming_content).decode()
     assert (other.reference in everything) == (site == "admin")
 

@@ -229,10 +229,13 @@ def resources(platform_a, platform_b, supervisor):
                               text="Tim lokal", owner=CommitmentOwner.MINISTRY)
     Commitment.objects.create(meeting=meeting_b, platform=platform_b, kind=CommitmentKind.LOCAL_MODERATORS,
                               text="Moderator lokal")
-    issued = propose_sanction(platform=platform_a, level=SanctionLevel.WARNING_1, actor=supervisor, reason="Six.")
+    issued = propose_sanction(platform=platform_a, level=SanctionLevel.WARNING_1, actor=supervisor, reason="Six.",
+                              content_category="hoax")
     issue_sanction(issued, actor=supervisor, letter_reference="W1/2026/1")
-    propose_sanction(platform=platform_a, level=SanctionLevel.WARNING_2, actor=supervisor, reason="Seven.")
-    b = propose_sanction(platform=platform_b, level=SanctionLevel.WARNING_1, actor=supervisor, reason="Eight.")
+    propose_sanction(platform=platform_a, level=SanctionLevel.WARNING_2, actor=supervisor, reason="Seven.",
+                     content_category="hoax")
+    b = propose_sanction(platform=platform_b, level=SanctionLevel.WARNING_1, actor=supervisor, reason="Eight.",
+                         content_category="hoax")
     issue_sanction(b, actor=supervisor, letter_reference="W1/2026/2")
 
 

@@ -91,7 +91,8 @@ def pages(make_case, liaison_a, supervisor, platform_a):
     meeting = Meeting.objects.create(title="Rapat", held_on="2026-08-01")
     meeting.platforms.set([platform_a])
     commitment = Commitment.objects.create(platform=platform_a, meeting=meeting, text="Janji", text_en="Promise")
-    sanction = sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="Late")
+    sanction = sanctions.propose_sanction(platform=platform_a, level=1, actor=supervisor, reason="Late",
+                                          content_category="hoax")
     ministry = ["/admin/", "/admin/my-work/?who=all", "/admin/integrity/", "/admin/cases/case/",
                 "/admin/cases/case/add/",
                 *[f"/admin/cases/case/{c.pk}/change/" for c in (submitted, actioned, objected, draft)],
@@ -99,7 +100,8 @@ def pages(make_case, liaison_a, supervisor, platform_a):
                 f"/admin/cases/case/{objected.pk}/act/reject_objection/",
                 f"/admin/cases/commitment/{commitment.pk}/change/", f"/admin/cases/sanction/{sanction.pk}/change/",
                 "/admin/cases/sanction/", "/admin/two-step/", "/admin/no-such-page/"]
-    platform = ["/platform/", "/platform/cases/case/", "/platform/cases/case/?show=all", "/platform/scorecard/",
+    platform = ["/platform/", "/platform/cases/case/?awaiting=true", "/platform/cases/case/?awaiting=",
+                "/platform/scorecard/",
                 *[f"/platform/cases/case/{c.pk}/change/" for c in (submitted, actioned, objected)],
                 f"/platform/cases/case/{submitted.pk}/act/report_action/",
                 f"/platform/cases/case/{submitted.pk}/act/object/",

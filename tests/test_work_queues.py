@@ -42,7 +42,7 @@ def backlog(make_case, liaison_a, liaison_b, platform_b, supervisor):
         transition(cases[3], "object", actor=liaison_b, reason="lawful", text="Satire.")
         out["objected"].append(cases[3])
         out["proposal"] = sanctions.propose_sanction(platform=platform_b, level=1, actor=supervisor,
-                                                     reason="Late")
+                                                     reason="Late", content_category="hoax")
         t.shift(timedelta(hours=1))
         yield out
 

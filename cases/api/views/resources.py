@@ -229,8 +229,13 @@ class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
     comply = extend_schema(summary="Mark an issued sanction complied / paid", request=SanctionNoteSerializer,
                            responses={200: SanctionSerializer, **errors(400, 403, 404, 409)})(
         action(detail=True, methods=["post"], url_path="comply")(
-            _sanction_step("comply", SanctionNoteSerializer, sanction_services.mark_complied)))
-    lift = extend_schema(summary="Lift a sanction, or dismiss a proposal", request=SanctionLiftSerializer,
+            _sanction_step("comply", SanctionNoteSerializer, "comply")))
+    withdraw = extend_schema(summary="Withdraw a proposal", request=SanctionLiftSerializer,
+                             responses={200: SanctionSerializer, **errors(400, 403, 404, 409)})(
+        action(detail=True, methods=["post"], url_path="withdraw")(
+            _sanction_step("withdraw", SanctionLiftSerializer, "withdraw")))
+    lift = extend_schema(summary="Lift an issued sanction (on a proposal: withdraw it)",
+                         request=SanctionLiftSerializer,
                          responses={200: SanctionSerializer, **errors(400, 403, 404, 409)})(
         action(detail=True, methods=["post"], url_path="lift")(
             _sanction_step("lift", SanctionLiftSerializer)))
