@@ -13,6 +13,7 @@ act/verify/`, `button theme-toggle`.
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -309,15 +310,15 @@ def case_controls(c: Clicks, w, user, *, decider: bool):
     assert page.locator("#result_list tbody tr").count() == 1
     c.goto("/admin/cases/case/")
     day = clock.now().date().isoformat()
-    page.fill("input[name=submitted_at__from]", day)
-    page.fill("input[name=submitted_at__to]", day)
+    page.fill("input[name=submitted_from]", day)
+    page.fill("input[name=submitted_to]", day)
     c.press("form.patuh-range input[type=submit]")
-    assert "submitted_at__from=" + day in page.url
+    assert "submitted_from=" + day in page.url
     assert page.locator("#result_list tbody tr").count() == Case.objects.filter(status__in=[
         s for s in CaseStatus if s != CaseStatus.DRAFT]).filter(platform__name="Telegram").count() + 1
 
     # Export the filtered list: the API's CSV of exactly these rows.
-    c.goto("/admin/cases/case/?status__exact=objected")
+    c.goto("/admin/cases/case/?status=objected")
     exported = c.download(".object-tools a.patuh-export")
     assert sorted(line.split(",")[0] for line in exported.splitlines()[1:]) == sorted(
         Case.objects.filter(status=CaseStatus.OBJECTED).values_list("reference", flat=True))
@@ -509,14 +510,23 @@ def test_supervisor_clicks_every_control_offered(live_server, browser, world, su
         page.select_option("select[name=platform]", label=platform_b.name)
         page.select_option("select[name=level]", "1")
         page.fill("textarea[name=reason]", f"Proposal {name}")
+        page.select_option("select[name=content_category]", "hoax")  # the content basis (issue 15)
         c.press(f"input[name={name}]")
         proposal = Sanction.objects.get(platform=platform_b, reason=f"Proposal {name}")
         assert proposal.status == SanctionStatus.PROPOSED
+        if name == "_save":  # cite one of B's cases on the proposal (issue 15's step): an overdue one
+            Case.objects.filter(pk=w["b_submitted"].pk).update(due_at=clock.now() - timedelta(hours=1),
+                                                               overdue_at=clock.now() - timedelta(hours=1))
+            c.goto(f"/admin/cases/sanction/{proposal.pk}/change/")
+            c.press("a.patuh-action[href$='/step/cite/']")
+            page.fill("input[name=case]", w["b_submitted"].reference)
+            c.press("form.patuh-form input[type=submit]")
+            assert list(Sanction.objects.get(pk=proposal.pk).cases.all()) == [w["b_submitted"]]
         c.goto(f"/admin/cases/sanction/{proposal.pk}/change/")
-        c.press("a.patuh-action[href$='/step/lift/']")
-        page.fill("textarea[name=reason]", "Dismissed after the meeting.")
+        c.press("a.patuh-action[href$='/step/withdraw/']")  # a proposal is withdrawn (issue 15), not lifted
+        page.fill("textarea[name=note]", "Dismissed after the meeting.")
         c.press("form.patuh-form input[type=submit]")
-        assert Sanction.objects.get(pk=proposal.pk).status == SanctionStatus.LIFTED
+        assert Sanction.objects.get(pk=proposal.pk).status == SanctionStatus.WITHDRAWN
 
     # The commitment itself (supervisors write it), with each save button.
     commitment = w["commitment"]
@@ -545,7 +555,7 @@ def test_auditor_is_offered_only_reading_and_their_own_account(live_server, brow
     assert page.locator("#result_list tbody tr").count() == 1
     day = clock.now().date().isoformat()
     c.goto("/admin/cases/case/")
-    page.fill("input[name=submitted_at__from]", day)
+    page.fill("input[name=submitted_from]", day)
     c.press("form.patuh-range input[type=submit]")
     assert page.locator("#result_list tbody tr").count() == Case.objects.exclude(status=CaseStatus.DRAFT).count()
     for path in [f"/admin/cases/case/{w[k].pk}/change/" for k in ("draft", "submitted", "acknowledged", "actioned",
@@ -569,7 +579,8 @@ def test_auditor_is_offered_only_reading_and_their_own_account(live_server, brow
 
 def platform_pages(w, suffix="") -> list[str]:
     own = [w[k] for k in ("submitted", "acknowledged", "actioned", "objected")] if not suffix else [w["b_submitted"]]
-    return ["/platform/", "/platform/cases/case/", "/platform/cases/case/?show=all", "/platform/scorecard/",
+    return ["/platform/", "/platform/cases/case/?awaiting=true", "/platform/cases/case/?awaiting=",
+            "/platform/scorecard/",
             *[f"/platform/cases/case/{case.pk}/change/" for case in own],
             f"/platform/cases/commitment/{w['commitment' + suffix].pk}/change/",
             "/platform/cases/webhookendpoint/", "/platform/cases/webhookendpoint/add/"]
@@ -586,7 +597,7 @@ def liaison_controls(c: Clicks, cases, commitment, user, settings):
     c.goto("/platform/")
     c.press("#content a.button[href$='/platform/scorecard/']")
     assert "scorecard" in page.inner_text("h1").lower()
-    c.goto("/platform/cases/case/?show=all")
+    c.goto("/platform/cases/case/?awaiting=")
     page.fill("#searchbar", first.reference)
     c.press("#changelist-search input[type=submit]")
     assert page.locator("#result_list tbody tr").count() == 1
