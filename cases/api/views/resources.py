@@ -253,7 +253,7 @@ class LetterViewSet(ReadOnlyScoped):
     queryset = Letter.objects.none()
     serializer_class = LetterSerializer
     filterset_class = LetterFilterSet
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_REGEX
 
     def get_queryset(self):
         return super().get_queryset().select_related("platform", "case").order_by("-created_at", "-id")
