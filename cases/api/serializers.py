@@ -111,6 +111,22 @@ class _Row(NamedTuple):
 
 
 _METHOD, _ATTRIBUTE, _FIELD = range(3)
+# Fields that read their attribute as DRF's plain `Field.get_attribute` does (a field with its own reading keeps it).
+_PLAIN_READING = (serializers.Field.get_attribute, serializers.RelatedField.get_attribute)
+
+
+class RelatedSlugField(serializers.SlugRelatedField):
+    """A related object's slug (read-only), read from the annotation `<relation>_<slug field>` when the queryset
+    made one (the case list: no user or platform object built per row), else from the related object."""
+
+    def get_attribute(self, instance):
+        annotated = instance.__dict__.get(f"{self.source_attrs[0]}_{self.slug_field}", _MISSING)
+        if annotated is not _MISSING:
+            return annotated
+        return super().get_attribute(instance)
+
+    def to_representation(self, obj):
+        return obj if isinstance(obj, str) else super().to_representation(obj)
 
 
 class OutputSerializer(serializers.ModelSerializer):
@@ -151,6 +167,7 @@ class OutputSerializer(serializers.ModelSerializer):
                 # One attribute of the instance, written by the field; anything else (nested serializers, dotted
                 # sources, related fields that read only the key) is read by DRF's own `get_attribute`.
                 simple = (len(field.source_attrs) == 1 and not isinstance(field, serializers.BaseSerializer)
+                          and type(field).get_attribute in _PLAIN_READING
                           and not isinstance(field, serializers.ManyRelatedField)
                           and not (isinstance(field, serializers.RelatedField) and field.use_pk_only_optimization()))
                 write = field.row_writer() if isinstance(field, RFC3339DateTimeField) else None
@@ -240,13 +257,13 @@ class CaseSerializer(MinistryOnlyFields, OutputSerializer):
     ministry_only_fields = ("source", "source_detail", "assigned_to", "created_by", "created_at")
 
     url = serializers.SerializerMethodField()
-    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
-                                                help_text=_("A username; null if nobody."))
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
-                                               help_text=_("A username; null if nobody."))
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
-                                                 help_text=_("A username; null if nobody."))
+    platform = RelatedSlugField(slug_field="slug", read_only=True)
+    assigned_to = RelatedSlugField(slug_field="username", read_only=True, allow_null=True,
+                                   help_text=_("A username; null if nobody."))
+    created_by = RelatedSlugField(slug_field="username", read_only=True, allow_null=True,
+                                  help_text=_("A username; null if nobody."))
+    submitted_by = RelatedSlugField(slug_field="username", read_only=True, allow_null=True,
+                                    help_text=_("A username; null if nobody."))
     deadline_state = serializers.SerializerMethodField(
         help_text=_("on_time, due_soon, overdue, late, or empty (not awaiting action and not late)."))
     available_actions = serializers.SerializerMethodField(
