@@ -175,17 +175,17 @@ def start_server(url: str, port: int, workers: int, dump_dir: str) -> subprocess
          "--workers", str(workers), "--worker-class", "sync", "--timeout", "300", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )
-    deadline = time.time() + 30
+    deadline = time.time() + 60
     while time.time() < deadline:
         try:
             requests.get(f"http://127.0.0.1:{port}/api/v1/", timeout=2, allow_redirects=False)
             return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a worker still starting
             if server.poll() is not None:
                 sys.exit("gunicorn exited at start-up")
             time.sleep(0.3)
     stop_server(server)
-    sys.exit("gunicorn did not answer within 30 s")
+    sys.exit("gunicorn did not answer within 60 s")
 
 
 def stop_server(server: subprocess.Popen) -> None:
