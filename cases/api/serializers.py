@@ -4,6 +4,7 @@ Nothing here writes: the views pass validated input to a service (`cases.service
 Fields only the ministry sees (assignment, source detail) are dropped for liaisons.
 """
 
+import copy
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
@@ -129,6 +131,10 @@ class RelatedSlugField(serializers.SlugRelatedField):
         return obj if isinstance(obj, str) else super().to_representation(obj)
 
 
+_FIELDS_MADE: dict[tuple[type, str | None], dict[str, serializers.Field]] = {}
+_BINDS_CHILDREN = (serializers.BaseSerializer, serializers.ManyRelatedField)
+
+
 class OutputSerializer(serializers.ModelSerializer):
     """A read-only view of a model. DRF drops `allow_blank` from read-only fields, so the schema would promise
     that a blank text, choice or URL never comes back (a case without a URL, a commitment not measured);
@@ -136,6 +142,18 @@ class OutputSerializer(serializers.ModelSerializer):
 
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
                                 models.DateTimeField: RFC3339DateTimeField}
+
+    def get_fields(self):
+        """DRF builds every field anew for each serializer, from the model (about 1 ms for a case, on every
+        request). They are built once per class and language here, and each serializer gets copies to bind;
+        nested serializers and many-related fields, which bind children of their own, are deep-copied as DRF
+        does."""
+        key = (type(self), get_language())
+        made = _FIELDS_MADE.get(key)
+        if made is None:
+            made = _FIELDS_MADE[key] = super().get_fields()
+        return {name: copy.deepcopy(field) if isinstance(field, _BINDS_CHILDREN) else copy.copy(field)
+                for name, field in made.items()}
 
     def include_extra_kwargs(self, kwargs, extra_kwargs):
         blank = kwargs.get("allow_blank", False)
