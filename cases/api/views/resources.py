@@ -21,6 +21,7 @@ from cases.api.pagination import SmallPages
 from cases.api.parsers import JSON_ONLY
 from cases.api.schema import errors, list_errors
 from cases.api.serializers import (
+    SLUG_REGEX,
     CommitmentSerializer,
     CommitmentUpdateInputSerializer,
     CommitmentUpdateSerializer,
@@ -36,7 +37,7 @@ from cases.api.serializers import (
     SanctionProposeSerializer,
     SanctionSerializer,
 )
-from cases.api.views.cases import ID_REGEX, SLUG_REGEX
+from cases.api.views.cases import ID_REGEX
 from cases.choices import SanctionLevel, SanctionStatus
 from cases.filtersets import (
     CommitmentFilterSet,
