@@ -154,15 +154,22 @@ class PlatformSerializer(OutputSerializer):
 # serializer refuses answers the API's one error shape (cases.api.exceptions) with status 400.
 
 
+# A request body. Refused: code `invalid` with `fields`, unless the serializer named the whole error (`refuse`,
+# e.g. `too_many_items`); a body that is not a JSON object answers "Send a JSON object." alone. (Comments, not
+# docstrings, on input classes: a docstring becomes the schema's description of the body.)
 class InputSerializer(serializers.Serializer):
-    """A request body. Refused: code `invalid` with `fields`, unless the serializer named the whole error
-    (`refuse`, e.g. `too_many_items`); a body that is not a JSON object answers "Send a JSON object." alone."""
 
     default_error_messages = {"invalid": _("Send a JSON object.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._refusal = None
+
+    def run_validation(self, data=empty):
+        if data is None:  # JSON null: not an object either (DRF would say "No data provided")
+            raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [self.error_messages["invalid"]]},
+                                              code="invalid")
+        return super().run_validation(data)
 
     def refuse(self, message, *, fields: dict, code: str = "invalid"):
         """Refuse the whole body with its own message and code, and these field errors."""
@@ -190,11 +197,13 @@ class InputSerializer(serializers.Serializer):
 
 class ServiceJudged:
     """A value whose type the serializer judges and whose content the service judges, after its own decisions
-    (who may, in which state). The schema says what the service takes (its choices, lengths, required fields);
-    a missing value is left to the service's own "required", null and anything else to `shape`."""
+    (who may, in which state). The schema says what the service takes (its choices and lengths); here, a required
+    field must be there, and its value of the right type (`shape`); null is passed on as null."""
 
     def validate_empty_values(self, data):
         if data is empty:
+            if self.required:
+                self.fail("required")
             if self.default is empty:
                 raise SkipField()
             return True, self.get_default()
@@ -291,14 +300,12 @@ class PlatformSlugField(serializers.SlugField):
         return platform
 
 
+# Judged here: an object of known fields, each a string, naming a platform the user may see (by its slug; the
+# assignment is the ministry console's business, not a field here). What the values must be (choices, lengths, a
+# location) is the service's (`clean_new_case`), for single and bulk creation alike. Context: `user`, and
+# `platforms` when a batch's were resolved at once.
 class CaseInputSerializer(InputSerializer):
-    """One order. The same fields make a bulk item (without `submit` and `note`, which the batch gives).
-
-    Judged here: an object of known fields, each a string, naming a platform the user may see (by its slug; the
-    assignment is the ministry console's business, not a field here). What the values
-    must be (choices, lengths, the required fields, a location) is the service's (`clean_new_case`), for single
-    and bulk creation alike. Context: `user`, and `platforms` when a batch's were resolved at once.
-    """
+    """One order. The same fields make a bulk item (without `submit` and `note`, which the batch gives)."""
 
     default_error_messages = {"invalid": _("Each item must be a JSON object."), "unknown_field": _("Unknown field.")}
 
@@ -354,9 +361,29 @@ class InvalidItem:
     fields: dict[str, list[str]]
 
 
-class BulkRequestSerializer(InputSerializer):
-    """The envelope of a batch. Each item is judged on its own (`CaseInputSerializer`): `items` holds, in order,
-    an item's values for the service, or an `InvalidItem` with its field errors (its result). Context: `user`."""
+# A batch's envelope: `items`, a list of at most `max_items`, each judged on its own. A body without such a list,
+# or with more items, is refused whole (the latter with `too_many_items`).
+class BatchSerializer(InputSerializer):
+
+    max_items: int
+    needs_a_list: str  # a sentence with %(n)d, the most items
+    too_many: str  # a sentence with %(max)d and %(n)d, the items sent
+
+    def run_validation(self, data=empty):
+        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+            self.refuse(self.needs_a_list % {"n": self.max_items}, fields={"items": [_("A list is required.")]})
+        if len(data["items"]) > self.max_items:
+            self.refuse(self.too_many % {"max": self.max_items, "n": len(data["items"])}, code="too_many_items",
+                        fields={"items": [_("At most %(max)d items.") % {"max": self.max_items}]})
+        return super().run_validation(data)
+
+
+# Bulk intake. Each item is judged on its own (`CaseInputSerializer`): `items` holds, in order, an item's values
+# for the service, or an `InvalidItem` with its field errors (its result). Context: `user`.
+class BulkRequestSerializer(BatchSerializer):
+    max_items = MAX_BULK_ITEMS
+    needs_a_list = _("Send {\"items\": [...]} with up to %(n)d orders.")
+    too_many = _("A batch holds at most %(max)d items; this one has %(n)d. Nothing was created; split it.")
 
     # So the schema takes any item, and says what a valid one is in words (CaseInput is the shape of one).
     items = BulkItemsField(
@@ -367,16 +394,6 @@ class BulkRequestSerializer(InputSerializer):
     submit = StrictBooleanField(required=False, default=False,
                                 help_text=_("Submit every created case to its platform at once."))
     note = TextField(required=False, allow_blank=True, default="", falsy_is_empty=True)
-
-    def run_validation(self, data=empty):
-        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-            self.refuse(_("Send {\"items\": [...]} with up to %(n)d orders.") % {"n": MAX_BULK_ITEMS},
-                        fields={"items": [_("A list is required.")]})
-        if len(data["items"]) > MAX_BULK_ITEMS:
-            self.refuse(_("A batch holds at most %(max)d items; this one has %(n)d. Nothing was created; split it.")
-                        % {"max": MAX_BULK_ITEMS, "n": len(data["items"])}, code="too_many_items",
-                        fields={"items": [_("At most %(max)d items.") % {"max": MAX_BULK_ITEMS}]})
-        return super().run_validation(data)
 
     def validate_items(self, items):
         user = self.context["user"]
@@ -389,13 +406,11 @@ class BulkRequestSerializer(InputSerializer):
         return judged
 
 
+# Judged here: an object naming an action, a text note, none of the workflow's own arguments. Whether the action
+# exists, who may apply it now, and which data it takes (any other field goes on, and is refused there) are the
+# workflow's (`cases.workflow.transition`), in that order.
 class TransitionSerializer(InputSerializer):
-    """`action` and `note`, plus the action's own data (see each action in the description).
-
-    Judged here: an object naming an action, a text note, none of the workflow's own arguments. Whether the action
-    exists, who may apply it now, and which data it takes (any other field goes on, and is refused there) are the
-    workflow's (`cases.workflow.transition`), in that order.
-    """
+    """`action` and `note`, plus the action's own data (see each action in the description)."""
 
     RESERVED = ("actor", "expected_version", "case")
 
