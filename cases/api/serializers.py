@@ -708,7 +708,7 @@ class ReferenceListField(serializers.Field):
 
 
 class SanctionProposeSerializer(serializers.Serializer):
-    platform = serializers.SlugField()
+    platform = PlatformSlugField()  # context: `user`
     level = serializers.ChoiceField(choices=SanctionLevel.choices)
     reason = serializers.CharField()
     cases = ReferenceListField(

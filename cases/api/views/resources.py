@@ -183,14 +183,9 @@ class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
         return super().get_queryset().select_related("platform").prefetch_related("cases")
 
     def create(self, request, *args, **kwargs):
-        form = SanctionProposeSerializer(data=request.data)
+        form = SanctionProposeSerializer(data=request.data, context={"user": request.user})
         form.is_valid(raise_exception=True)
-        platform = Platform.objects.visible_to(request.user).filter(slug=form.validated_data["platform"]).first()
-        if platform is None:  # unknown and hidden alike, as in every other place that takes a slug
-            raise invalid(_("Unknown platform “%(slug)s”.") % {"slug": form.validated_data["platform"][:50]},
-                          fields={"platform": [_("Unknown platform.")]})
-        sanction = sanction_services.propose_sanction(platform=platform, actor=request.user, **{
-            k: v for k, v in form.validated_data.items() if k != "platform"})
+        sanction = sanction_services.propose_sanction(actor=request.user, **form.validated_data)
         return Response(SanctionSerializer(sanction, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
