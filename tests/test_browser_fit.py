@@ -55,7 +55,7 @@ def test_the_analysts_case_list_fits_1366(live_server, browser, analyst, orders,
     fit = page.evaluate(OVERFLOW)
     page.screenshot(path=SHOTS / f"fit-case-list-1366-{locale[:2]}.png", full_page=True)
     assert fit == {"page": 0, "columns_off": []}
-    assert page.locator("#result_list tbody tr").count() == 6, page.inner_text("#content")[:800]  # all, draft and B's too
+    assert page.locator("#result_list tbody tr").count() == 6, page.inner_text("#content")[:800]  # all
 
 
 @pytest.mark.parametrize("locale", ["id-ID", "en-US"])
