@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from cases import text
+from cases import clock, text
 from cases.api.exceptions import conflict, invalid
 from cases.api.export import stream_csv
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
@@ -39,7 +39,6 @@ from cases.api.serializers import (
 from cases.api.throttling import BulkThrottle, IPThrottle, UserThrottle
 from cases.filtersets import CaseEventFilterSet, CaseFilterSet
 from cases.models import Case, CaseEvent, Platform, SubmissionCycle
-from cases.reports import deadline_state_expression
 from cases.services.cases import (
     BULK_ITEM_FIELDS,
     MAX_BULK_ITEMS,
@@ -67,7 +66,6 @@ def scoped_cases(user) -> QuerySet:
     return (
         Case.objects.visible_to(user)
         .select_related("platform", "assigned_to", "created_by", "submitted_by")
-        .annotate(deadline_state=deadline_state_expression())
     )
 
 
@@ -163,6 +161,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_queryset(self):
         return scoped_cases(self.request.user)
+
+    def get_serializer_context(self):
+        """One `now` for every row's `deadline_state` (`reports.deadline_picture`)."""
+        return {**super().get_serializer_context(), "now": clock.now()}
 
     @property
     def json_judged_per_item(self) -> tuple[str, ...]:
