@@ -65,28 +65,19 @@ def draft(t, make_case, liaison, supervisor):
     return make_case(category=Category.TERRORISM)
 
 
-def before_due(t, make_case, liaison, supervisor):
-    case = _urgent(make_case)
-    t.shift(H)
-    return case
+def _waited(hours: float):
+    """A builder: an urgent case sent at T0, looked at `hours` later (no sweep)."""
+
+    def build(t, make_case, liaison, supervisor):
+        case = _urgent(make_case)
+        t.shift(hours * H)
+        return case
+
+    return build
 
 
-def within_the_hour(t, make_case, liaison, supervisor):
-    case = _urgent(make_case)
-    t.shift(3.5 * H)
-    return case
-
-
-def at_due(t, make_case, liaison, supervisor):
-    case = _urgent(make_case)
-    t.shift(4 * H)
-    return case
-
-
-def passed_not_yet_swept(t, make_case, liaison, supervisor):
-    case = _urgent(make_case)
-    t.shift(4.5 * H)
-    return case
+before_due, an_hour_left, within_the_hour = _waited(1), _waited(3), _waited(3.5)
+at_due, passed_not_yet_swept = _waited(4), _waited(4.5)
 
 
 def overdue(t, make_case, liaison, supervisor):
@@ -175,6 +166,7 @@ def withdrawn_after_a_miss(t, make_case, liaison, supervisor):
 TABLE = {
     "draft": (draft, "", "—", False, False, (), None),
     "before_due": (before_due, DeadlineState.ON_TIME, "3 h 0 min left", False, False, (), None),
+    "an_hour_left": (an_hour_left, DeadlineState.DUE_SOON, "1 h 0 min left", False, False, (), None),
     "within_the_hour": (within_the_hour, DeadlineState.DUE_SOON, "30 min left", False, False, (), None),
     "at_due": (at_due, DeadlineState.DUE_SOON, "due now", False, False, (), None),
     "passed_not_yet_swept": (passed_not_yet_swept, DeadlineState.DUE_SOON, "due now", False, False, (), None),
@@ -248,7 +240,7 @@ def test_after_a_rejected_objection_the_page_shows_the_new_deadline_and_the_earl
     assert 'data-deadline-state="on_time"' in head and "3 h 0 min left" in head
     assert f"due {shown(new_due)}" in head
     assert f"An earlier deadline was missed: {shown(DUE)}" in head  # cycle 1's, kept
-    assert f"moved the deadline from {shown(T0 + 11 * H)} WIB to {shown(new_due)} WIB" in head  # cycle 2's first deadline
+    assert f"moved the deadline from {shown(T0 + 11 * H)} WIB to {shown(new_due)} WIB" in head  # cycle 2: first due
     assert 'data-deadline-state="late"' not in head and ">late<" not in head  # cycle 1 was late; this one is not
 
 
