@@ -45,7 +45,7 @@ from cases.models import (
     Sanction,
     SubmissionCycle,
 )
-from cases.reports import DeadlineState
+from cases.reports import DeadlineState, deadline_picture
 from cases.roles import is_ministry, roles_of
 from cases.services.cases import MAX_BULK_ITEMS
 from cases.workflow import TRANSITIONS, refusal
@@ -477,7 +477,7 @@ class CaseSerializer(MinistryOnlyFields, OutputSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=[("", "")] + list(DeadlineState.CHOICES)))
     def get_deadline_state(self, obj) -> str:
-        return getattr(obj, "deadline_state", "") or ""
+        return deadline_picture(obj, self.context.get("now")).state
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(TRANSITIONS))))
     def get_available_actions(self, obj):

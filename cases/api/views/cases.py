@@ -19,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from cases import clock
 from cases.api.exceptions import conflict, invalid
 from cases.api.export import stream_csv
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
@@ -39,7 +40,6 @@ from cases.api.serializers import (
 from cases.api.throttling import BulkThrottle, IPThrottle, UserThrottle
 from cases.filtersets import CaseEventFilterSet, CaseFilterSet
 from cases.models import Case, CaseEvent, SubmissionCycle
-from cases.reports import deadline_state_expression
 from cases.services.cases import (
     BulkOutcome,
     DuplicateOpenCase,
@@ -60,7 +60,6 @@ def scoped_cases(user) -> QuerySet:
     return (
         Case.objects.visible_to(user)
         .select_related("platform", "assigned_to", "created_by", "submitted_by")
-        .annotate(deadline_state=deadline_state_expression())
     )
 
 
@@ -103,6 +102,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_queryset(self):
         return scoped_cases(self.request.user)
+
+    def get_serializer_context(self):
+        """One `now` for every row's `deadline_state` (`reports.deadline_picture`)."""
+        return {**super().get_serializer_context(), "now": clock.now()}
 
     @property
     def json_judged_per_item(self) -> tuple[str, ...]:
