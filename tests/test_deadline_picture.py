@@ -304,3 +304,18 @@ def test_a_sanctions_grounds_say_how_late_from_the_picture(traveller, make_case,
     assert how_late(no_action) == "no action yet, 1 h 0 min past the deadline"
     assert how_late(actioned_late(traveller, make_case, liaison_a, supervisor)) == "acted 2 h 0 min late"
     assert how_late(actioned_on_time(traveller, make_case, liaison_a, supervisor)) == "within the deadline"
+
+
+@pytest.mark.parametrize("persona", PAGES)
+def test_the_case_pages_late_field_shows_on_late_cases_only(request, persona, make_case, liaison_a, supervisor,
+                                                           client):
+    """The case page's "late" field (a red cross when unset) is shown only where the case was late."""
+    with time_machine.travel(T0, tick=False) as t:
+        on_time = actioned_on_time(t, make_case, liaison_a, supervisor)
+    with time_machine.travel(T0, tick=False) as t:
+        late = actioned_late(t, make_case, liaison_a, supervisor)
+    client.force_login(request.getfixturevalue(persona))
+    for case, shown_late in ((on_time, False), (late, True)):
+        page = client.get(f"/{PAGES[persona]}/cases/case/{case.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 200
+        assert ('class="form-row field-is_late"' in page.content.decode()) is shown_late, case.reference

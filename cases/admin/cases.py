@@ -86,6 +86,12 @@ class CasePageMixin:
     change_list_template = "patuh/case_change_list.html"
     list_per_page = 50
 
+    @staticmethod
+    def shown_fields(fields, obj):
+        """The case page's lifecycle fields, with the "late" mark on late cases only (an unset flag showed a red
+        cross on every case)."""
+        return [f for f in fields if f != "is_late" or (obj is not None and obj.is_late)]
+
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
         return badge(obj.get_status_display(), STATUS_COLOURS.get(obj.status, "grey"))
@@ -330,7 +336,7 @@ class MinistryCaseAdmin(FilterSetAdmin, RecheckCaseMixin, CasePageMixin, ScopedA
         if obj is None:
             order.append((_("Evidence"), {"fields": EVIDENCE_FIELDS}))
         if obj is not None:
-            order.append((_("Lifecycle and deadline"), {"fields": LIFECYCLE_FIELDS}))
+            order.append((_("Lifecycle and deadline"), {"fields": self.shown_fields(LIFECYCLE_FIELDS, obj)}))
         return order
 
     def get_readonly_fields(self, request, obj=None):
@@ -503,6 +509,9 @@ class PlatformCaseAdmin(FilterSetAdmin, CasePageMixin, ScopedAdmin):
     ordering = ["due_at", "id"]
     fields = PLATFORM_FIELDS
     readonly_fields = PLATFORM_FIELDS
+
+    def get_fields(self, request, obj=None):
+        return self.shown_fields(PLATFORM_FIELDS, obj)
     actions = None
 
     @admin.display(description=_("location"))
