@@ -14,6 +14,7 @@ from rest_framework.request import Request
 
 from cases import clock
 from cases.api.serializers import CaseEventSerializer, CaseSerializer, SubmissionCycleSerializer
+from cases.choices import Source
 from cases.models import Case, CaseEvent, SubmissionCycle
 from cases.roles import is_ministry
 from cases.services.cases import assign_case
@@ -95,3 +96,19 @@ def test_timeline_and_cycle_rows_are_what_drf_writes(request, persona, cases_in_
     cycles = cycles["results"] if isinstance(cycles, dict) else cycles
     assert cycles == drf_rows(SubmissionCycleSerializer,
                               list(SubmissionCycle.objects.filter(case=case).order_by("number")), user)
+
+
+def test_the_case_filters_add_no_distinct(platform_a, make_case, analyst):
+    """The case's own columns and its one platform cannot repeat a row: no DISTINCT (over every column, it made
+    PostgreSQL sort every matching case of a filtered list), and the same rows."""
+    from cases.filtersets import CaseFilterSet
+
+    made = [make_case(submit=True), make_case(submit=True, url="https://t.me/x/2"), make_case()]
+    params = {"platform": ["telegram"], "status": ["submitted", "acknowledged"], "category": ["hoax", "gambling"],
+              "source": [s.value for s in Source]}
+    request = RequestFactory().get("/api/v1/cases/")
+    request.user = analyst
+    filtered = CaseFilterSet(params, queryset=Case.objects.all(), request=request)
+    assert filtered.is_valid(), filtered.errors
+    assert not filtered.qs.query.distinct
+    assert sorted(filtered.qs.values_list("pk", flat=True)) == sorted(c.pk for c in made[:2])
