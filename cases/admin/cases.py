@@ -59,9 +59,9 @@ def badge(text, tone: str, *, title: str = ""):
     return format_html('<span class="patuh-badge tone-{}" title="{}">{}</span>', tone, title, text)
 
 
-def deadline_cell(case: Case, now=None):
+def deadline_cell(case: Case):
     """Time left, or overdue by; the state people scan the list for: the one badge (`deadline_picture`)."""
-    return render_to_string("patuh/_deadline_badge.html", {"deadline": deadline_picture(case, now)})
+    return render_to_string("patuh/_deadline_badge.html", {"deadline": deadline_picture(case)})
 
 
 def localized_redress(text: str) -> str:
@@ -90,7 +90,7 @@ class CasePageMixin:
     def shown_fields(fields, obj):
         """The case page's lifecycle fields, with the "late" mark on late cases only (an unset flag showed a red
         cross on every case)."""
-        return [f for f in fields if f != "is_late" or (obj is not None and obj.is_late)]
+        return [f for f in fields if f != "is_late" or (obj is not None and deadline_picture(obj).late)]
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):

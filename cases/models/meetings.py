@@ -11,6 +11,7 @@ from cases.scoping import ScopedQuerySet
 
 class MeetingQuerySet(ScopedQuerySet):
     scope_platform = "platforms"
+    scope_distinct = True  # a meeting of two of the liaison's platforms would come twice
 
     def liaison_extra(self, user):
         from cases.models.platforms import Platform
@@ -19,10 +20,6 @@ class MeetingQuerySet(ScopedQuerySet):
         # A joint meeting's minutes and attendees speak for other platforms too: ministry only.
         others = Platform.objects.exclude(pk__in=liaison_platform_ids(user))
         return ~Q(pk__in=self.model.objects.filter(platforms__in=others).values("pk"))
-
-    def visible_to(self, user):
-        # Through a many-to-many, a meeting of two of the liaison's platforms would come twice.
-        return super().visible_to(user).distinct()
 
 
 class Meeting(models.Model):
