@@ -3,7 +3,7 @@
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock, display
@@ -68,9 +68,9 @@ class TransitionForm(forms.Form):
             wall = timezone.make_naive(taken) if timezone.is_aware(taken) else taken
             instant = display.in_zone(wall, zone)
             if instant is None:
+                shown = formats.date_format(wall, formats.get_format("DATETIME_FORMAT").replace(" T", ""))
                 self.add_error("action_taken_at", _("%(time)s does not exist in %(zone)s: the clocks skipped it. "
-                                                    "Check the time.") % {"time": wall.strftime("%Y-%m-%d %H:%M"),
-                                                                          "zone": zone})
+                                                    "Check the time.") % {"time": shown, "zone": zone})
             else:
                 cleaned["action_taken_at"] = instant
         return cleaned

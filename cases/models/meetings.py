@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases import clock
+from cases import clock, display
 from cases.choices import Category, CommitmentAction, CommitmentKind, CommitmentOwner, CommitmentStatus
 from cases.models.events import AuditedEvent, event_actor
 from cases.scoping import scope
@@ -82,7 +82,7 @@ class Meeting(models.Model):
         verbose_name_plural = _("meetings")
 
     def __str__(self) -> str:
-        return f"{self.held_on:%Y-%m-%d} {self.title}"
+        return f"{display.when(self.held_on)} {self.title}"
 
 
 class CommitmentQuerySet(models.QuerySet):
@@ -256,7 +256,7 @@ class CommitmentUpdate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.commitment_id} @ {self.created_at:%Y-%m-%d}"
+        return f"{self.commitment_id} @ {display.when(self.created_at)}"
 
 
 class CommitmentEventQuerySet(models.QuerySet):
