@@ -142,7 +142,7 @@ def test_the_charts_speak_the_page_s_language(client, request, world, persona, s
 
 
 @pytest.mark.parametrize("language,shown", [("id", "67 %"), ("en", "67%")])
-def test_the_share_reads_the_same_on_every_page(client, world, analyst, liaison_a, language, shown):
+def test_the_share_reads_the_same_on_every_page(client, world, analyst, liaison_a, platform_a, language, shown):
     """Within the deadline, platform A: 4 of 6 orders decided. The same figure, in the same form, everywhere."""
     def cells(page: str) -> list[str]:
         return re.findall(r"\b\d{1,3}(?: ?%|/\d+ \(0\.\d+\))", htmlmod.unescape(page))
@@ -160,6 +160,8 @@ def test_the_share_reads_the_same_on_every_page(client, world, analyst, liaison_
     assert f"Telegram: {shown}" in ministry
     theirs = client.get(f"/admin/cases/commitment/{commitment}/change/", HTTP_ACCEPT_LANGUAGE=language)
     assert cells(theirs.content.decode()).count(shown) == 3
+    platform_page = client.get(f"/admin/cases/platform/{platform_a.pk}/change/", HTTP_ACCEPT_LANGUAGE=language)
+    assert htmlmod.unescape(platform_page.content.decode()).count(f"<td>{shown}</td>") == 2  # its scorecard
     for page in (scorecard, mine.content.decode(), theirs.content.decode()):
         assert not re.search(r"\d+/\d+ \(0\.\d+\)", page)  # not "4/6 (0.67)"
         other = "67%" if language == "id" else "67 %"

@@ -95,7 +95,7 @@ def render_scorecard(periods) -> str:
     rows = []
     for period in periods:
         for r in period["rows"]:
-            share = f"{r.on_time_share:.0%}" if r.on_time_share is not None else "—"
+            share = display.percent(r.on_time_share)
             rows.append((period["days"], r.received, r.acknowledged, r.actioned, r.overdue_now, share))
     if not rows:
         return gettext("No submitted cases in the last 90 days.")
