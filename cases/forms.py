@@ -29,8 +29,10 @@ class TransitionForm(forms.Form):
             zone = self.remembered_zone(request)
             self.fields["action_taken_at"] = forms.DateTimeField(
                 label=_("When it was taken"),
-                # Now, to the minute, in the chosen zone: most reports are made as the action is taken.
-                initial=lambda: timezone.localtime(clock.now(), ZoneInfo(zone)).replace(second=0, microsecond=0),
+                # Now, to the minute, on a clock in the chosen zone: most reports are made as the action is taken.
+                # Naive, or the field would show it in the page's zone again.
+                initial=lambda: timezone.localtime(clock.now(), ZoneInfo(zone)).replace(
+                    second=0, microsecond=0, tzinfo=None),
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
                 help_text=_("The date and time in the time zone chosen next to it. Not in the future, not before "
                             "the case was submitted. Shown to the ministry in Jakarta time (WIB)."),
