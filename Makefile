@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PORT ?= 8000
 
-.PHONY: run test test-fast test-postgres lint install system-packages sweep worker bench clean
+.PHONY: run test test-fast test-postgres lint install system-packages sweep worker bench screenshots clean
 
 # System libraries Python cannot bring: Pango (with HarfBuzz and fontconfig) for WeasyPrint, which renders the
 # official letters as PDF, and a serif font for them. Installed with apt-get when root on Debian/Ubuntu; otherwise
@@ -69,6 +69,12 @@ sweep: $(STAMP)
 ## Benchmark the pages and the API against a generated PostgreSQL data set (README, "Benchmarks").
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## Refresh the README's screenshots: the main pages of both consoles in both languages (and the inbox on a phone),
+## taken in Chromium by tests/test_browser_fit.py, copied into docs/screenshots/.
+screenshots: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_browser_fit.py -k main_pages
+	for f in tests/screenshots/docs-*.png; do cp "$$f" "docs/screenshots/$${f#tests/screenshots/docs-}"; done
 
 clean:
 	rm -rf $(VENV) var

@@ -33,15 +33,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    recreate_database(args.url)
-    try:
-        run(args)
-    finally:
-        if not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            drop_database(args.url)
+    in_scratch_database(args, run)
 
 
 def _admin_url(url: str) -> tuple[str, str]:
@@ -59,6 +51,20 @@ def recreate_database(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def in_scratch_database(args, run) -> None:
+    """Run the benchmark `run(args)` in the freshly created scratch database named by --url, and drop it after
+    unless --keep: shared by the benchmarks that build their own data."""
+    recreate_database(args.url)
+    try:
+        run(args)
+    finally:
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            drop_database(args.url)
 
 
 def drop_database(url: str) -> None:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bulk_intake import drop_database, recreate_database  # noqa: E402
+from bulk_intake import in_scratch_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,15 +60,7 @@ def main() -> None:
     parser.add_argument("--url", default="postgres://postgres@127.0.0.1:5432/patuh_bench_csv")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
-    recreate_database(args.url)
-    try:
-        run(args)
-    finally:
-        if not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            drop_database(args.url)
+    in_scratch_database(args, run)
 
 
 def run(args) -> None:

@@ -11,8 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case as CaseWhen
-from django.db.models import CharField, Count, Max, Min, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -91,14 +90,138 @@ def deadline_state_q(state: str, now: datetime | None = None) -> Q:
     raise ValueError(state)
 
 
-def deadline_state_expression(now: datetime | None = None) -> CaseWhen:
+# --- one case's deadline ------------------------------------------------------------------------------------
+# docs/reports.md, "One case's deadline". Every screen that shows where a case stands against its deadline (the
+# lists' column, the case page's header in both consoles, the dashboards' overdue list, the API's
+# `deadline_state`, a sanction's grounds) reads it here; the lists' `deadline_state` filter is `deadline_state_q`,
+# the same rule in SQL (tests/test_deadline_picture.py holds the two equal).
+
+
+@dataclass(frozen=True)
+class DeadlinePicture:
+    """Where one case stands against its deadline, at `now`."""
+
+    state: str  # a DeadlineState value, or "" (not awaiting the platform and not late), as `deadline_state_q`
+    now: datetime
+    status: str
+    due_at: datetime | None  # the deadline in force: the current cycle's
+    overdue_at: datetime | None  # the sweeper's mark on the current cycle
+    actioned_at: datetime | None
+    missed: bool  # the current cycle's deadline was missed (marked overdue, or the action came late)
+    history: bool = False  # whether the cycles were read: the three fields below are known only then
+    first_due_at: datetime | None = None  # the current cycle's first deadline
+    moved_from: datetime | None = None  # the deadline a rejected objection (lodged in time) moved to `due_at`
+    earlier_missed: tuple = ()  # the deadlines earlier cycles missed, oldest first (they stay missed)
+
+    @property
+    def late(self) -> bool:
+        """The action was reported after the deadline: the one "late" mark."""
+        return self.state == DeadlineState.LATE
+
+    @property
+    def clock_stopped(self) -> bool:
+        from cases.choices import CaseStatus
+
+        return self.status == CaseStatus.OBJECTED
+
+    @property
+    def time_left(self) -> timedelta | None:
+        """Until the deadline (negative: passed, not yet marked), while awaiting the platform and not overdue."""
+        if self.state in (DeadlineState.ON_TIME, DeadlineState.DUE_SOON) and self.due_at:
+            return self.due_at - self.now
+        return None
+
+    @property
+    def late_by(self) -> timedelta | None:
+        """How far past the deadline: overdue, until now; late, until the action was reported."""
+        if self.state == DeadlineState.OVERDUE and self.due_at:
+            return max(self.now - self.due_at, timedelta(0))
+        if self.state == DeadlineState.LATE and self.due_at and self.actioned_at:
+            return max(self.actioned_at - self.due_at, timedelta(0))
+        return None
+
+    @property
+    def tone(self) -> str:
+        """The badge's colour (a `.patuh-badge.tone-*` class)."""
+        if self.state == DeadlineState.OVERDUE:
+            return "red"
+        if self.state == DeadlineState.DUE_SOON:
+            return "amber"
+        if self.state == DeadlineState.ON_TIME:
+            return "blue"
+        if self.state == DeadlineState.LATE:
+            return "brown"
+        return "grey" if self.clock_stopped else ""
+
+    @property
+    def text(self) -> str:
+        """The badge's words: "overdue by 2 h 5 min", "3 h left", "due now", "late", "clock stopped", or "—"."""
+        from django.utils.translation import gettext
+
+        if self.state == DeadlineState.OVERDUE:
+            return gettext("overdue by %(t)s") % {"t": humanize_delta(self.late_by)}
+        if self.time_left is not None:
+            if self.time_left.total_seconds() <= 0:
+                return gettext("due now")
+            return gettext("%(t)s left") % {"t": humanize_delta(self.time_left)}
+        if self.state == DeadlineState.LATE:
+            return gettext("late")
+        if self.clock_stopped:
+            return gettext("clock stopped")
+        return "—"
+
+
+def deadline_picture(case, now: datetime | None = None, *, history: bool = False) -> DeadlinePicture:
+    """Where `case` stands against its deadline at `now` (default: the clock's now).
+
+    `state` is `deadline_state_q`'s rule, row by row: awaiting the platform (submitted or acknowledged) and
+    marked overdue by the sweeper: overdue; awaiting, not marked, deadline within the hour (or passed in the last
+    minute, before the sweeper ran): due_soon; awaiting, deadline further away: on_time; otherwise the action
+    came late: late; otherwise "". No query, unless `history`: then one, for the cycles (the earlier missed
+    deadlines, and whether a rejected objection moved the current one).
+    """
     now = now or clock.now()
-    return CaseWhen(
-        *(When(deadline_state_q(s, now), then=Value(s)) for s in
-          (DeadlineState.OVERDUE, DeadlineState.DUE_SOON, DeadlineState.ON_TIME, DeadlineState.LATE)),
-        default=Value(""),
-        output_field=CharField(),
-    )
+    awaiting = case.status in AWAITING_ACTION_STATUSES
+    if awaiting and case.overdue_at is not None:
+        state = DeadlineState.OVERDUE
+    elif awaiting and case.due_at is not None and case.due_at <= now + DUE_SOON:
+        state = DeadlineState.DUE_SOON
+    elif awaiting and case.due_at is not None:
+        state = DeadlineState.ON_TIME
+    elif case.is_late:
+        state = DeadlineState.LATE
+    else:
+        state = ""
+    found = {}
+    if history:
+        found = _deadline_history(case)
+    return DeadlinePicture(
+        state=state, now=now, status=case.status, due_at=case.due_at, overdue_at=case.overdue_at,
+        actioned_at=case.actioned_at, missed=bool(case.overdue_at or case.is_late), history=history, **found)
+
+
+def _deadline_history(case) -> dict:
+    """From the case's stored cycles: the earlier cycles' missed deadlines, the current cycle's first deadline and
+    the deadline a rejected objection moved."""
+    from django.utils.dateparse import parse_datetime
+
+    from cases.models import SubmissionCycle
+
+    if case.pk is None or not case.submission_count:
+        return {}
+    cycles = list(SubmissionCycle.objects.filter(case_id=case.pk).order_by("number"))
+    earlier = tuple(c.due_at for c in cycles if c.number < case.submission_count and (c.overdue_at or c.is_late))
+    current = next((c for c in cycles if c.number == case.submission_count), None)
+    moved_from = None
+    if current is not None:
+        deadline = current.first_due_at
+        for objection in current.objections:
+            if objection.get("outcome") == "rejected" and objection.get("resumed") in ("remaining", "fresh"):
+                moved_to = parse_datetime(objection["due_at"]) if objection.get("due_at") else None
+                if moved_to is not None and moved_to != deadline:
+                    moved_from, deadline = deadline, moved_to
+    return {"first_due_at": current.first_due_at if current else None, "moved_from": moved_from,
+            "earlier_missed": earlier}
 
 
 @dataclass(frozen=True)
@@ -162,13 +285,12 @@ class Day:
     overdue: int
 
 
-def overdue_list(cases: QuerySet, *, limit: int = 15) -> list:
+def overdue_list(cases: QuerySet, *, limit: int = 15) -> list[tuple]:
+    """The dashboards' overdue list: the `limit` longest overdue cases of `cases`, each with its deadline picture."""
     now = clock.now()
-    return list(
-        cases.filter(deadline_state_q(DeadlineState.OVERDUE, now))
-        .select_related("platform", "assigned_to")
-        .order_by("due_at")[:limit]
-    )
+    rows = (cases.filter(deadline_state_q(DeadlineState.OVERDUE, now))
+            .select_related("platform", "assigned_to").order_by("due_at")[:limit])
+    return [(case, deadline_picture(case, now)) for case in rows]
 
 
 def humanize_delta(delta: timedelta) -> str:

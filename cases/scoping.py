@@ -4,7 +4,19 @@ Ministry roles see every operational row. A liaison sees rows of the platforms t
 membership for, never a case that was not submitted to them, and only what was shared (evidence,
 timeline entries). Anyone else sees nothing. Out-of-scope rows are simply absent, so lookups through
 these querysets answer 404.
+
+A model whose rows belong to a platform does not write this rule; it declares where its platform, case and
+visibility are, on a `ScopedQuerySet`:
+
+    class SanctionQuerySet(ScopedQuerySet):
+        scope_platform = "platform"
+        scope_extra = Q(issued_at__isnull=False)   # liaisons see sanctions once issued
+
+or, when no liaison may read its rows at all, uses `MinistryOnlyQuerySet`. `cases.checks` (patuh.E001) refuses
+at start-up a model with rows of a platform whose default manager is not one of these.
 """
+
+import functools
 
 from django.db.models import Q, QuerySet
 
@@ -12,52 +24,69 @@ from cases.choices import Visibility
 from cases.roles import is_ministry, liaison_platform_ids
 
 
-def scope(
-    qs: QuerySet,
-    user,
-    *,
-    platform: str,
-    case: str | None = None,
-    visibility: str | None = None,
-    extra: Q | None = None,
-) -> QuerySet:
-    """Filter `qs` to what `user` may see.
+class ScopedQuerySet(QuerySet):
+    """The declared scope of a model's rows. Subclasses set:
 
-    platform: lookup path from the model to the platform id (e.g. "platform", "case__platform").
-    case: lookup path to the case, if the row belongs to one (cases never submitted are hidden from liaisons).
-    visibility: lookup path to a visibility field (only shared rows reach liaisons).
-    extra: any further condition liaisons must meet (e.g. issued sanctions only).
+    scope_platform: lookup path from the model to the platform id ("platform", "case__platform", "id").
+    scope_case: lookup path to the case, if the row belongs to one ("" for the case itself): cases never
+        submitted are hidden from liaisons.
+    scope_visibility: lookup path to a visibility field: only shared rows reach liaisons.
+    scope_extra: any further condition liaisons must meet (e.g. issued sanctions only); `liaison_extra(user)`
+        when that condition depends on the user.
+    ministry_only: no liaison reads these rows.
     """
-    if is_ministry(user):
-        return qs
-    platform_ids = liaison_platform_ids(user)
-    if not platform_ids:
-        return qs.none()
-    condition = Q(**{f"{platform}__in": platform_ids})
-    if case is not None:
-        # Never submitted means never sent: a draft, or a draft withdrawn before it went out.
-        prefix = f"{case}__" if case else ""
-        condition &= Q(**{f"{prefix}submitted_at__isnull": False})
-    if visibility is not None:
-        condition &= Q(**{visibility: Visibility.SHARED})
-    if extra is not None:
-        condition &= extra
-    return qs.filter(condition)
 
+    scope_platform: str | None = None
+    scope_case: str | None = None
+    scope_visibility: str | None = None
+    scope_extra: Q | None = None
+    ministry_only: bool = False
 
-class MinistryOnlyQuerySet(QuerySet):
-    """Scoping declared for rows of a platform that no liaison reads (memberships, deadline overrides, notices,
-    a sanction's citations): the ministry sees them all, anyone else none."""
+    def liaison_extra(self, user) -> Q | None:
+        return self.scope_extra
+
+    def liaison_condition(self, user) -> Q | None:
+        """What a liaison's rows meet, or None when this user may see none."""
+        if self.ministry_only or self.scope_platform is None:
+            return None
+        platform_ids = liaison_platform_ids(user)
+        if not platform_ids:
+            return None
+        condition = Q(**{f"{self.scope_platform}__in": platform_ids})
+        if self.scope_case is not None:
+            # Never submitted means never sent: a draft, or a draft withdrawn before it went out.
+            prefix = f"{self.scope_case}__" if self.scope_case else ""
+            condition &= Q(**{f"{prefix}submitted_at__isnull": False})
+        if self.scope_visibility is not None:
+            condition &= Q(**{self.scope_visibility: Visibility.SHARED})
+        extra = self.liaison_extra(user)
+        if extra is not None:
+            condition &= extra
+        return condition
 
     def visible_to(self, user):
-        return self if is_ministry(user) else self.none()
+        """The rows `user` may see: all of them for the ministry, the declared ones for a liaison, none else."""
+        if is_ministry(user):
+            return self
+        condition = self.liaison_condition(user)
+        return self.none() if condition is None else self.filter(condition)
+
+
+class MinistryOnlyQuerySet(ScopedQuerySet):
+    """Scoping declared for rows of a platform that no liaison reads (memberships, deadline overrides, notices,
+    a sanction's citations, the chain of custody): the ministry sees them all, anyone else none."""
+
+    ministry_only = True
 
 
 def declares_scoping(model) -> bool:
-    """Whether the model's default manager answers `visible_to(user)`."""
-    return callable(getattr(model._default_manager, "visible_to", None))
+    """Whether the model's default manager is built on the declared scope (`ScopedQuerySet`); a hand-written
+    `visible_to` does not count."""
+    queryset_class = getattr(model._default_manager, "_queryset_class", None)
+    return isinstance(queryset_class, type) and issubclass(queryset_class, ScopedQuerySet)
 
 
+@functools.cache
 def platform_path(model, *, depth: int = 3) -> str | None:
     """The lookup path from `model` to a platform through its own relations ("platform", "case__platform",
     "delivery__platform"; "pk" for the platform itself), or None when its rows belong to no platform."""
@@ -82,8 +111,9 @@ def platform_path(model, *, depth: int = 3) -> str | None:
 
 def visible(qs: QuerySet, user) -> QuerySet:
     """The rows of `qs` this user may see, for every console, list filter and dropdown. Fails closed: rows of a
-    platform whose model declares no scoping are served to nobody (and `cases.checks` refuses such a model
-    at start-up). Rows of no platform (users, policies) are the consoles' permissions' to guard."""
-    if hasattr(qs, "visible_to"):
-        return qs.visible_to(user)
-    return qs.none() if platform_path(qs.model) is not None else qs
+    platform whose model declares no scoping (no `ScopedQuerySet`) are served to nobody, and `cases.checks`
+    refuses such a model at start-up. Rows of no platform (users, policies, API tokens) are the consoles'
+    permissions' and their own `visible_to`'s to guard."""
+    if platform_path(qs.model) is not None:
+        return qs.visible_to(user) if isinstance(qs, ScopedQuerySet) else qs.none()
+    return qs.visible_to(user) if hasattr(qs, "visible_to") else qs

@@ -5,7 +5,7 @@ so the audit chain's hash, PostgreSQL and the JSON renderer all fail on it. JSON
 (`"\\u0000"`), which PostgreSQL cannot store in text (and which failed a query before any validation ran: a
 category with a NUL was looked up). Nothing else produces a surrogate (form, multipart and query-string bytes are
 decoded from UTF-8 with replacement), so the JSON parser refuses both (cases.api.parsers), naming the field, and
-bulk intake judges them per item (cases.api.views.cases.parse_item).
+bulk intake judges them per item (cases.api.serializers.CaseInputSerializer).
 """
 
 from django.utils.translation import gettext_lazy as _

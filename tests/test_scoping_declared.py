@@ -7,9 +7,11 @@ from django.core.checks import run_checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import models
+from django.db.models import Q, QuerySet
 
+from cases.choices import Category
 from cases.models import Case, Notification, Platform, PlatformMembership
-from cases.scoping import MinistryOnlyQuerySet, platform_path, visible
+from cases.scoping import MinistryOnlyQuerySet, ScopedQuerySet, declares_scoping, platform_path, visible
 
 
 def _new_model(name: str, **attrs):
@@ -66,3 +68,67 @@ def test_the_consoles_base_serves_undeclared_platform_rows_to_nobody(leaflet_mod
     # Declared ministry-only rows: the ministry reads them, a liaison none.
     assert not visible(PlatformMembership.objects.all(), analyst).query.is_empty()
     assert visible(PlatformMembership.objects.all(), liaison_a).query.is_empty()
+
+
+@pytest.mark.django_db
+def test_a_hand_written_visible_to_does_not_count_as_declared(leaflet_model, analyst, liaison_a):
+    """Scoping is declared, not written: a queryset with its own `visible_to` (which may forget the case's
+    submission or the visibility) is refused like no scoping at all."""
+
+    class HandWritten(QuerySet):
+        def visible_to(self, user):
+            return self  # the kind of slip the declared base makes impossible
+
+    poster = _new_model("Poster", platform=models.ForeignKey(Platform, on_delete=models.CASCADE),
+                        objects=HandWritten.as_manager())
+    try:
+        assert not declares_scoping(poster)
+        flagged = {e.obj for e in run_checks() if e.id == "patuh.E001"}
+        assert poster in flagged
+        # The consoles' base serves it to nobody either, though it answers visible_to.
+        assert visible(poster.objects.all(), analyst).query.is_empty()
+        assert visible(poster.objects.all(), liaison_a).query.is_empty()
+    finally:
+        _forget(poster)
+
+
+def test_every_model_with_rows_of_a_platform_is_on_the_declared_base():
+    """One scoping rule: every such model's queryset is a ScopedQuerySet, and none but the meeting's (which
+    only adds `distinct()` for its many-to-many) writes its own visible_to."""
+    checked = []
+    for model in apps.get_app_config("cases").get_models():
+        if platform_path(model) is None:
+            continue
+        queryset_class = model._default_manager._queryset_class
+        assert issubclass(queryset_class, ScopedQuerySet), model
+        own = queryset_class.__dict__.get("visible_to")
+        if own is not None:
+            assert model._meta.label == "cases.Meeting", model
+        checked.append(model._meta.label)
+    assert {"cases.Case", "cases.Evidence", "cases.Sanction", "cases.Commitment", "cases.Letter"} <= set(checked)
+
+
+@pytest.mark.django_db
+def test_a_declared_scope_per_persona(make_case, platform_b, analyst, supervisor, auditor, liaison_a, liaison_b,
+                                      anonymous):
+    """What a declaration gives each persona: on cases, platform + case (submitted only) + a further condition."""
+
+    class GamblingCases(ScopedQuerySet):
+        scope_platform = "platform"
+        scope_case = ""
+        scope_extra = Q(category=Category.GAMBLING)
+
+    sent_gambling = make_case(submit=True, category=Category.GAMBLING)
+    sent_hoax = make_case(submit=True)
+    draft_gambling = make_case(category=Category.GAMBLING)
+    b_gambling = make_case(submit=True, category=Category.GAMBLING, platform=platform_b)
+    everything = {sent_gambling.pk, sent_hoax.pk, draft_gambling.pk, b_gambling.pk}
+
+    def seen(user):
+        return set(GamblingCases(model=Case).visible_to(user).values_list("pk", flat=True))
+
+    for ministry in (analyst, supervisor, auditor):
+        assert seen(ministry) == everything
+    assert seen(liaison_a) == {sent_gambling.pk}  # not the hoax (extra), not the draft (never sent), not B's
+    assert seen(liaison_b) == {b_gambling.pk}
+    assert seen(anonymous) == set()

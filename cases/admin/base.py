@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from cases.roles import MINISTRY_WRITERS, has_role
 from cases.scoping import visible
 
 
@@ -120,6 +121,20 @@ class ScopedInline(ScopedRows):
 class ReadOnlyMixin:
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AddThroughServiceMixin:
+    """Records added by ministry writers through a service (an upload, an import) and never changed or deleted
+    afterwards: evidence, partners' hash lists."""
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and has_role(request.user, *MINISTRY_WRITERS)
 
     def has_change_permission(self, request, obj=None):
         return False

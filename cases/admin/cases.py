@@ -11,6 +11,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,7 +24,6 @@ from cases.admin.base import ScopedAdmin, person_display
 from cases.admin.filters import FilterSetAdmin
 from cases.admin.rechecks import RecheckCaseMixin
 from cases.choices import (
-    AWAITING_ACTION_STATUSES,
     CaseStatus,
     EvidenceKind,
     Tier,
@@ -33,7 +33,7 @@ from cases.filtersets import CaseFilterSet
 from cases.forms import CommentForm, ReasonForm, TransitionForm
 from cases.models import Case, CaseEvent, Evidence
 from cases.models.cases import duplicate_message
-from cases.reports import humanize_delta
+from cases.reports import deadline_picture
 from cases.roles import MINISTRY_WRITERS, has_role
 from cases.services.cases import StaleEdit, add_comment, assign_case, create_case, update_case
 from cases.services.evidence import upload_evidence
@@ -58,22 +58,9 @@ def badge(text, tone: str, *, title: str = ""):
     return format_html('<span class="patuh-badge tone-{}" title="{}">{}</span>', tone, title, text)
 
 
-def deadline_cell(case: Case):
-    """Time left, or overdue by; the state people scan the list for."""
-    now = clock.now()
-    if case.status in AWAITING_ACTION_STATUSES and case.overdue_at:
-        return badge(gettext("overdue by %(t)s") % {"t": humanize_delta(now - case.overdue_at)}, "red")
-    if case.status in AWAITING_ACTION_STATUSES and case.due_at:
-        left = case.due_at - now
-        if left.total_seconds() <= 0:
-            return badge(gettext("due now"), "amber")
-        tone = "amber" if left.total_seconds() <= 3600 else "blue"
-        return badge(gettext("%(t)s left") % {"t": humanize_delta(left)}, tone)
-    if case.is_late:
-        return badge(gettext("late"), "brown")
-    if case.status == CaseStatus.OBJECTED:
-        return badge(gettext("clock stopped"), "grey")
-    return "—"
+def deadline_cell(case: Case, now=None):
+    """Time left, or overdue by; the state people scan the list for: the one badge (`deadline_picture`)."""
+    return render_to_string("patuh/_deadline_badge.html", {"deadline": deadline_picture(case, now)})
 
 
 def localized_redress(text: str) -> str:
@@ -97,6 +84,12 @@ class CasePageMixin:
     change_form_template = "patuh/case_change_form.html"
     change_list_template = "patuh/case_change_list.html"
     list_per_page = 50
+
+    @staticmethod
+    def shown_fields(fields, obj):
+        """The case page's lifecycle fields, with the "late" mark on late cases only (an unset flag showed a red
+        cross on every case)."""
+        return [f for f in fields if f != "is_late" or (obj is not None and obj.is_late)]
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
@@ -229,7 +222,7 @@ class CasePageMixin:
                 available=available_actions(obj, request.user),
                 comment_form=CommentForm(),
                 can_comment=self.can_comment(request, obj),
-                deadline_display=deadline_cell(obj),
+                deadline=deadline_picture(obj, history=True),
                 evidence_upload_url=self.evidence_upload_url(request, obj),
                 site_name=self.admin_site.name,
             )
@@ -343,7 +336,7 @@ class MinistryCaseAdmin(FilterSetAdmin, RecheckCaseMixin, CasePageMixin, ScopedA
         if obj is None:
             order.append((_("Evidence"), {"fields": EVIDENCE_FIELDS}))
         if obj is not None:
-            order.append((_("Lifecycle and deadline"), {"fields": LIFECYCLE_FIELDS}))
+            order.append((_("Lifecycle and deadline"), {"fields": self.shown_fields(LIFECYCLE_FIELDS, obj)}))
         return order
 
     def get_readonly_fields(self, request, obj=None):
@@ -516,6 +509,9 @@ class PlatformCaseAdmin(FilterSetAdmin, CasePageMixin, ScopedAdmin):
     ordering = ["due_at", "id"]
     fields = PLATFORM_FIELDS
     readonly_fields = PLATFORM_FIELDS
+
+    def get_fields(self, request, obj=None):
+        return self.shown_fields(PLATFORM_FIELDS, obj)
     actions = None
 
     @admin.display(description=_("location"))

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases.admin.base import ReadOnlyMixin, ScopedAdmin, person_display
+from cases.admin.base import AddThroughServiceMixin, ReadOnlyMixin, ScopedAdmin, person_display
 from cases.admin.filters import FilterSetAdmin
 from cases.filtersets import EvidenceFilterSet
 from cases.models import CustodyEvent, Evidence
@@ -76,7 +76,7 @@ class WithdrawForm(forms.Form):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(FilterSetAdmin, ScopedAdmin):
+class EvidenceAdmin(AddThroughServiceMixin, FilterSetAdmin, ScopedAdmin):
     list_display = [
         "id", "case", "kind", "visibility", "size_display", "original_name", "uploaded_at", "is_copy", "is_withdrawn",
         "download_link",
@@ -90,16 +90,6 @@ class EvidenceAdmin(FilterSetAdmin, ScopedAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     uploaded_by_name = person_display(Evidence, "uploaded_by")
     withdrawn_by_name = person_display(Evidence, "withdrawn_by")
-
-    # --- permissions: add through the service, never change or delete ---------------------------
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and has_role(request.user, *MINISTRY_WRITERS)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     # --- forms -----------------------------------------------------------------------------------
     def get_fields(self, request, obj=None):

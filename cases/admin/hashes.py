@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import matches, pdq
-from cases.admin.base import ReadOnlyMixin, ScopedAdmin
+from cases.admin.base import AddThroughServiceMixin, ReadOnlyMixin, ScopedAdmin
 from cases.choices import CustodyKind
 from cases.models import HashList, HashMatch, MatchDecision
 from cases.roles import MINISTRY_WRITERS, has_role, is_ministry
@@ -218,21 +218,12 @@ class HashListImportForm(forms.ModelForm):
 
 
 @admin.register(HashList)
-class HashListAdmin(ScopedAdmin):
+class HashListAdmin(AddThroughServiceMixin, ScopedAdmin):
     list_display = ["name", "source", "labels", "entry_count", "imported_at", "imported_by"]
     search_fields = ["name", "source", "labels"]
     change_list_template = "admin/cases/hashlist/change_list.html"
     readonly_fields = ["name", "source", "labels", "description", "original_name", "entry_count", "imported_at",
                        "imported_by"]
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and has_role(request.user, *MINISTRY_WRITERS)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_fields(self, request, obj=None):
         return self.readonly_fields if obj else ["name", "source", "labels", "description", "upload"]

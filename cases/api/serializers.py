@@ -5,6 +5,7 @@ Fields only the ministry sees (assignment, source detail) are dropped for liaiso
 """
 
 import re
+from dataclasses import dataclass
 from datetime import UTC
 
 from django.db import models
@@ -12,8 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField, empty
+from rest_framework.settings import api_settings
 
-from cases import matches
+from cases import matches, text
+from cases.api.parsers import MAX_DEPTH
 from cases.choices import (
     ActionTaken,
     Category,
@@ -41,7 +45,7 @@ from cases.models import (
     Sanction,
     SubmissionCycle,
 )
-from cases.reports import DeadlineState
+from cases.reports import DeadlineState, deadline_picture
 from cases.roles import is_ministry, roles_of
 from cases.services.cases import MAX_BULK_ITEMS
 from cases.workflow import TRANSITIONS, refusal
@@ -142,6 +146,301 @@ class PlatformSerializer(OutputSerializer):
         return {"name": who["name"], "address": who["address"], "email": who["email"], "attention": who["attention"]}
 
 
+# --- inputs: the one way a request body is judged ------------------------------------------------------
+#
+# A write view does `form = X(data=request.data, ...)`, `form.is_valid(raise_exception=True)`, and passes
+# `form.validated_data` to a service, which decides (permissions, lifecycle refusals, what a value must be). The same
+# class X is the operation's `request=` in the schema (tests/test_api_thin_views.py holds both rules). Whatever the
+# serializer refuses answers the API's one error shape (cases.api.exceptions) with status 400.
+
+
+# A request body. Refused: code `invalid` with `fields`, unless the serializer named the whole error (`refuse`,
+# e.g. `too_many_items`); a body that is not a JSON object answers "Send a JSON object." alone. (Comments, not
+# docstrings, on input classes: a docstring becomes the schema's description of the body.)
+class InputSerializer(serializers.Serializer):
+
+    default_error_messages = {"invalid": _("Send a JSON object.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._refusal = None
+
+    def run_validation(self, data=empty):
+        if data is None:  # JSON null: not an object either (DRF would say "No data provided")
+            raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [self.error_messages["invalid"]]},
+                                              code="invalid")
+        return super().run_validation(data)
+
+    def refuse(self, message, *, fields: dict, code: str = "invalid"):
+        """Refuse the whole body with its own message and code, and these field errors."""
+        self._refusal = (str(message), code)
+        raise serializers.ValidationError(fields)
+
+    def is_valid(self, *, raise_exception=False):
+        valid = super().is_valid()
+        if not valid and raise_exception:
+            raise self.error()
+        return valid
+
+    def error(self):
+        from cases.api.exceptions import invalid  # the one error shape
+
+        fields = {name: [str(m) for m in (problems if isinstance(problems, list) else [problems])]
+                  for name, problems in self.errors.items()}
+        if self._refusal is not None:
+            message, code = self._refusal
+            return invalid(message, fields=fields, code=code)
+        if fields == {api_settings.NON_FIELD_ERRORS_KEY: [str(self.error_messages["invalid"])]}:
+            return invalid(fields[api_settings.NON_FIELD_ERRORS_KEY][0])  # not an object: no field to name
+        return invalid(_("Some fields are invalid."), fields=fields)
+
+
+class ServiceJudged:
+    """A value whose type the serializer judges and whose content the service judges, after its own decisions
+    (who may, in which state). The schema says what the service takes (its choices and lengths); here, a required
+    field must be there, and its value of the right type (`shape`); null is passed on as null."""
+
+    def validate_empty_values(self, data):
+        if data is empty:
+            if self.required:
+                self.fail("required")
+            if self.default is empty:
+                raise SkipField()
+            return True, self.get_default()
+        if data is None:
+            return True, None
+        return False, data
+
+    def run_validation(self, data=empty):
+        is_empty, data = self.validate_empty_values(data)
+        return data if is_empty else self.shape(data)
+
+    def shape(self, data):
+        return data  # any JSON value: the service judges it
+
+
+class JudgedText(ServiceJudged):
+    """Text, as sent (not trimmed); null is empty text (with `falsy_is_empty`, so are false, 0, [] and {})."""
+
+    default_error_messages = {"not_text": _("Must be a string.")}
+
+    def __init__(self, *args, falsy_is_empty: bool = False, **kwargs):
+        self.falsy_is_empty = falsy_is_empty
+        super().__init__(*args, **kwargs)
+
+    def validate_empty_values(self, data):
+        if data is None or (self.falsy_is_empty and data is not empty and not data):
+            return True, ""
+        return super().validate_empty_values(data)
+
+    def shape(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return data
+
+
+class TextField(JudgedText, serializers.CharField):
+    pass
+
+
+class TextChoiceField(JudgedText, serializers.ChoiceField):
+    pass
+
+
+class WorkflowChoiceField(ServiceJudged, serializers.ChoiceField):
+    """A transition's data, as sent: the workflow judges it, after deciding whether the action may be applied."""
+
+
+class WorkflowTextField(ServiceJudged, serializers.CharField):
+    """A transition's data, as sent: the workflow judges it, after deciding whether the action may be applied."""
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only (not "yes", 1 or null)."""
+
+    default_error_messages = {"invalid": _("Must be a boolean.")}
+
+    def validate_empty_values(self, data):
+        if data is None:
+            self.fail("invalid")
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+SLUG_REGEX = r"[-a-zA-Z0-9_]+"  # a platform's slug (a SlugField)
+SLUG = re.compile(SLUG_REGEX)
+
+
+def visible_platforms(user, slugs) -> dict[str, Platform]:
+    """The visible platforms among `slugs`; what cannot be a slug (a NUL, a list) is simply not found."""
+    wanted = {s for s in slugs if isinstance(s, str) and SLUG.fullmatch(s)}
+    return {p.slug: p for p in Platform.objects.visible_to(user).filter(slug__in=wanted)} if wanted else {}
+
+
+class PlatformSlugField(serializers.SlugField):
+    """A platform's slug → the Platform, if the requesting user may see it (unknown and hidden alike are unknown).
+    Looked up in `context["platforms"]` when the caller resolved a batch's at once, else in the database."""
+
+    default_error_messages = {"unknown": _("Unknown platform “%(slug)s”.")}
+
+    def run_validation(self, data=empty):
+        if data is empty:
+            return super().run_validation(data)  # "This field is required."
+        platforms = self.context.get("platforms")
+        if platforms is None:
+            platforms = visible_platforms(self.context["user"], [data])
+        platform = platforms.get(data) if isinstance(data, str) else None
+        if platform is None:
+            raise serializers.ValidationError(self.error_messages["unknown"] % {"slug": str(data)[:50]},
+                                              code="unknown")
+        return platform
+
+
+# Judged here: an object of known fields, each a string, naming a platform the user may see (by its slug; the
+# assignment is the ministry console's business, not a field here). What the values must be (choices, lengths, a
+# location) is the service's (`clean_new_case`), for single and bulk creation alike. Context: `user`, and
+# `platforms` when a batch's were resolved at once.
+class CaseInputSerializer(InputSerializer):
+    """One order. The same fields make a bulk item (without `submit` and `note`, which the batch gives)."""
+
+    default_error_messages = {"invalid": _("Each item must be a JSON object."), "unknown_field": _("Unknown field.")}
+
+    platform = PlatformSlugField(help_text=_("The platform's slug, e.g. telegram."))
+    category = TextChoiceField(choices=Category.choices)
+    tier = TextChoiceField(choices=Tier.choices, required=False, allow_blank=True,
+                           help_text=_("Empty: the category's default tier (urgent: 4 h, standard: 24 h)."))
+    location_url = TextField(required=False, allow_blank=True, max_length=2048)
+    handle = TextField(required=False, allow_blank=True, max_length=200)
+    native_id = TextField(required=False, allow_blank=True, max_length=200)
+    legal_basis = TextField(max_length=300)
+    reasons = TextField()
+    requested_action = TextChoiceField(choices=RequestedAction.choices, required=False)
+    source = TextChoiceField(choices=Source.choices, required=False)
+    source_detail = TextField(required=False, allow_blank=True, max_length=200)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            return super().to_internal_value(data)  # "… must be a JSON object."
+        _deep, unstorable = text.walk(data, max_depth=MAX_DEPTH)  # bulk items: the parser left them to us
+        if unstorable:
+            raise serializers.ValidationError({path: [why] for path, why in unstorable.items()})
+        errors = {name: [self.error_messages["unknown_field"]] for name in data if name not in self.fields}
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as err:
+            raise serializers.ValidationError({**err.detail, **errors}) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
+
+
+class CaseCreateSerializer(CaseInputSerializer):
+    default_error_messages = {"invalid": _("Send a JSON object.")}
+
+    submit = StrictBooleanField(required=False, default=False,
+                                help_text=_("Submit to the platform at once (starts the deadline)."))
+    note = TextField(required=False, allow_blank=True, default="", falsy_is_empty=True,
+                     help_text=_("Note on the submission."))
+
+
+class BulkItemsField(serializers.ListField):
+    """The list of a batch's items, taken as sent: each is judged on its own (`BulkRequestSerializer`)."""
+
+    def run_child_validation(self, data):
+        return list(data)
+
+
+@dataclass
+class InvalidItem:
+    """A bulk item refused for its shape: its field errors, reported in its result."""
+
+    fields: dict[str, list[str]]
+
+
+# A batch's envelope: `items`, a list of at most `max_items`, each judged on its own. A body without such a list,
+# or with more items, is refused whole (the latter with `too_many_items`).
+class BatchSerializer(InputSerializer):
+
+    max_items: int
+    needs_a_list: str  # a sentence with %(n)d, the most items
+    too_many: str  # a sentence with %(max)d and %(n)d, the items sent
+
+    def run_validation(self, data=empty):
+        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+            self.refuse(self.needs_a_list % {"n": self.max_items}, fields={"items": [_("A list is required.")]})
+        if len(data["items"]) > self.max_items:
+            self.refuse(self.too_many % {"max": self.max_items, "n": len(data["items"])}, code="too_many_items",
+                        fields={"items": [_("At most %(max)d items.") % {"max": self.max_items}]})
+        return super().run_validation(data)
+
+
+# Bulk intake. Each item is judged on its own (`CaseInputSerializer`): `items` holds, in order, an item's values
+# for the service, or an `InvalidItem` with its field errors (its result). Context: `user`.
+class BulkRequestSerializer(BatchSerializer):
+    max_items = MAX_BULK_ITEMS
+    needs_a_list = _("Send {\"items\": [...]} with up to %(n)d orders.")
+    too_many = _("A batch holds at most %(max)d items; this one has %(n)d. Nothing was created; split it.")
+
+    # So the schema takes any item, and says what a valid one is in words (CaseInput is the shape of one).
+    items = BulkItemsField(
+        child=serializers.JSONField(), max_length=MAX_BULK_ITEMS,
+        help_text=_("Up to %(n)d orders, each an object with the fields of CaseCreate but `submit` and `note`. "
+                    "Each is judged on its own: an invalid item gets the result `invalid` with its `fields`, and "
+                    "the rest of the batch goes ahead.") % {"n": MAX_BULK_ITEMS})
+    submit = StrictBooleanField(required=False, default=False,
+                                help_text=_("Submit every created case to its platform at once."))
+    note = TextField(required=False, allow_blank=True, default="", falsy_is_empty=True)
+
+    def validate_items(self, items):
+        user = self.context["user"]
+        platforms = visible_platforms(user, [i.get("platform") for i in items if isinstance(i, dict)])
+        judged = []
+        for raw in items:
+            item = CaseInputSerializer(data=raw, context={"user": user, "platforms": platforms})
+            judged.append(item.validated_data if item.is_valid() else InvalidItem(
+                {name: [str(m) for m in problems] for name, problems in item.errors.items()}))
+        return judged
+
+
+# Judged here: an object naming an action, a text note, none of the workflow's own arguments. Whether the action
+# exists, who may apply it now, and which data it takes (any other field goes on, and is refused there) are the
+# workflow's (`cases.workflow.transition`), in that order.
+class TransitionSerializer(InputSerializer):
+    """`action` and `note`, plus the action's own data (see each action in the description)."""
+
+    RESERVED = ("actor", "expected_version", "case")
+
+    action = WorkflowChoiceField(choices=list(TRANSITIONS))
+    note = TextField(required=False, allow_blank=True, default="", falsy_is_empty=True)
+    action_taken = WorkflowChoiceField(choices=ActionTaken.choices, required=False,
+                                       help_text=_("report_action: what the platform did."))
+    action_taken_at = WorkflowTextField(required=False, help_text=_("report_action: when (ISO 8601)."))
+    reason = WorkflowChoiceField(choices=ObjectionReason.choices, required=False, help_text=_("object: the reason."))
+    text = WorkflowTextField(required=False, help_text=_("object: the explanation."))
+
+    def run_validation(self, data=empty):
+        if isinstance(data, dict):
+            action = data.get("action")
+            if not isinstance(action, str) or not action:
+                self.refuse(_("Say which action to apply."), fields={"action": [_("This field is required.")]})
+            if not isinstance(data.get("note") or "", str):
+                self.refuse(_("note must be a string."), fields={"note": [_("Must be a string.")]})
+            reserved = sorted(set(data) & set(self.RESERVED))
+            if reserved:
+                self.refuse(_("Unexpected fields."), fields={name: [_("Not accepted.")] for name in reserved})
+        return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        # Fields no action takes go on to the workflow, which names them ("Not accepted for this action").
+        values.update({name: value for name, value in data.items() if name not in self.fields})
+        return values
+
+
 # --- cases --------------------------------------------------------------------------------------------
 
 
@@ -178,7 +477,7 @@ class CaseSerializer(MinistryOnlyFields, OutputSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=[("", "")] + list(DeadlineState.CHOICES)))
     def get_deadline_state(self, obj) -> str:
-        return getattr(obj, "deadline_state", "") or ""
+        return deadline_picture(obj, self.context.get("now")).state
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(TRANSITIONS))))
     def get_available_actions(self, obj):
@@ -191,42 +490,6 @@ class CaseSerializer(MinistryOnlyFields, OutputSerializer):
         held = roles_of(user)
         return [spec.action for spec in TRANSITIONS.values()
                 if obj.status in spec.sources and held & spec.roles and refusal(obj, spec, user) is None]
-
-
-class CaseInputSerializer(serializers.Serializer):
-    """One order. The same fields make a bulk item (without `submit` and `note`, which the batch gives)."""
-
-    platform = serializers.SlugField(help_text=_("The platform's slug, e.g. telegram."))
-    category = serializers.ChoiceField(choices=Category.choices)
-    tier = serializers.ChoiceField(choices=Tier.choices, required=False, allow_blank=True,
-                                   help_text=_("Empty: the category's default tier (urgent: 4 h, standard: 24 h)."))
-    location_url = serializers.CharField(required=False, allow_blank=True, max_length=2048)
-    handle = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    native_id = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    legal_basis = serializers.CharField(max_length=300)
-    reasons = serializers.CharField()
-    requested_action = serializers.ChoiceField(choices=RequestedAction.choices, required=False)
-    source = serializers.ChoiceField(choices=Source.choices, required=False)
-    source_detail = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
-class CaseCreateSerializer(CaseInputSerializer):
-    submit = serializers.BooleanField(required=False, default=False,
-                                      help_text=_("Submit to the platform at once (starts the deadline)."))
-    note = serializers.CharField(required=False, allow_blank=True, help_text=_("Note on the submission."))
-
-
-class BulkRequestSerializer(serializers.Serializer):
-    # Each item is judged on its own and an invalid one is reported in its result, never refused with the batch:
-    # so the schema takes any item, and says what a valid one is in words (CaseInput is the shape of one).
-    items = serializers.ListField(
-        child=serializers.JSONField(), max_length=MAX_BULK_ITEMS,
-        help_text=_("Up to %(n)d orders, each an object with the fields of CaseCreate but `submit` and `note`. "
-                    "Each is judged on its own: an invalid item gets the result `invalid` with its `fields`, and "
-                    "the rest of the batch goes ahead.") % {"n": MAX_BULK_ITEMS})
-    submit = serializers.BooleanField(required=False, default=False,
-                                      help_text=_("Submit every created case to its platform at once."))
-    note = serializers.CharField(required=False, allow_blank=True)
 
 
 class BulkItemResultSerializer(serializers.Serializer):
@@ -250,19 +513,6 @@ class BulkResponseSerializer(serializers.Serializer):
     submitted = serializers.BooleanField()
     counts = BulkCountsSerializer()
     results = BulkItemResultSerializer(many=True)
-
-
-class TransitionSerializer(serializers.Serializer):
-    """`action` and `note`, plus the action's own data (see each action in the description)."""
-
-    action = serializers.ChoiceField(choices=list(TRANSITIONS))
-    note = serializers.CharField(required=False, allow_blank=True)
-    action_taken = serializers.ChoiceField(choices=ActionTaken.choices, required=False,
-                                           help_text=_("report_action: what the platform did."))
-    action_taken_at = serializers.CharField(required=False, help_text=_("report_action: when (ISO 8601)."))
-    reason = serializers.ChoiceField(choices=ObjectionReason.choices, required=False,
-                                     help_text=_("object: the reason."))
-    text = serializers.CharField(required=False, help_text=_("object: the explanation."))
 
 
 class CaseEventSerializer(MinistryOnlyFields, OutputSerializer):
@@ -458,7 +708,7 @@ class ReferenceListField(serializers.Field):
 
 
 class SanctionProposeSerializer(serializers.Serializer):
-    platform = serializers.SlugField()
+    platform = PlatformSlugField()  # context: `user`
     level = serializers.ChoiceField(choices=SanctionLevel.choices)
     reason = serializers.CharField()
     cases = ReferenceListField(

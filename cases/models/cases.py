@@ -18,7 +18,7 @@ from cases.choices import (
     Tier,
 )
 from cases.locations import InvalidLocation, normalize_location
-from cases.scoping import scope
+from cases.scoping import ScopedQuerySet
 
 
 def default_issuing_authority() -> str:
@@ -51,9 +51,9 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class CaseQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope(self, user, platform="platform", case="")
+class CaseQuerySet(ScopedQuerySet):
+    scope_platform = "platform"
+    scope_case = ""
 
     def open(self):
         return self.exclude(status__in=CLOSED_STATUSES)

@@ -15,12 +15,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ActionTaken, CycleOutcome, ObjectionRule
-from cases.scoping import scope
+from cases.scoping import ScopedQuerySet
 
 
-class CycleQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope(self, user, platform="case__platform", case="case")
+class CycleQuerySet(ScopedQuerySet):
+    scope_platform = "case__platform"
+    scope_case = "case"
 
 
 class SubmissionCycle(models.Model):

@@ -5,12 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from cases import clock
 from cases.audit import chain_hash_field
 from cases.choices import CaseStatus, EventKind, Visibility
-from cases.scoping import scope
+from cases.scoping import ScopedQuerySet
 
 
-class CaseEventQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope(self, user, platform="case__platform", case="case", visibility="visibility")
+class CaseEventQuerySet(ScopedQuerySet):
+    scope_platform = "case__platform"
+    scope_case = "case"
+    scope_visibility = "visibility"
 
 
 class AuditedEvent(models.Model):

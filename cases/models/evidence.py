@@ -9,7 +9,7 @@ from cases import clock
 from cases.choices import CustodyKind, EvidenceKind, Visibility
 from cases.filetypes import split_extension
 from cases.models.events import AuditedEvent
-from cases.scoping import scope
+from cases.scoping import MinistryOnlyQuerySet, ScopedQuerySet
 from cases.storage import evidence_storage
 
 # What makes an evidence record evidence: the stored bytes, where they came from and who brought them.
@@ -20,13 +20,12 @@ IMMUTABLE_FIELDS = (
 )
 
 
-class EvidenceQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # Liaisons see shared evidence that has not been withdrawn; ministry staff see everything.
-        return scope(
-            self, user, platform="case__platform", case="case", visibility="visibility",
-            extra=Q(withdrawn_at__isnull=True),
-        )
+class EvidenceQuerySet(ScopedQuerySet):
+    # Liaisons see shared evidence that has not been withdrawn; ministry staff see everything.
+    scope_platform = "case__platform"
+    scope_case = "case"
+    scope_visibility = "visibility"
+    scope_extra = Q(withdrawn_at__isnull=True)
 
 
 class Evidence(models.Model):
@@ -187,12 +186,8 @@ def _value(evidence: Evidence, field: str):
     return value.name if field == "file" else value
 
 
-class CustodyEventQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # The chain of custody is a ministry record.
-        from cases.roles import is_ministry
-
-        return self if is_ministry(user) else self.none()
+class CustodyEventQuerySet(MinistryOnlyQuerySet):
+    """The chain of custody is a ministry record."""
 
 
 class CustodyEvent(AuditedEvent):

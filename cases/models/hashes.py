@@ -18,14 +18,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.roles import is_ministry
-from cases.scoping import scope
+from cases.scoping import MinistryOnlyQuerySet, ScopedQuerySet
 
 
-class HashListQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # Partners' lists are shared with the ministry under their own terms: ministry staff only.
-        return self if is_ministry(user) else self.none()
+class HashListQuerySet(MinistryOnlyQuerySet):
+    """Partners' lists are shared with the ministry under their own terms: ministry staff only."""
 
 
 class HashList(models.Model):
@@ -60,13 +57,14 @@ class HashList(models.Model):
         return f"{self.name} ({self.source})"
 
 
-class ImageHashQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class ImageHashQuerySet(ScopedQuerySet):
+    # A liaison sees the hashes of the evidence they see, never a partner list's entries.
+    scope_platform = "evidence__case__platform"
+
+    def liaison_extra(self, user):
         from cases.models.evidence import Evidence
 
-        if is_ministry(user):
-            return self
-        return self.filter(hash_list__isnull=True, evidence__in=Evidence.objects.visible_to(user).values("pk"))
+        return Q(hash_list__isnull=True, evidence__in=Evidence.objects.visible_to(user).values("pk"))
 
     def matchable(self, min_quality: int):
         """Hashes that take part in matching: of enough quality (imported entries may not say: they do)."""
@@ -124,16 +122,17 @@ class MatchDecision(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed: different content")
 
 
-class HashMatchQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class HashMatchQuerySet(ScopedQuerySet):
+    # A liaison sees confirmed matches between two pieces of evidence they both see.
+    scope_platform = "evidence__case__platform"
+    scope_case = "evidence__case"
+    scope_visibility = "evidence__visibility"
+
+    def liaison_extra(self, user):
         from cases.models.evidence import Evidence
 
         visible = Evidence.objects.visible_to(user).values("pk")
-        return scope(
-            self, user, platform="evidence__case__platform", case="evidence__case",
-            visibility="evidence__visibility",
-            extra=Q(decision=MatchDecision.CONFIRMED, evidence__in=visible, matched_evidence__in=visible),
-        )
+        return Q(decision=MatchDecision.CONFIRMED, evidence__in=visible, matched_evidence__in=visible)
 
     def reuploads(self):
         """Confirmed matches to an earlier case's evidence: what links two cases."""

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.scoping import scope
+from cases.scoping import ScopedQuerySet
 from cases.storage import evidence_storage
 
 
@@ -77,10 +77,10 @@ class LetterSeries(models.Model):
         return f"{self.kind}/{self.year}: {self.last}"
 
 
-class LetterQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # A platform sees its own letters once produced; the ministry all.
-        return scope(self, user, platform="platform", extra=Q(sha256__gt=""))
+class LetterQuerySet(ScopedQuerySet):
+    # A platform sees its own letters once produced; the ministry all.
+    scope_platform = "platform"
+    scope_extra = Q(sha256__gt="")
 
 
 class Letter(models.Model):

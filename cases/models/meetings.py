@@ -1,24 +1,28 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock, display
 from cases.choices import Category, CommitmentAction, CommitmentKind, CommitmentOwner, CommitmentStatus
 from cases.models.events import AuditedEvent, event_actor
-from cases.scoping import scope
+from cases.scoping import ScopedQuerySet
 
 
-class MeetingQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class MeetingQuerySet(ScopedQuerySet):
+    scope_platform = "platforms"
+
+    def liaison_extra(self, user):
         from cases.models.platforms import Platform
-        from cases.roles import is_ministry, liaison_platform_ids
+        from cases.roles import liaison_platform_ids
 
-        qs = scope(self, user, platform="platforms").distinct()
-        if not is_ministry(user):
-            # A joint meeting's minutes and attendees speak for other platforms too: ministry only.
-            others = Platform.objects.exclude(pk__in=liaison_platform_ids(user))
-            qs = qs.exclude(platforms__in=others)
-        return qs
+        # A joint meeting's minutes and attendees speak for other platforms too: ministry only.
+        others = Platform.objects.exclude(pk__in=liaison_platform_ids(user))
+        return ~Q(pk__in=self.model.objects.filter(platforms__in=others).values("pk"))
+
+    def visible_to(self, user):
+        # Through a many-to-many, a meeting of two of the liaison's platforms would come twice.
+        return super().visible_to(user).distinct()
 
 
 class Meeting(models.Model):
@@ -85,9 +89,8 @@ class Meeting(models.Model):
         return f"{display.when(self.held_on)} {self.title}"
 
 
-class CommitmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope(self, user, platform="platform")
+class CommitmentQuerySet(ScopedQuerySet):
+    scope_platform = "platform"
 
 
 class Commitment(models.Model):
@@ -197,9 +200,8 @@ class Commitment(models.Model):
         return bool(self.measured_category and self.target_hours)
 
 
-class CommitmentUpdateQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope(self, user, platform="commitment__platform")
+class CommitmentUpdateQuerySet(ScopedQuerySet):
+    scope_platform = "commitment__platform"
 
 
 class CommitmentUpdate(models.Model):
@@ -259,9 +261,8 @@ class CommitmentUpdate(models.Model):
         return f"{self.commitment_id} @ {display.when(self.created_at)}"
 
 
-class CommitmentEventQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope(self, user, platform="commitment__platform")
+class CommitmentEventQuerySet(ScopedQuerySet):
+    scope_platform = "commitment__platform"
 
 
 class CommitmentEvent(AuditedEvent):

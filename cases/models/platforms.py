@@ -3,12 +3,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import BusinessScale, MembershipRole, PlatformKind
-from cases.scoping import MinistryOnlyQuerySet, scope
+from cases.scoping import MinistryOnlyQuerySet, ScopedQuerySet
 
 
-class PlatformQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope(self, user, platform="id")
+class PlatformQuerySet(ScopedQuerySet):
+    scope_platform = "id"
 
 
 class Platform(models.Model):

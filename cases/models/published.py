@@ -6,15 +6,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
+from cases.scoping import MinistryOnlyQuerySet
 
 
-class PublishedReportQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Ministry staff read them in the console and the API; the public (liaisons included) reads them on the
-        transparency page, when the ministry publishes it."""
-        from cases.roles import is_ministry
-
-        return self if is_ministry(user) else self.none()
+class PublishedReportQuerySet(MinistryOnlyQuerySet):
+    """Ministry staff read them in the console and the API; the public (liaisons included) reads them on the
+    transparency page, when the ministry publishes it."""
 
 
 class PublishedReport(models.Model):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases.choices import Visibility
-from cases.scoping import scope
+from cases.scoping import MinistryOnlyQuerySet, ScopedQuerySet
 
 
 class Verdict(models.TextChoices):
@@ -50,12 +50,13 @@ class FlagStatus(models.TextChoices):
     DISMISSED = "dismissed", _("dismissed")
 
 
-class RecheckQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # Liaisons see finished re-checks shared with their platform: never the schedule (which would tell a
-        # platform when to have the content down), never another platform's.
-        return scope(self, user, platform="case__platform", case="case", visibility="visibility",
-                     extra=Q(status=RecheckStatus.DONE))
+class RecheckQuerySet(ScopedQuerySet):
+    # Liaisons see finished re-checks shared with their platform: never the schedule (which would tell a
+    # platform when to have the content down), never another platform's.
+    scope_platform = "case__platform"
+    scope_case = "case"
+    scope_visibility = "visibility"
+    scope_extra = Q(status=RecheckStatus.DONE)
 
     def pending(self):
         return self.filter(status=RecheckStatus.PENDING)
@@ -241,11 +242,8 @@ class Recheck(models.Model):
         return f"{self.slot} · {self.vantage} · {self.verdict or self.get_status_display()}"
 
 
-class RecheckHostQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from cases.roles import is_ministry
-
-        return self if is_ministry(user) else self.none()
+class RecheckHostQuerySet(MinistryOnlyQuerySet):
+    """Rate limits and circuit breakers per host: the ministry's machinery."""
 
 
 class RecheckHost(models.Model):
@@ -305,12 +303,8 @@ class RecheckHost(models.Model):
         return self.host
 
 
-class StillLiveFlagQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # A lead for the ministry: the platform sees the re-check itself (shared), and the reopen if confirmed.
-        from cases.roles import is_ministry
-
-        return self if is_ministry(user) else self.none()
+class StillLiveFlagQuerySet(MinistryOnlyQuerySet):
+    # A lead for the ministry: the platform sees the re-check itself (shared), and the reopen if confirmed.
 
     def open(self):
         """Flags still waiting for an analyst: open, on the cycle they were raised in, while the case is actioned

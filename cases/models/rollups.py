@@ -16,14 +16,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import Category, Tier
-from cases.scoping import scope
+from cases.scoping import ScopedQuerySet
 
 
-class RollupQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The one scoping rule: a liaison reads only their platforms' rows. Rollups only ever count
-        submitted cases, which are exactly the cases a liaison may see."""
-        return scope(self, user, platform="platform")
+class RollupQuerySet(ScopedQuerySet):
+    """A liaison reads only their platforms' rows. Rollups only ever count submitted cases, which are exactly
+    the cases a liaison may see."""
+
+    scope_platform = "platform"
 
 
 class CaseRollup(models.Model):

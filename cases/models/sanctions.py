@@ -6,13 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from cases import clock
 from cases.choices import Category, SanctionAction, SanctionLevel, SanctionStatus
 from cases.models.events import AuditedEvent, event_actor
-from cases.scoping import MinistryOnlyQuerySet, scope
+from cases.scoping import MinistryOnlyQuerySet, ScopedQuerySet
 
 
-class SanctionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # Liaisons see sanctions once issued; proposals are the ministry's deliberation.
-        return scope(self, user, platform="platform", extra=Q(issued_at__isnull=False))
+class SanctionQuerySet(ScopedQuerySet):
+    # Liaisons see sanctions once issued; proposals are the ministry's deliberation.
+    scope_platform = "platform"
+    scope_extra = Q(issued_at__isnull=False)
 
 
 class Sanction(models.Model):
@@ -182,11 +182,12 @@ class SanctionCase(models.Model):
         return f"{self.sanction_id} ← {self.case_id}"
 
 
-class SanctionEventQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # A liaison sees the steps of their platform's issued sanctions, never the ministry's deliberation.
-        return scope(self, user, platform="sanction__platform",
-                     extra=Q(sanction__issued_at__isnull=False) & ~Q(kind__in=INTERNAL_SANCTION_STEPS))
+class SanctionEventQuerySet(ScopedQuerySet):
+    # A liaison sees the steps of their platform's issued sanctions, never the ministry's deliberation.
+    scope_platform = "sanction__platform"
+
+    def liaison_extra(self, user):
+        return Q(sanction__issued_at__isnull=False) & ~Q(kind__in=INTERNAL_SANCTION_STEPS)
 
 
 INTERNAL_SANCTION_STEPS = (SanctionAction.PROPOSE, SanctionAction.CITE, SanctionAction.WITHDRAW)

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.scoping import scope
+from cases.scoping import ScopedQuerySet
 from cases.sealing import SealedCharField
 
 
@@ -32,9 +32,8 @@ class DeliveryStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled (endpoint disabled)")
 
 
-class WebhookEndpointQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope(self, user, platform="platform")
+class WebhookEndpointQuerySet(ScopedQuerySet):
+    scope_platform = "platform"
 
 
 class WebhookEndpoint(models.Model):
@@ -168,9 +167,8 @@ class WebhookEndpoint(models.Model):
         return secrets
 
 
-class WebhookDeliveryQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope(self, user, platform="platform")
+class WebhookDeliveryQuerySet(ScopedQuerySet):
+    scope_platform = "platform"
 
 
 class WebhookDelivery(models.Model):
@@ -285,9 +283,8 @@ class WebhookDelivery(models.Model):
         return f"{self.event_type} {self.message_id}"
 
 
-class WebhookAttemptQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope(self, user, platform="delivery__platform")
+class WebhookAttemptQuerySet(ScopedQuerySet):
+    scope_platform = "delivery__platform"
 
 
 class WebhookAttempt(models.Model):
@@ -349,9 +346,9 @@ class WebhookAttempt(models.Model):
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-class ServiceRecordQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope(self, user, platform="platform", case="case")
+class ServiceRecordQuerySet(ScopedQuerySet):
+    scope_platform = "platform"
+    scope_case = "case"
 
 
 class ServiceRecord(models.Model):

@@ -480,13 +480,15 @@ def fine_preview(sanction: Sanction, *, virality: str = Virality.LOW) -> dict:
 
 
 def how_late(case) -> str:
-    """How late a cited case is: acted on after its deadline, or still without action since it passed."""
-    from cases.reports import humanize_delta
+    """How late a cited case is: acted on after its deadline, or still without action since it passed (its
+    deadline picture, `reports.deadline_picture`)."""
+    from cases.reports import deadline_picture, humanize_delta
 
-    if not case.due_at:
+    picture = deadline_picture(case)
+    if not picture.due_at:
         return "—"
-    if case.actioned_at and case.actioned_at > case.due_at:
-        return _("acted %(late)s late") % {"late": humanize_delta(case.actioned_at - case.due_at)}
-    if case.overdue_at and not case.actioned_at:
-        return _("no action yet, %(late)s past the deadline") % {"late": humanize_delta(clock.now() - case.due_at)}
+    if picture.late:
+        return _("acted %(late)s late") % {"late": humanize_delta(picture.late_by)}
+    if picture.missed and not picture.actioned_at:
+        return _("no action yet, %(late)s past the deadline") % {"late": humanize_delta(picture.now - picture.due_at)}
     return _("within the deadline")

@@ -19,12 +19,12 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from cases import text
+from cases import clock
 from cases.api.exceptions import conflict, invalid
 from cases.api.export import stream_csv
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.pagination import NewestFirstCursor, OldestFirstCursor
-from cases.api.parsers import JSON_ONLY, MAX_DEPTH
+from cases.api.parsers import JSON_ONLY
 from cases.api.permissions import IsMinistry
 from cases.api.schema import errors, list_errors
 from cases.api.serializers import (
@@ -33,16 +33,14 @@ from cases.api.serializers import (
     CaseCreateSerializer,
     CaseEventSerializer,
     CaseSerializer,
+    InvalidItem,
     SubmissionCycleSerializer,
     TransitionSerializer,
 )
 from cases.api.throttling import BulkThrottle, IPThrottle, UserThrottle
 from cases.filtersets import CaseEventFilterSet, CaseFilterSet
-from cases.models import Case, CaseEvent, Platform, SubmissionCycle
-from cases.reports import deadline_state_expression
+from cases.models import Case, CaseEvent, SubmissionCycle
 from cases.services.cases import (
-    BULK_ITEM_FIELDS,
-    MAX_BULK_ITEMS,
     BulkOutcome,
     DuplicateOpenCase,
     create_case,
@@ -52,14 +50,9 @@ from cases.services.cases import (
 from cases.services.webhooks import mark_opened
 from cases.workflow import TRANSITIONS, transition
 
-# What an API client may not send of an order's fields: it names the platform by slug (`parse_item`), and
-# assignment is the ministry console's business. Every other order field is a string.
-NOT_FROM_CLIENTS = frozenset({"platform", "assigned_to"})
 REFERENCE_REGEX = r"[A-Za-z0-9-]{1,40}"
 # A row id in a path: ASCII digits (`\d` also takes "٣"), at most 18 so it fits a bigint; anything else is 404.
 ID_REGEX = r"[0-9]{1,18}"
-SLUG_REGEX = r"[-a-zA-Z0-9_]+"  # a platform's slug (a SlugField)
-SLUG = re.compile(SLUG_REGEX)
 VERSION = re.compile(r'(?:W/)?"?([0-9]+)"?')  # ASCII digits only: str.isdigit() also takes "²"
 
 
@@ -67,7 +60,6 @@ def scoped_cases(user) -> QuerySet:
     return (
         Case.objects.visible_to(user)
         .select_related("platform", "assigned_to", "created_by", "submitted_by")
-        .annotate(deadline_state=deadline_state_expression())
     )
 
 
@@ -92,59 +84,6 @@ def if_match_version(request) -> int | None:
     return int(match.group(1))
 
 
-def parse_item(raw, platforms: dict[str, Platform], *, extra: frozenset = frozenset()) -> tuple[dict, dict]:
-    """An order as sent (JSON) → keyword arguments for the case services, or field errors.
-
-    Only shape is judged here (known fields, strings, a platform this user may see). What the values must
-    be is judged by the service (`clean_new_case`), for single and bulk creation alike.
-    """
-    if not isinstance(raw, dict):
-        return {}, {"non_field_errors": [_("Each item must be a JSON object.")]}
-    _deep, unstorable = text.walk(raw, max_depth=MAX_DEPTH)  # depth: the parser has judged the whole body
-    if unstorable:
-        return {}, {path: [why] for path, why in unstorable.items()}
-    kwargs, errors_ = {}, {}
-    for name, value in raw.items():
-        if name == "platform":
-            platform = platforms.get(value) if isinstance(value, str) else None
-            if platform is None:
-                errors_[name] = [_("Unknown platform “%(slug)s”.") % {"slug": str(value)[:50]}]
-            else:
-                kwargs[name] = platform
-        elif name in BULK_ITEM_FIELDS and name not in NOT_FROM_CLIENTS:
-            if value is None:
-                value = ""
-            if not isinstance(value, str):
-                errors_[name] = [_("Must be a string.")]
-            else:
-                kwargs[name] = value
-        elif name not in extra:
-            errors_[name] = [_("Unknown field.")]
-    if "platform" not in raw:
-        errors_["platform"] = [_("This field is required.")]
-    return kwargs, errors_
-
-
-def platforms_by_slug(user, slugs) -> dict[str, Platform]:
-    """The visible platforms among `slugs`; what cannot be a slug (a NUL, a list) is simply not found."""
-    wanted = {s for s in slugs if isinstance(s, str) and SLUG.fullmatch(s)}
-    return {p.slug: p for p in Platform.objects.visible_to(user).filter(slug__in=wanted)} if wanted else {}
-
-
-def _bool(data: dict, name: str) -> bool:
-    value = data.get(name, False)
-    if not isinstance(value, bool):
-        raise invalid(_("%(name)s must be true or false.") % {"name": name}, fields={name: [_("Must be a boolean.")]})
-    return value
-
-
-def _text(data: dict, name: str) -> str:
-    value = data.get(name) or ""
-    if not isinstance(value, str):
-        raise invalid(_("%(name)s must be a string.") % {"name": name}, fields={name: [_("Must be a string.")]})
-    return value
-
-
 @extend_schema_view(
     list=extend_schema(summary="List cases", description="Newest first, cursor-paginated. Liaisons see their "
                        "platforms' submitted cases only.", responses={200: CaseSerializer(many=True), **list_errors()}),
@@ -164,10 +103,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         return scoped_cases(self.request.user)
 
+    def get_serializer_context(self):
+        """One `now` for every row's `deadline_state` (`reports.deadline_picture`)."""
+        return {**super().get_serializer_context(), "now": clock.now()}
+
     @property
     def json_judged_per_item(self) -> tuple[str, ...]:
-        """Bulk intake judges the text of each item on its own (`parse_item`): one bad item is an invalid
-        result, never a refused batch. The parser judges everything else."""
+        """Bulk intake judges the text of each item on its own (`CaseInputSerializer`): one bad item is an
+        invalid result, never a refused batch. The parser judges everything else."""
         return ("items",) if getattr(self, "action", None) == "bulk" else ()
 
     def retrieve(self, request, *args, **kwargs):
@@ -192,15 +135,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @idempotent
     def create(self, request, *args, **kwargs):
         require_ministry_writer(request.user)
-        data = request.data
-        if not isinstance(data, dict):
-            raise invalid(_("Send a JSON object."))
-        kwargs_, field_errors = parse_item(data, platforms_by_slug(request.user, [data.get("platform")]),
-                                           extra=frozenset({"submit", "note"}))
-        if field_errors:
-            raise invalid(_("Some fields are invalid."), fields=field_errors)
+        form = CaseCreateSerializer(data=request.data, context={"user": request.user})
+        form.is_valid(raise_exception=True)
         try:
-            case = create_case(actor=request.user, submit=_bool(data, "submit"), note=_text(data, "note"), **kwargs_)
+            case = create_case(actor=request.user, **form.validated_data)
         except DuplicateOpenCase as err:
             raise conflict(" ".join(err.messages), code="duplicate_open_case",
                            existing_reference=err.existing.reference) from None
@@ -232,35 +170,21 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @idempotent
     def bulk(self, request):
         require_ministry_writer(request.user)
-        data = request.data
-        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-            raise invalid(_("Send {\"items\": [...]} with up to %(n)d orders.") % {"n": MAX_BULK_ITEMS},
-                          fields={"items": [_("A list is required.")]})
-        items = data["items"]
-        if len(items) > MAX_BULK_ITEMS:
-            raise invalid(
-                _("A batch holds at most %(max)d items; this one has %(n)d. Nothing was created; split it.")
-                % {"max": MAX_BULK_ITEMS, "n": len(items)},
-                code="too_many_items", fields={"items": [_("At most %(max)d items.") % {"max": MAX_BULK_ITEMS}]},
-            )
-        submit, note = _bool(data, "submit"), _text(data, "note")
-        platforms = platforms_by_slug(request.user, [i.get("platform") for i in items if isinstance(i, dict)])
-        parsed, positions, results = [], [], [None] * len(items)
-        for index, raw in enumerate(items):
-            kwargs_, field_errors = parse_item(raw, platforms)
-            if field_errors:
-                results[index] = {"index": index, "result": BulkOutcome.INVALID, "fields": field_errors}
-            else:
-                parsed.append(kwargs_)
-                positions.append(index)
-        outcomes = create_cases_bulk(actor=request.user, items=parsed, submit=submit, note=note)
+        form = BulkRequestSerializer(data=request.data, context={"user": request.user})
+        form.is_valid(raise_exception=True)
+        items, submit = form.validated_data["items"], form.validated_data["submit"]
+        valid = [index for index, item in enumerate(items) if not isinstance(item, InvalidItem)]
+        outcomes = create_cases_bulk(actor=request.user, items=[items[i] for i in valid], submit=submit,
+                                     note=form.validated_data["note"])
+        results = [{"index": index, "result": BulkOutcome.INVALID, "fields": item.fields}
+                   if isinstance(item, InvalidItem) else None for index, item in enumerate(items)]
         for outcome in outcomes:
-            index = positions[outcome.index]
+            index = valid[outcome.index]
             row = {"index": index, "result": outcome.outcome}
             if outcome.reference:
                 row["reference"] = outcome.reference
             if outcome.duplicate_of_index is not None:
-                row["duplicate_of_index"] = positions[outcome.duplicate_of_index]
+                row["duplicate_of_index"] = valid[outcome.duplicate_of_index]
             if outcome.errors:
                 row["fields"] = outcome.errors
             results[index] = row
@@ -287,20 +211,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @idempotent
     def transitions(self, request, reference=None):
         case = case_for(request, reference)
-        data = request.data
-        if not isinstance(data, dict):
-            raise invalid(_("Send a JSON object."))
-        data = dict(data)
-        action_name = data.pop("action", None)
-        if not isinstance(action_name, str) or not action_name:
-            raise invalid(_("Say which action to apply."), fields={"action": [_("This field is required.")]})
-        note = data.pop("note", "") or ""
-        if not isinstance(note, str):
-            raise invalid(_("note must be a string."), fields={"note": [_("Must be a string.")]})
-        reserved = sorted(set(data) & {"actor", "expected_version", "case"})
-        if reserved:
-            raise invalid(_("Unexpected fields."), fields={f: [_("Not accepted.")] for f in reserved})
-        transition(case, action_name, actor=request.user, note=note, expected_version=if_match_version(request), **data)
+        form = TransitionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        transition(case, data.pop("action"), actor=request.user, note=data.pop("note"),
+                   expected_version=if_match_version(request), **data)
         case = case_for(request, case.reference)
         return Response(self.get_serializer(case).data, headers={"ETag": etag(case)})
 

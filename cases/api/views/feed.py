@@ -24,7 +24,7 @@ from cases.api.exceptions import invalid
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.parsers import JSON_ONLY
 from cases.api.schema import errors, optional_query
-from cases.api.serializers import CaseEventSerializer
+from cases.api.serializers import BatchSerializer, BulkItemsField, CaseEventSerializer
 from cases.api.throttling import BulkThrottle, IPThrottle, UserThrottle
 from cases.api.views.cases import scoped_cases
 from cases.models import CaseEvent
@@ -102,8 +102,12 @@ class BulkTransitionItemSerializer(serializers.Serializer):
     text = serializers.CharField(required=False)
 
 
-class BulkTransitionRequestSerializer(serializers.Serializer):
-    items = serializers.ListField(child=serializers.JSONField(), max_length=MAX_BULK_TRANSITIONS, help_text=(
+class BulkTransitionRequestSerializer(BatchSerializer):  # each item is judged on its own (`apply` below)
+    max_items = MAX_BULK_TRANSITIONS
+    needs_a_list = gettext_lazy("Send {\"items\": [...]} with up to %(n)d items.")
+    too_many = gettext_lazy("A batch holds at most %(max)d items; this one has %(n)d. Nothing was done; split it.")
+
+    items = BulkItemsField(child=serializers.JSONField(), max_length=MAX_BULK_TRANSITIONS, help_text=(
         gettext_lazy("Up to %(n)d items shaped as BulkTransitionItem. Each is judged on its own.")
         % {"n": MAX_BULK_TRANSITIONS}))
 
@@ -154,16 +158,9 @@ class BulkTransitionView(APIView):
     )
     @idempotent
     def post(self, request):
-        data = request.data
-        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-            raise invalid(_("Send {\"items\": [...]} with up to %(n)d items.") % {"n": MAX_BULK_TRANSITIONS},
-                          fields={"items": [_("A list is required.")]})
-        items = data["items"]
-        if len(items) > MAX_BULK_TRANSITIONS:
-            raise invalid(
-                _("A batch holds at most %(max)d items; this one has %(n)d. Nothing was done; split it.")
-                % {"max": MAX_BULK_TRANSITIONS, "n": len(items)}, code="too_many_items",
-                fields={"items": [_("At most %(max)d items.") % {"max": MAX_BULK_TRANSITIONS}]})
+        form = BulkTransitionRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        items = form.validated_data["items"]
         references = {i["reference"].strip().upper() for i in items
                       if isinstance(i, dict) and isinstance(i.get("reference"), str)}
         cases = {c.reference: c for c in scoped_cases(request.user).filter(reference__in=references)}

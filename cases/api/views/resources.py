@@ -21,6 +21,7 @@ from cases.api.pagination import SmallPages
 from cases.api.parsers import JSON_ONLY
 from cases.api.schema import errors, list_errors
 from cases.api.serializers import (
+    SLUG_REGEX,
     CommitmentSerializer,
     CommitmentUpdateInputSerializer,
     CommitmentUpdateSerializer,
@@ -36,7 +37,7 @@ from cases.api.serializers import (
     SanctionProposeSerializer,
     SanctionSerializer,
 )
-from cases.api.views.cases import ID_REGEX, SLUG_REGEX
+from cases.api.views.cases import ID_REGEX
 from cases.choices import SanctionLevel, SanctionStatus
 from cases.filtersets import (
     CommitmentFilterSet,
@@ -182,14 +183,9 @@ class SanctionViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
         return super().get_queryset().select_related("platform").prefetch_related("cases")
 
     def create(self, request, *args, **kwargs):
-        form = SanctionProposeSerializer(data=request.data)
+        form = SanctionProposeSerializer(data=request.data, context={"user": request.user})
         form.is_valid(raise_exception=True)
-        platform = Platform.objects.visible_to(request.user).filter(slug=form.validated_data["platform"]).first()
-        if platform is None:  # unknown and hidden alike, as in every other place that takes a slug
-            raise invalid(_("Unknown platform “%(slug)s”.") % {"slug": form.validated_data["platform"][:50]},
-                          fields={"platform": [_("Unknown platform.")]})
-        sanction = sanction_services.propose_sanction(platform=platform, actor=request.user, **{
-            k: v for k, v in form.validated_data.items() if k != "platform"})
+        sanction = sanction_services.propose_sanction(actor=request.user, **form.validated_data)
         return Response(SanctionSerializer(sanction, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 

@@ -18,8 +18,8 @@ from cases.api.exceptions import invalid
 from cases.api.pagination import NewestFirstCursor, SmallPages
 from cases.api.parsers import JSON_ONLY
 from cases.api.schema import errors, list_errors
-from cases.api.serializers import OutputSerializer, RFC3339DateTimeField
-from cases.api.views.cases import ID_REGEX, SLUG_REGEX
+from cases.api.serializers import SLUG_REGEX, OutputSerializer, RFC3339DateTimeField
+from cases.api.views.cases import ID_REGEX
 from cases.filtersets import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
 from cases.models import Platform, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
 from cases.services import webhooks
