@@ -234,6 +234,7 @@ class PlatformOpen:
     on_time: int
     with_ministry: int  # actioned or objected: the ministry's move
     objected: int = 0  # of which objected
+    slug: str = ""  # the platform's slug, for links to its lists
 
     @property
     def total(self) -> int:
@@ -247,7 +248,7 @@ def open_by_platform(scope: "ReportScope") -> list[PlatformOpen]:
     from cases.models import Case, OpenRollup
 
     now = clock.now()
-    stored = (scope.of(OpenRollup).values("platform_id", "platform__name")
+    stored = (scope.of(OpenRollup).values("platform_id", "platform__name", "platform__slug")
               .annotate(awaiting=Sum("awaiting"), overdue=Sum("overdue"), actioned=Sum("actioned"),
                         objected=Sum("objected")))
     stored = sorted(stored, key=lambda r: r["platform__name"])
@@ -268,7 +269,7 @@ def open_by_platform(scope: "ReportScope") -> list[PlatformOpen]:
             continue
         rows.append(PlatformOpen(r["platform__name"], overdue=r["overdue"], due_soon=soon,
                                  on_time=r["awaiting"] - soon, with_ministry=r["actioned"] + r["objected"],
-                                 objected=r["objected"]))
+                                 objected=r["objected"], slug=r["platform__slug"]))
     return rows
 
 

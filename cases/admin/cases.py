@@ -15,12 +15,11 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases import clock
+from cases import clock, display
 from cases.admin.base import ScopedAdmin, person_display
 from cases.admin.filters import FilterSetAdmin
 from cases.admin.rechecks import RecheckCaseMixin
@@ -180,7 +179,8 @@ class CasePageMixin:
         return TemplateResponse(request, "patuh/transition_form.html", context)
 
     def transition_form(self, request, spec, case):
-        return TransitionForm(request.POST or None, request.FILES or None, spec=spec, case=case, actor=request.user)
+        return TransitionForm(request.POST or None, request.FILES or None, spec=spec, case=case, actor=request.user,
+                              request=request)
 
     def save_transition(self, request, form) -> bool:
         return form.save() is not None
@@ -405,7 +405,7 @@ class MinistryCaseAdmin(FilterSetAdmin, RecheckCaseMixin, CasePageMixin, ScopedA
         elif "_submit" in request.POST:
             self.message_user(request, gettext("%(ref)s was sent to %(platform)s; due %(due)s.") % {
                 "ref": case.reference, "platform": case.platform,
-                "due": date_format(timezone.localtime(case.due_at), "DATETIME_FORMAT")}, messages.SUCCESS)
+                "due": display.when(case.due_at)}, messages.SUCCESS)
 
     def response_add(self, request, obj, post_url_continue=None):
         self._where_it_went(request, obj)

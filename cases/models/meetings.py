@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases import clock
+from cases import clock, display
 from cases.choices import Category, CommitmentAction, CommitmentKind, CommitmentOwner, CommitmentStatus
 from cases.models.events import AuditedEvent, event_actor
 from cases.scoping import ScopedQuerySet
@@ -83,7 +83,7 @@ class Meeting(models.Model):
         verbose_name_plural = _("meetings")
 
     def __str__(self) -> str:
-        return f"{self.held_on:%Y-%m-%d} {self.title}"
+        return f"{display.when(self.held_on)} {self.title}"
 
 
 class CommitmentQuerySet(ScopedQuerySet):
@@ -255,7 +255,7 @@ class CommitmentUpdate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.commitment_id} @ {self.created_at:%Y-%m-%d}"
+        return f"{self.commitment_id} @ {display.when(self.created_at)}"
 
 
 class CommitmentEventQuerySet(ScopedQuerySet):
