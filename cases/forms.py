@@ -1,10 +1,12 @@
 """Forms shared by both consoles. They collect input; the services decide."""
 
+from zoneinfo import ZoneInfo
+
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import clock
+from cases import clock, display
 from cases.choices import ActionTaken, ObjectionReason, Visibility
 from cases.workflow import Transition, TransitionError, transition
 
@@ -14,18 +16,29 @@ class TransitionForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, spec: Transition, case, actor, **kwargs):
+    ZONE_SESSION_KEY = "patuh_time_zone"
+
+    def __init__(self, *args, spec: Transition, case, actor, request=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.spec, self.case, self.actor = spec, case, actor
+        self.spec, self.case, self.actor, self.request = spec, case, actor, request
         self.fields["version"].initial = case.version
         if "action_taken" in spec.fields:
             self.fields["action_taken"] = forms.ChoiceField(label=_("Action taken"), choices=ActionTaken.choices)
+            # The time as the liaison's own clock shows it, in the zone they pick next to it (issue 13): the
+            # platform's zone (WIB) unless they picked another before in this session.
+            zone = self.remembered_zone(request)
             self.fields["action_taken_at"] = forms.DateTimeField(
                 label=_("When it was taken"),
-                # Now, to the minute (in the page's time zone): most reports are made as the action is taken.
-                initial=lambda: timezone.localtime(clock.now()).replace(second=0, microsecond=0),
+                # Now, to the minute, on a clock in the chosen zone: most reports are made as the action is taken.
+                # Naive, or the field would show it in the page's zone again.
+                initial=lambda: timezone.localtime(clock.now(), ZoneInfo(zone)).replace(
+                    second=0, microsecond=0, tzinfo=None),
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-                help_text=_("Jakarta time. Not in the future, not before the case was submitted."),
+                help_text=_("The date and time in the time zone chosen next to it. Not in the future, not before "
+                            "the case was submitted. Shown to the ministry in Jakarta time (WIB)."),
+            )
+            self.fields["action_time_zone"] = forms.ChoiceField(
+                label=_("Time zone"), choices=display.zone_choices(), initial=zone, required=False,
             )
         if "reason" in spec.fields:
             self.fields["reason"] = forms.ChoiceField(label=_("Reason"), choices=ObjectionReason.choices)
@@ -40,12 +53,39 @@ class TransitionForm(forms.Form):
 
             self.fields["note"].initial = prefill_note(case, spec.action)
 
+    @classmethod
+    def remembered_zone(cls, request) -> str:
+        zone = request.session.get(cls.ZONE_SESSION_KEY) if request is not None else None
+        return zone if zone and display.is_zone(zone) else display.DEFAULT_ZONE
+
+    def clean(self):
+        cleaned = super().clean()
+        if "action_taken_at" not in self.fields:
+            return cleaned
+        zone = cleaned.get("action_time_zone") or display.DEFAULT_ZONE
+        cleaned["action_time_zone"] = zone
+        taken = cleaned.get("action_taken_at")
+        if taken is not None:
+            # The field read the wall-clock time in the page's zone; re-read the same wall clock in the chosen one.
+            wall = timezone.make_naive(taken) if timezone.is_aware(taken) else taken
+            instant = display.in_zone(wall, zone)
+            if instant is None:
+                shown = formats.date_format(wall, formats.get_format("DATETIME_FORMAT").replace(" T", ""))
+                self.add_error("action_taken_at", _("%(time)s does not exist in %(zone)s: the clocks skipped it. "
+                                                    "Check the time.") % {"time": shown, "zone": zone})
+            else:
+                cleaned["action_taken_at"] = instant
+        return cleaned
+
     def save(self):
         """Apply the transition; service refusals become form errors and nothing is changed."""
-        data = {k: v for k, v in self.cleaned_data.items() if k not in ("version", "note")}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("version", "note", "action_time_zone")}
         try:
-            return transition(self.case, self.spec.action, actor=self.actor, note=self.cleaned_data.get("note", ""),
+            done = transition(self.case, self.spec.action, actor=self.actor, note=self.cleaned_data.get("note", ""),
                               expected_version=self.cleaned_data["version"], **data)
+            if "action_time_zone" in self.cleaned_data and hasattr(self.request, "session"):
+                self.request.session[self.ZONE_SESSION_KEY] = self.cleaned_data["action_time_zone"]  # next time's
+            return done
         except TransitionError as err:
             for field, message in err.field_errors.items():
                 self.add_error(field if field in self.fields else None, message)

@@ -105,11 +105,9 @@ class DeadlinePicture:
     now: datetime
     status: str
     due_at: datetime | None  # the deadline in force: the current cycle's
-    overdue_at: datetime | None  # the sweeper's mark on the current cycle
     actioned_at: datetime | None
-    missed: bool  # the current cycle's deadline was missed (marked overdue, or the action came late)
-    history: bool = False  # whether the cycles were read: the three fields below are known only then
-    first_due_at: datetime | None = None  # the current cycle's first deadline
+    missed: bool  # the current cycle's deadline was missed (`missed_deadline`)
+    # Known only when the cycles were read (`history=True`):
     moved_from: datetime | None = None  # the deadline a rejected objection (lodged in time) moved to `due_at`
     earlier_missed: tuple = ()  # the deadlines earlier cycles missed, oldest first (they stay missed)
 
@@ -195,14 +193,19 @@ def deadline_picture(case, now: datetime | None = None, *, history: bool = False
     found = {}
     if history:
         found = _deadline_history(case)
-    return DeadlinePicture(
-        state=state, now=now, status=case.status, due_at=case.due_at, overdue_at=case.overdue_at,
-        actioned_at=case.actioned_at, missed=bool(case.overdue_at or case.is_late), history=history, **found)
+    return DeadlinePicture(state=state, now=now, status=case.status, due_at=case.due_at,
+                           actioned_at=case.actioned_at, missed=missed_deadline(case), **found)
+
+
+def missed_deadline(row) -> bool:
+    """A case's (or a submission cycle's) deadline was missed: the sweeper marked it overdue, or the action came
+    late. Once true for a cycle it stays true (docs/reports.md: a missed deadline stays missed)."""
+    return bool(row.overdue_at or row.is_late)
 
 
 def _deadline_history(case) -> dict:
-    """From the case's stored cycles: the earlier cycles' missed deadlines, the current cycle's first deadline and
-    the deadline a rejected objection moved."""
+    """From the case's stored cycles: the earlier cycles' missed deadlines and the deadline a rejected objection
+    moved."""
     from django.utils.dateparse import parse_datetime
 
     from cases.models import SubmissionCycle
@@ -210,7 +213,7 @@ def _deadline_history(case) -> dict:
     if case.pk is None or not case.submission_count:
         return {}
     cycles = list(SubmissionCycle.objects.filter(case_id=case.pk).order_by("number"))
-    earlier = tuple(c.due_at for c in cycles if c.number < case.submission_count and (c.overdue_at or c.is_late))
+    earlier = tuple(c.due_at for c in cycles if c.number < case.submission_count and missed_deadline(c))
     current = next((c for c in cycles if c.number == case.submission_count), None)
     moved_from = None
     if current is not None:
@@ -220,8 +223,7 @@ def _deadline_history(case) -> dict:
                 moved_to = parse_datetime(objection["due_at"]) if objection.get("due_at") else None
                 if moved_to is not None and moved_to != deadline:
                     moved_from, deadline = deadline, moved_to
-    return {"first_due_at": current.first_due_at if current else None, "moved_from": moved_from,
-            "earlier_missed": earlier}
+    return {"moved_from": moved_from, "earlier_missed": earlier}
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,7 @@ class PlatformOpen:
     on_time: int
     with_ministry: int  # actioned or objected: the ministry's move
     objected: int = 0  # of which objected
+    slug: str = ""  # the platform's slug, for links to its lists
 
     @property
     def total(self) -> int:
@@ -245,7 +248,7 @@ def open_by_platform(scope: "ReportScope") -> list[PlatformOpen]:
     from cases.models import Case, OpenRollup
 
     now = clock.now()
-    stored = (scope.of(OpenRollup).values("platform_id", "platform__name")
+    stored = (scope.of(OpenRollup).values("platform_id", "platform__name", "platform__slug")
               .annotate(awaiting=Sum("awaiting"), overdue=Sum("overdue"), actioned=Sum("actioned"),
                         objected=Sum("objected")))
     stored = sorted(stored, key=lambda r: r["platform__name"])
@@ -266,7 +269,7 @@ def open_by_platform(scope: "ReportScope") -> list[PlatformOpen]:
             continue
         rows.append(PlatformOpen(r["platform__name"], overdue=r["overdue"], due_soon=soon,
                                  on_time=r["awaiting"] - soon, with_ministry=r["actioned"] + r["objected"],
-                                 objected=r["objected"]))
+                                 objected=r["objected"], slug=r["platform__slug"]))
     return rows
 
 

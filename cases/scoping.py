@@ -34,6 +34,8 @@ class ScopedQuerySet(QuerySet):
     scope_extra: any further condition liaisons must meet (e.g. issued sanctions only); `liaison_extra(user)`
         when that condition depends on the user.
     ministry_only: no liaison reads these rows.
+    scope_distinct: the platform is reached through a many-to-many (a meeting's platforms): a liaison's rows come
+        once each.
     """
 
     scope_platform: str | None = None
@@ -41,6 +43,7 @@ class ScopedQuerySet(QuerySet):
     scope_visibility: str | None = None
     scope_extra: Q | None = None
     ministry_only: bool = False
+    scope_distinct: bool = False
 
     def liaison_extra(self, user) -> Q | None:
         return self.scope_extra
@@ -69,7 +72,9 @@ class ScopedQuerySet(QuerySet):
         if is_ministry(user):
             return self
         condition = self.liaison_condition(user)
-        return self.none() if condition is None else self.filter(condition)
+        if condition is None:
+            return self.none()
+        return self.filter(condition).distinct() if self.scope_distinct else self.filter(condition)
 
 
 class MinistryOnlyQuerySet(ScopedQuerySet):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from cases import clock
+from cases import clock, display
 from cases.choices import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -108,7 +108,7 @@ def _validate_report_action(case: Case, data: dict, now: datetime) -> dict:
     elif case.submitted_at and taken_at < case.submitted_at.replace(second=0, microsecond=0):
         # Compared to the minute: forms give minutes, and "now" may round to before a submission this minute.
         errors["action_taken_at"] = _("The action time may not be before the case was submitted (%(at)s).") % {
-            "at": timezone.localtime(case.submitted_at).strftime("%Y-%m-%d %H:%M")
+            "at": display.when(case.submitted_at)
         }
     if errors:
         raise TransitionError(_("The action report is incomplete or invalid."), field_errors=errors, code="invalid")

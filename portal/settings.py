@@ -199,6 +199,8 @@ USE_I18N = True
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date-time form per language on every page (issue 13): "1 Des 2026 11.06 WIB" / "1 Dec 2026 11:06 WIB".
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

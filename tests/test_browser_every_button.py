@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -309,7 +310,7 @@ def case_controls(c: Clicks, w, user, *, decider: bool):
     c.press("#changelist-search input[type=submit]")
     assert page.locator("#result_list tbody tr").count() == 1
     c.goto("/admin/cases/case/")
-    day = clock.now().date().isoformat()
+    day = timezone.localdate(clock.now()).isoformat()  # the Jakarta day, as the filter reads it
     page.fill("input[name=submitted_from]", day)
     page.fill("input[name=submitted_to]", day)
     c.press("form.patuh-range input[type=submit]")
@@ -553,7 +554,7 @@ def test_auditor_is_offered_only_reading_and_their_own_account(live_server, brow
     page.fill("#searchbar", w["objected"].reference)
     c.press("#changelist-search input[type=submit]")
     assert page.locator("#result_list tbody tr").count() == 1
-    day = clock.now().date().isoformat()
+    day = timezone.localdate(clock.now()).isoformat()  # the Jakarta day, as the filter reads it
     c.goto("/admin/cases/case/")
     page.fill("input[name=submitted_from]", day)
     c.press("form.patuh-range input[type=submit]")

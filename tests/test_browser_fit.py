@@ -131,4 +131,5 @@ def test_the_main_pages_in_both_languages(live_server, browser):
                 page.screenshot(path=SHOTS / f"docs-{name}-{lang}.png", full_page=True)
                 shots.append(f"{name}-{lang}")
             page.context.close()
-    assert len(shots) == 2 * (len(MINISTRY_PAGES) + 1 + len(PLATFORM_PAGES) + 1)
+    # Every page of both languages left its picture (what `make screenshots` copies), none of them empty.
+    assert all((SHOTS / f"docs-{name}.png").stat().st_size > 10_000 for name in shots)

@@ -6,6 +6,7 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from cases import clock
 from cases.choices import Category
@@ -22,7 +23,7 @@ def test_a_supervisor_publishes_and_the_public_reads_it(live_server, browser, se
     for i in range(11):
         case = make_case(submit=True, url=f"https://t.me/published/{i}", category=Category.GAMBLING)
         transition(case, "report_action", actor=liaison_a, action_taken="removed", action_taken_at=clock.now())
-    today = clock.now().date()
+    today = timezone.localdate(clock.now())  # the Jakarta day (UTC's date is a day behind after 17:00 UTC)
     base = live_server.url
 
     page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()

@@ -216,7 +216,7 @@ def test_liaisons_are_warned_shortly_before_a_deadline_once(traveller, make_case
     traveller.shift(timedelta(minutes=40))
     sweep()
     sweep()
-    assert [m.subject for m in mail.outbox] == [f"Deadline approaching for {case.reference}: due 2026-03-02 12:00 WIB"]
+    assert [m.subject for m in mail.outbox] == [f"Deadline approaching for {case.reference}: due 2 Mar 2026 12:00 WIB"]
 
 
 def test_a_platform_without_liaisons_is_emailed_at_its_contact_address(traveller, make_case, platform_b):

@@ -22,27 +22,17 @@ from cases.models import CaseEvent, Evidence, FlagStatus, Recheck, RecheckHost, 
 from cases.reports import ReportScope
 from cases.services import rechecks
 from cases.workflow import TRANSITIONS, TransitionError
+from tests import test_rechecks
 from tests.recheck_fixtures import CASES
-from tests.recheck_server import FixtureServer, Route, fixture
+from tests.recheck_server import Route, fixture
 from tests.test_rechecks import recheck_settings, reported_removed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
+server, env = test_rechecks.server, test_rechecks.env  # the fixture pages' server and the settings pointing at it
+
 LIVE_PAGE = next(c for c in CASES if c.path == "/page").route
 GONE_PAGE = next(c for c in CASES if c.path == "/missing").route
-
-
-@pytest.fixture(scope="module")
-def server():
-    with FixtureServer() as s:
-        yield s
-
-
-@pytest.fixture
-def env(settings, server, tmp_path):
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"
-    recheck_settings(settings, server)
-    return settings
 
 
 @pytest.fixture

@@ -15,12 +15,11 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases import clock
+from cases import clock, display
 from cases.admin.base import ScopedAdmin, person_display
 from cases.admin.filters import FilterSetAdmin
 from cases.admin.rechecks import RecheckCaseMixin
@@ -59,9 +58,9 @@ def badge(text, tone: str, *, title: str = ""):
     return format_html('<span class="patuh-badge tone-{}" title="{}">{}</span>', tone, title, text)
 
 
-def deadline_cell(case: Case, now=None):
+def deadline_cell(case: Case):
     """Time left, or overdue by; the state people scan the list for: the one badge (`deadline_picture`)."""
-    return render_to_string("patuh/_deadline_badge.html", {"deadline": deadline_picture(case, now)})
+    return render_to_string("patuh/_deadline_badge.html", {"deadline": deadline_picture(case)})
 
 
 def localized_redress(text: str) -> str:
@@ -90,7 +89,7 @@ class CasePageMixin:
     def shown_fields(fields, obj):
         """The case page's lifecycle fields, with the "late" mark on late cases only (an unset flag showed a red
         cross on every case)."""
-        return [f for f in fields if f != "is_late" or (obj is not None and obj.is_late)]
+        return [f for f in fields if f != "is_late" or (obj is not None and deadline_picture(obj).late)]
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
@@ -180,7 +179,8 @@ class CasePageMixin:
         return TemplateResponse(request, "patuh/transition_form.html", context)
 
     def transition_form(self, request, spec, case):
-        return TransitionForm(request.POST or None, request.FILES or None, spec=spec, case=case, actor=request.user)
+        return TransitionForm(request.POST or None, request.FILES or None, spec=spec, case=case, actor=request.user,
+                              request=request)
 
     def save_transition(self, request, form) -> bool:
         return form.save() is not None
@@ -405,7 +405,7 @@ class MinistryCaseAdmin(FilterSetAdmin, RecheckCaseMixin, CasePageMixin, ScopedA
         elif "_submit" in request.POST:
             self.message_user(request, gettext("%(ref)s was sent to %(platform)s; due %(due)s.") % {
                 "ref": case.reference, "platform": case.platform,
-                "due": date_format(timezone.localtime(case.due_at), "DATETIME_FORMAT")}, messages.SUCCESS)
+                "due": display.when(case.due_at)}, messages.SUCCESS)
 
     def response_add(self, request, obj, post_url_continue=None):
         self._where_it_went(request, obj)

@@ -6,11 +6,15 @@ Counts over periods (compliance, the daily chart) are read from the rollups; wha
 time (open cases by deadline state, the overdue list, the headline) from the open cases only.
 """
 
+from functools import partial
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases import charts, clock, reports
 from cases.admin.webhooks import dashboard_alerts
@@ -31,33 +35,58 @@ def _headline(open_rows: list[reports.PlatformOpen]) -> dict:
     }
 
 
-def _charts(cases, scope: ReportScope, open_rows: list[reports.PlatformOpen], *, days: int = 90) -> dict:
+def _charts(cases, scope: ReportScope, open_rows: list[reports.PlatformOpen], *, site_name: str,
+            days: int = 90) -> dict:
+    """The three charts, in the page's language; every bar (and every day of the daily chart) links to the case
+    list it counts, through the FilterSet's parameters (`chart_link`)."""
     now = clock.now()
+    link = partial(chart_link, site_name)
     open_chart = charts.stacked_bars(
-        [(r.platform, [Segment("overdue", _("overdue"), r.overdue),
-                       Segment("due_soon", _("due within 1 h"), r.due_soon),
-                       Segment("on_time", _("on time"), r.on_time),
-                       Segment("with_ministry", _("with the ministry"), r.with_ministry)]) for r in open_rows],
+        [(r.platform, [
+            Segment("overdue", _("overdue"), r.overdue, link(r.slug, deadline_state=reports.DeadlineState.OVERDUE)),
+            Segment("due_soon", _("due within 1 h"), r.due_soon,
+                    link(r.slug, deadline_state=reports.DeadlineState.DUE_SOON)),
+            Segment("on_time", _("on time"), r.on_time, link(r.slug, deadline_state=reports.DeadlineState.ON_TIME)),
+            Segment("with_ministry", _("with the ministry"), r.with_ministry,
+                    link(r.slug, status=[CaseStatus.ACTIONED, CaseStatus.OBJECTED])),
+        ]) for r in open_rows],
         title=_("Open cases by platform and deadline state"),
     )
     compliance = compliance_rows(scope, days=30)
+    first, last = reports.last_days(30)
     share_chart = charts.percent_bars(
-        [(c.platform_name, c.on_time_share, f"{c.on_time}/{c.decided}") for c in compliance],
+        # The share is of orders; its bar opens the platform's cases submitted in the same 30 days.
+        [(c.platform_name, c.on_time_share,
+          ngettext("of %(n)s decided order", "of %(n)s decided orders", c.decided) % {"n": c.decided},
+          link(c.platform, submitted_from=first, submitted_to=last)) for c in compliance],
         title=_("Actioned within the deadline, last 30 days"),
     )
     series = reports.daily_series(scope, days=days)
     daily_chart = charts.line_chart(
-        [d.day.strftime("%d %b") for d in series],
+        [formats.date_format(d.day, "MONTH_DAY_FORMAT") for d in series],
         [("received", _("received"), [d.received for d in series]),
          ("actioned", _("actioned"), [d.actioned for d in series]),
          ("overdue", _("became overdue"), [d.overdue for d in series])],
         title=_("Daily: received, actioned and overdue, last %(days)s days") % {"days": days},
         width=1200, height=240,
+        # Each day opens the cases first submitted that day: the day's "received".
+        links=[link(None, submitted_from=d.day, submitted_to=d.day) for d in series],
     )
     return {
         "open_chart": open_chart, "share_chart": share_chart, "daily_chart": daily_chart,
         "compliance": compliance, "overdue_cases": reports.overdue_list(cases), "now": now,
     }
+
+
+def chart_link(site_name: str, platform: str | None, **filters) -> str:
+    """The case list of `site_name` filtered by the FilterSet's parameters (a list value repeats the parameter),
+    for one platform (its slug) or all in scope."""
+    params = [("awaiting", "")] if site_name == "platform" else []  # the inbox opens on "awaiting"; count all
+    if platform:
+        params.append(("platform", platform))
+    for name, value in filters.items():
+        params.extend((name, str(v)) for v in (value if isinstance(value, list | tuple) else [value]))
+    return f"{reverse(f'{site_name}:cases_case_changelist')}?{urlencode(params)}"
 
 
 def kpi_links(site_name: str) -> dict:
@@ -87,7 +116,7 @@ def ministry_dashboard(request) -> dict:
         "headline": _headline(open_rows), "kpi_links": kpi_links("admin"),
         "pending_sanctions": Sanction.objects.visible_to(request.user).filter(status=SanctionStatus.PROPOSED).count(),
         **dashboard_alerts(request),  # webhooks: orders that reached nobody, failing endpoints (issue 16)
-        **_charts(Case.objects.visible_to(request.user), scope, open_rows),
+        **_charts(Case.objects.visible_to(request.user), scope, open_rows, site_name="admin"),
     }
 
 
@@ -95,7 +124,7 @@ def platform_dashboard(request) -> dict:
     scope = ReportScope(request.user)
     open_rows = reports.open_by_platform(scope)
     return {"headline": _headline(open_rows), "kpi_links": kpi_links("platform"),
-            **_charts(Case.objects.visible_to(request.user), scope, open_rows)}
+            **_charts(Case.objects.visible_to(request.user), scope, open_rows, site_name="platform")}
 
 
 def compliance_rows(scope: ReportScope, *, days: int) -> list[SimpleNamespace]:

@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases import clock, models
+from cases import clock, display, models
 from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline, person_display
 from cases.admin.cases import MinistryCaseAdmin
 from cases.admin.dashboards import scorecard
@@ -95,7 +95,7 @@ def render_scorecard(periods) -> str:
     rows = []
     for period in periods:
         for r in period["rows"]:
-            share = f"{r.on_time_share:.0%}" if r.on_time_share is not None else "—"
+            share = display.percent(r.on_time_share)
             rows.append((period["days"], r.received, r.acknowledged, r.actioned, r.overdue_now, share))
     if not rows:
         return gettext("No submitted cases in the last 90 days.")
@@ -314,7 +314,7 @@ def measured_table(obj) -> str:
     rows = []
     for days in (30, 90, 365):
         m = measure_commitment(obj, start=clock.now() - timedelta(days=days))
-        share = f"{m.share:.0%}" if m.share is not None else "—"
+        share = display.percent(m.share)
         rows.append((days, m.cases, m.decided, m.met, share))
     return format_html(
         '<table class="patuh-table"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>',

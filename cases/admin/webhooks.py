@@ -12,12 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 
+from cases import clock, display
 from cases.admin.base import ReadOnlyMixin, ScopedAdmin, ScopedInline
 from cases.admin.filters import FilterSetAdmin
 from cases.filtersets import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
@@ -265,7 +265,7 @@ class WebhookDeliveryAdmin(FilterSetAdmin, ReadOnlyMixin, ScopedAdmin):
             self.message_user(request, "; ".join(getattr(err, "messages", [str(err)])), messages.ERROR)
         else:
             self.message_user(request, gettext("Queued again at %(time)s; it keeps its webhook-id %(id)s.") % {
-                "time": timezone.localtime().strftime("%H:%M:%S"), "id": delivery.message_id}, messages.SUCCESS)
+                "time": display.when(clock.now()), "id": delivery.message_id}, messages.SUCCESS)
         return HttpResponseRedirect(reverse(f"{self.admin_site.name}:cases_webhookdelivery_change",
                                             args=[delivery.pk]))
 

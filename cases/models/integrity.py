@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases import display
+
 
 class IntegrityCheck(models.Model):
     class Source(models.TextChoices):
@@ -34,4 +36,4 @@ class IntegrityCheck(models.Model):
         ordering = ["-started_at", "-id"]
 
     def __str__(self):
-        return f"{self.started_at:%Y-%m-%d %H:%M} ({self.get_source_display()})"
+        return f"{display.when(self.started_at)} ({self.get_source_display()})"

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases import clock
+from cases import clock, display
 from cases.choices import Category, CommitmentAction, CommitmentKind, CommitmentOwner, CommitmentStatus
 from cases.models.events import AuditedEvent, event_actor
 from cases.scoping import ScopedQuerySet
@@ -11,6 +11,7 @@ from cases.scoping import ScopedQuerySet
 
 class MeetingQuerySet(ScopedQuerySet):
     scope_platform = "platforms"
+    scope_distinct = True  # a meeting of two of the liaison's platforms would come twice
 
     def liaison_extra(self, user):
         from cases.models.platforms import Platform
@@ -19,10 +20,6 @@ class MeetingQuerySet(ScopedQuerySet):
         # A joint meeting's minutes and attendees speak for other platforms too: ministry only.
         others = Platform.objects.exclude(pk__in=liaison_platform_ids(user))
         return ~Q(pk__in=self.model.objects.filter(platforms__in=others).values("pk"))
-
-    def visible_to(self, user):
-        # Through a many-to-many, a meeting of two of the liaison's platforms would come twice.
-        return super().visible_to(user).distinct()
 
 
 class Meeting(models.Model):
@@ -86,7 +83,7 @@ class Meeting(models.Model):
         verbose_name_plural = _("meetings")
 
     def __str__(self) -> str:
-        return f"{self.held_on:%Y-%m-%d} {self.title}"
+        return f"{display.when(self.held_on)} {self.title}"
 
 
 class CommitmentQuerySet(ScopedQuerySet):
@@ -258,7 +255,7 @@ class CommitmentUpdate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.commitment_id} @ {self.created_at:%Y-%m-%d}"
+        return f"{self.commitment_id} @ {display.when(self.created_at)}"
 
 
 class CommitmentEventQuerySet(ScopedQuerySet):

@@ -182,15 +182,13 @@ class SanctionCase(models.Model):
         return f"{self.sanction_id} ← {self.case_id}"
 
 
+INTERNAL_SANCTION_STEPS = (SanctionAction.PROPOSE, SanctionAction.CITE, SanctionAction.WITHDRAW)
+
+
 class SanctionEventQuerySet(ScopedQuerySet):
     # A liaison sees the steps of their platform's issued sanctions, never the ministry's deliberation.
     scope_platform = "sanction__platform"
-
-    def liaison_extra(self, user):
-        return Q(sanction__issued_at__isnull=False) & ~Q(kind__in=INTERNAL_SANCTION_STEPS)
-
-
-INTERNAL_SANCTION_STEPS = (SanctionAction.PROPOSE, SanctionAction.CITE, SanctionAction.WITHDRAW)
+    scope_extra = Q(sanction__issued_at__isnull=False) & ~Q(kind__in=INTERNAL_SANCTION_STEPS)
 
 
 class SanctionEvent(AuditedEvent):

@@ -26,11 +26,10 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
-from cases import clock, outbound
+from cases import clock, display, outbound
 from cases.choices import CaseStatus, EventKind, Visibility
 from cases.models import (
     CaseEvent,
@@ -239,7 +238,7 @@ def record_many(endpoint: WebhookEndpoint, done: list[tuple[WebhookDelivery, "Ou
             endpoint.failure_streak += len(failed)
         if any(o.status_code == 410 for _d, o in mine):
             disable(endpoint, _("The endpoint answered 410 Gone at %(time)s.") % {
-                "time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z")}, now=now)
+                "time": display.when(now)}, now=now)
 
 
 def update_rows(model, objs, names: list[str]) -> None:
@@ -306,7 +305,7 @@ def record_receipts(endpoint: WebhookEndpoint, delivered: list[tuple[WebhookDeli
             "from_status": "", "to_status": "", "visibility": Visibility.SHARED, "created_at": at,
             "note": _("Delivered to %(platform)s's system at %(time)s.") % {
                 "platform": endpoint.platform.name,
-                "time": timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S %Z")},
+                "time": display.when(at)},
             "data": {"webhook_id": delivery.message_id, "endpoint_id": endpoint.pk,
                      "delivered_at": at.isoformat(), "submission": cycle},
         })

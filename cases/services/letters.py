@@ -256,7 +256,8 @@ def _when(value, language: str) -> str:
     with translation.override(language):
         if isinstance(value, date) and not hasattr(value, "hour"):
             return formats.date_format(value, "j F Y")
-        return formats.date_format(timezone.localtime(value), "j F Y H:i T")
+        # A letter spells the month out; the time reads as on every page of that language (portal/formats).
+        return formats.date_format(timezone.localtime(value), f"j F Y {formats.get_format('TIME_FORMAT')} T")
 
 
 def _case_row(case: Case, language: str) -> dict:
@@ -324,7 +325,7 @@ def sample_contexts(kind: str) -> list[dict]:
     config = settings.PATUH_LETTERS
     case = {"reference": "PTH-2026-000001", "category": "Terrorism", "location": "https://t.me/example/1",
             "legal_basis": "UU ITE Pasal 40", "reasons": "Propaganda.", "requested_action": "Remove the content",
-            "submitted": "2 Maret 2026 08:00 WIB", "deadline": "3 Maret 2026 08:00 WIB", "lateness": "2 d 3 h"}
+            "submitted": "2 Maret 2026 08.00 WIB", "deadline": "3 Maret 2026 08.00 WIB", "lateness": "2 d 3 h"}
     base = {
         "letter": {"number": "ST1/TELEGRAM/2026/001", "kind": kind, "kind_label": kind, "date": "2 Maret 2026",
                    "subject": "", "language": "id"},

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import clock
+from cases import clock, display
 from cases.choices import NotificationKind
 from cases.models import Case, Notification, PlatformMembership
 from cases.roles import ADMINISTRATOR, LIAISON, SUPERVISOR
@@ -61,7 +61,7 @@ def supervisor_recipients() -> list[Recipient]:
 
 
 def _fmt(dt) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M %Z") if dt else "-"
+    return display.when(dt, "-")
 
 
 def queue(*, kind: str, key: str, recipients: list[Recipient], subject: str, body: str,

@@ -41,7 +41,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import clock
+from cases import clock, display
 from cases.choices import AWAITING_ACTION_STATUSES, ActionTaken, CaseStatus, EventKind, EvidenceKind, Visibility
 from cases.models import (
     Case,
@@ -641,7 +641,7 @@ def dismiss_flag(case: Case, *, actor, note: str) -> StillLiveFlag:
 
 
 def _when(value: datetime) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
+    return display.when(value)
 
 
 def reopen_note(flag: StillLiveFlag) -> str:

@@ -65,9 +65,11 @@ def _invalid(message, **field_errors) -> SanctionError:
 
 def _citable(case: Case, platform_id: int) -> str | None:
     """Why `case` cannot be cited against this platform, or None."""
+    from cases.reports import missed_deadline
+
     if case.platform_id != platform_id:
         return _("Case %(ref)s is not this platform's.") % {"ref": case.reference}
-    if not (case.overdue_at or case.is_late):
+    if not missed_deadline(case):
         return _("Case %(ref)s has not missed a deadline.") % {"ref": case.reference}
     if SanctionCase.objects.filter(case=case).exists():
         return _("Case %(ref)s is already cited on a sanction.") % {"ref": case.reference}

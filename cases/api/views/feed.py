@@ -24,7 +24,14 @@ from cases.api.exceptions import invalid
 from cases.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from cases.api.parsers import JSON_ONLY
 from cases.api.schema import errors, optional_query
-from cases.api.serializers import BatchSerializer, BulkItemsField, CaseEventSerializer
+from cases.api.serializers import (
+    BatchSerializer,
+    BulkItemsField,
+    CaseEventSerializer,
+    InvalidItem,
+    KnownFieldsSerializer,
+    judge_item,
+)
 from cases.api.throttling import BulkThrottle, IPThrottle, UserThrottle
 from cases.api.views.cases import scoped_cases
 from cases.models import CaseEvent
@@ -90,7 +97,7 @@ class EventFeedView(APIView):
         return Response({"events": data, "next": str(rows[-1].id if rows else after), "has_more": has_more})
 
 
-class BulkTransitionItemSerializer(serializers.Serializer):
+class BulkTransitionItemSerializer(KnownFieldsSerializer):
     reference = serializers.CharField()
     action = serializers.ChoiceField(choices=BULK_ACTIONS)
     note = serializers.CharField(required=False, allow_blank=True)
@@ -164,25 +171,19 @@ class BulkTransitionView(APIView):
         references = {i["reference"].strip().upper() for i in items
                       if isinstance(i, dict) and isinstance(i.get("reference"), str)}
         cases = {c.reference: c for c in scoped_cases(request.user).filter(reference__in=references)}
-        results = [self.apply(index, raw, cases, request.user) for index, raw in enumerate(items)]
+        one = BulkTransitionItemSerializer()  # bound once for the batch (`judge_item`)
+        results = [self.apply(index, judge_item(one, raw), cases, request.user) for index, raw in enumerate(items)]
         counts = dict.fromkeys(("done", "refused", "invalid", "not_found"), 0)
         for row in results:
             counts[row["result"]] += 1
         return Response({"counts": counts, "results": results})
 
     @staticmethod
-    def apply(index: int, raw, cases: dict, user) -> dict:
-        if not isinstance(raw, dict):
-            return {"index": index, "result": "invalid", "fields": {"non_field_errors": [
-                _("Each item must be a JSON object.")]}}
-        item = BulkTransitionItemSerializer(data=raw)
-        if not item.is_valid():
-            return {"index": index, "result": "invalid",
-                    "fields": {k: [str(m) for m in v] for k, v in item.errors.items()}}
-        unknown = sorted(set(raw) - set(BulkTransitionItemSerializer().fields))
-        if unknown:
-            return {"index": index, "result": "invalid", "fields": {f: [_("Unknown field.")] for f in unknown}}
-        values = dict(item.validated_data)
+    def apply(index: int, judged, cases: dict, user) -> dict:
+        """One item, judged for its shape (`judge_item`): the lookup and the transition."""
+        if isinstance(judged, InvalidItem):
+            return {"index": index, "result": "invalid", "fields": judged.fields}
+        values = dict(judged)
         reference = values.pop("reference").strip().upper()
         case = cases.get(reference)
         if case is None:
