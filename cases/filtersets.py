@@ -175,6 +175,14 @@ class PlatformSlugFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("help_text", _("Platform slug; repeat the parameter for several."))
         super().__init__(**kwargs)
 
+    def get_filter_predicate(self, v):
+        # The slug was resolved to its platform when the value was validated: filter on the platform itself
+        # (`platform_id = 2`), not a join on the slug, so PostgreSQL plans with that platform's statistics (a
+        # platform's overdue cases at 10M: 56,881 rows, estimated at 93 through the join).
+        if self.field_name.endswith("__slug"):
+            return {self.field_name.removesuffix("__slug"): v}
+        return super().get_filter_predicate(v)
+
 
 DEADLINE_STATE_CHOICES = [
     (DeadlineState.ON_TIME, _("on time")),
