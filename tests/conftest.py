@@ -123,6 +123,21 @@ def make_case(analyst, platform_a):
     return _make
 
 
+@pytest.fixture(scope="class")
+def demo_database(django_db_setup, django_db_blocker):
+    """The demo as `make run` loads it (300 recent cases), for tests that only read it: loaded once, lazily (when
+    the first of them runs), in a transaction rolled back after the last of them, so every other test still starts
+    on an empty database. Its readers sit in one class (the class is the fixture's scope); each of them runs in its
+    own savepoint inside that transaction, as any `django_db` test does. Returns the loader's summary."""
+    from django.db import transaction
+
+    from cases import demo
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield demo.load(n_cases=300)
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
@@ -157,3 +172,13 @@ def _language_of_the_settings():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+def pytest_sessionstart(session):
+    import gc
+    import os
+
+    if os.environ.get("HFAST_GC"):
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*map(int, os.environ["HFAST_GC"].split(",")))
