@@ -123,6 +123,21 @@ def make_case(analyst, platform_a):
     return _make
 
 
+@pytest.fixture(scope="class")
+def demo_database(django_db_setup, django_db_blocker):
+    """The demo as `make run` loads it (300 recent cases), for tests that only read it: loaded once, lazily (when
+    the first of them runs), in a transaction rolled back after the last of them, so every other test still starts
+    on an empty database. Its readers sit in one class (the class is the fixture's scope); each of them runs in its
+    own savepoint inside that transaction, as any `django_db` test does. Returns the loader's summary."""
+    from django.db import transaction
+
+    from cases import demo
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield demo.load(n_cases=300)
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
@@ -157,3 +172,20 @@ def _language_of_the_settings():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+def pytest_sessionstart(session):
+    """Collect garbage less often: a test run allocates many short-lived objects (queries, requests, forms), and
+    the default thresholds start a collection every 700 allocations, most of them finding nothing."""
+    import gc
+
+    gc.set_threshold(50_000, 50, 100)
+
+
+def pytest_collection_finish(session):
+    """What is loaded by now (Django, the apps, the test modules) lives for the whole run: move it out of the
+    collector's way, so the full collections no longer walk it each time."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -380,9 +380,9 @@ def test_well_formed_files_are_still_stored(make_case, analyst, tmp_path, settin
 
 @pytest.fixture(scope="module")
 def schema():
-    from drf_spectacular.generators import SchemaGenerator
+    from tests.openapi import openapi_schema
 
-    return SchemaGenerator().get_schema(request=None, public=True)
+    return openapi_schema()  # generated once for the run (tests/openapi.py)
 
 
 def _parameter(schema, path, method, name):

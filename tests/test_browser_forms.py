@@ -13,7 +13,7 @@ from cases.models import Case, CaseEvent, Commitment, CommitmentUpdate, Meeting
 from tests.test_browser import _login
 from tests.test_browser import browser as browser  # noqa: F401 - its fixture; skips like it without Chromium
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def _page(browser):

@@ -63,7 +63,7 @@ class Recorder(BaseHTTPRequestHandler):
 def local_server(settings):
     settings.PATUH_FETCH_ALLOW_LOOPBACK_HTTP = True
     server = HTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     Recorder.seen = []
     yield server.server_address[1]
@@ -123,7 +123,7 @@ class RecordingProxy(BaseHTTPRequestHandler):
 @pytest.fixture
 def proxy():
     server = HTTPServer(("127.0.0.1", 0), RecordingProxy)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     RecordingProxy.seen = []
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

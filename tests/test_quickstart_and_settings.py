@@ -107,12 +107,19 @@ def _seed_004_commitments() -> dict[str, list[str]]:
     return out
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside this checkout")
 @pytest.mark.django_db
-def test_the_demo_holds_every_commitment_from_seed_004():
-    from cases import demo
+class TestTheDemoAsLoaded:
+    """The tests that only read the demo share one load of it (tests/conftest.py, `demo_database`)."""
 
-    demo.load(n_cases=0)
+    @pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside this checkout")
+    def test_the_demo_holds_every_commitment_from_seed_004(self, demo_database):
+        _the_demo_holds_every_commitment_from_seed_004()
+
+    def test_the_demo_covers_every_category_status_and_platform_with_consistent_timelines(self, demo_database):
+        _the_demo_covers_every_category_status_and_platform_with_consistent_timelines(demo_database)
+
+
+def _the_demo_holds_every_commitment_from_seed_004():
     expected = _seed_004_commitments()
     assert sum(len(v) for v in expected.values()) == 11
     for slug, texts in expected.items():
@@ -122,11 +129,7 @@ def test_the_demo_holds_every_commitment_from_seed_004():
     assert not Commitment.objects.filter(text_en="").exists()  # every one has its English too
 
 
-@pytest.mark.django_db
-def test_the_demo_covers_every_category_status_and_platform_with_consistent_timelines():
-    from cases import demo
-
-    summary = demo.load(n_cases=300)
+def _the_demo_covers_every_category_status_and_platform_with_consistent_timelines(summary):
     assert summary.cases_created >= 300
     by = lambda field: set(Case.objects.values_list(field, flat=True))  # noqa: E731
     assert by("category") == set(Category.values)

@@ -44,6 +44,7 @@ print(reading.verdict)
 """
 
 
+@pytest.mark.slow  # a fresh interpreter (Django set up anew) per page
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_a_page_built_to_hang_the_interpreter_gets_a_verdict_in_time(name):
     url, body = HOSTILE[name]
