@@ -91,8 +91,8 @@ def run(args) -> None:
     from django.core.management import call_command
     from rest_framework.test import APIClient
 
+    from cases.api.services.tokens import create_token
     from cases.models import Case, CaseEvent, Notification, Platform
-    from cases.services.tokens import create_token
     from tests.conftest import make_user
 
     call_command("migrate", verbosity=0)

@@ -78,8 +78,8 @@ def run(args) -> None:
     from django.db import connection
     from django.test import Client
 
+    from cases.api.services.tokens import create_token
     from cases.models import Case, Platform
-    from cases.services.tokens import create_token
     from tests.conftest import make_user
 
     call_command("migrate", verbosity=0)

@@ -54,10 +54,10 @@ def run(work: Path, mb: int) -> None:
     from django.core.files import File
     from django.core.management import call_command
 
-    from cases.choices import Category, EvidenceKind, Visibility
+    from cases.cases.services.cases import create_case
+    from cases.core.choices import Category, EvidenceKind, Visibility
+    from cases.evidence.services.evidence import upload_evidence
     from cases.models import Platform
-    from cases.services.cases import create_case
-    from cases.services.evidence import upload_evidence
 
     call_command("migrate", verbosity=0)
     analyst = get_user_model().objects.create_user("bench-analyst", is_staff=True)

@@ -6,7 +6,7 @@
 
 What it does: creates `count` submitted cases through bulk intake, plans one re-check for each, spread over
 `hosts` local web servers (127.0.0.2, 127.0.0.3, ... each its own host for the limiter), then runs them with
-`workers` threads, each a worker's loop (`cases.services.rechecks.run_due`): every re-check fetches its page
+`workers` threads, each a worker's loop (`cases.evidence.services.rechecks.run_due`): every re-check fetches its page
 through the SSRF guard, interprets it, stores the WARC as evidence (SHA-256, chain of custody) and writes its
 hash-chained timeline event. It prints re-checks per second, the busiest second each host saw (which must stay
 within the per-host rate), and the process's resident memory after each tenth of the run.
@@ -82,12 +82,12 @@ def run(args, scratch: Path) -> int:
 
     call_command("migrate", verbosity=0)
 
-    from cases import clock
-    from cases.choices import Category
+    from cases.cases.services.cases import create_cases_bulk
+    from cases.core import clock
+    from cases.core.choices import Category
+    from cases.core.roles import ANALYST, sync_role_groups
+    from cases.evidence.services import rechecks
     from cases.models import Platform, Recheck, RecheckReason
-    from cases.roles import ANALYST, sync_role_groups
-    from cases.services import rechecks
-    from cases.services.cases import create_cases_bulk
     from tests.recheck_server import FixtureServer, Route, fixture
 
     hosts = [f"127.0.0.{i + 2}" for i in range(args.hosts)]

@@ -8,9 +8,9 @@ Creates (or recreates) the scratch database named in --url and migrates it. Stor
 SQL statement per size (generate_series, random 256-bit hashes of quality 50-100, i.e. all of them matchable and
 scanned) as entries of one imported hash list; the matcher scans list entries and evidence hashes alike, so the
 figure holds for either. Ten of the queries have a planted near-duplicate (distance 8-20), which must be found.
-Each query goes through `cases.services.hashing.nearest`, the function the upload path calls, with PostgreSQL's
+Each query goes through `cases.evidence.services.hashing.nearest`, the function the upload path calls, with PostgreSQL's
 parallel workers as configured (the default, 2) and once more with them off (one core, the worst case on a busy
-machine). Then it hashes pictures drawn with Pillow through `cases.pdq.hash_image_bytes` and prints images/s.
+machine). Then it hashes pictures drawn with Pillow through `cases.evidence.pdq.hash_image_bytes` and prints images/s.
 The scratch database is dropped afterwards unless --keep.
 """
 
@@ -66,8 +66,8 @@ def run(args) -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from cases.evidence.services import hashing
     from cases.models import HashList, ImageHash
-    from cases.services import hashing
 
     call_command("migrate", verbosity=0)
     hash_list = HashList.objects.create(name="bench", source="bench")
@@ -115,7 +115,7 @@ def run(args) -> None:
 def hashing_throughput(n: int) -> None:
     from PIL import Image
 
-    from cases import pdq
+    from cases.evidence import pdq
     from tests.reupload_images import encode, poster
 
     def photo(size):  # shapes under sensor-like noise: compresses like a photograph, not like a drawing

@@ -100,7 +100,7 @@ def export_copy_sql(export_filter: dict) -> str:
     from django.db import connection
 
     from cases.api.export import copy_statement, export_rows
-    from cases.filtersets import CaseFilterSet
+    from cases.core.filtersets import CaseFilterSet
     from cases.models import Case
 
     copy_sql, copy_params = copy_statement(export_rows(CaseFilterSet(export_filter, queryset=Case.objects.all()).qs))
@@ -116,9 +116,9 @@ def prepare(url: str) -> dict:
     from django.db import connection
     from django.db.models import Count
 
-    from cases import roles
+    from cases.api.services.tokens import create_token
+    from cases.core import roles
     from cases.models import Case, Evidence, Platform, PlatformMembership
-    from cases.services.tokens import create_token
 
     roles.sync_role_groups()
     User = get_user_model()

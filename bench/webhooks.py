@@ -56,11 +56,11 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from cases import roles
-    from cases.choices import Category
+    from cases.api.services.webhooks import create_endpoint
+    from cases.cases.services.cases import create_case, create_cases_bulk
+    from cases.core import roles
+    from cases.core.choices import Category
     from cases.models import Platform, PlatformMembership, WebhookDelivery
-    from cases.services.cases import create_case, create_cases_bulk
-    from cases.services.webhooks import create_endpoint
     from tests.webhook_receiver import Receiver
 
     roles.sync_role_groups()

@@ -13,10 +13,12 @@ class CasesConfig(AppConfig):
         from cases import (  # noqa: F401
             bench_sql,  # the bench middleware's deploy check
             checks,  # patuh.E001: rows of a platform declare their scoping
-            search,  # the `locates` lookup of the search boxes
             signals,  # login receivers
         )
-        from cases.cache import create_cache_table
+        from cases.cases import (  # noqa: F401
+            search,  # the `locates` lookup of the search boxes
+        )
+        from cases.core.cache import create_cache_table
 
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="patuh-create-cache-table")
         post_migrate.connect(rebuild_rollups_after_migrate, sender=self, dispatch_uid="patuh-rebuild-rollups")
@@ -31,11 +33,11 @@ def rebuild_rollups_after_migrate(sender, using="default", plan=None, **kwargs):
     asked = {getattr(migration, "rebuild_rollups_after", False) for migration, backwards in plan or ()
              if not backwards}
     if True in asked:
-        from cases.services.rollups import rebuild_rollups
+        from cases.core.recorders.rollups import rebuild_rollups
 
         rebuild_rollups(using=using)
     elif "open" in asked:
-        from cases.services.rollups import rebuild_open_rollups
+        from cases.core.recorders.rollups import rebuild_open_rollups
 
         rebuild_open_rollups(using=using)
 

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.utils.translation import gettext as _
 
-from cases.services.accounts import REGISTERED_KEY, register_session
+from cases.accounts.services.accounts import REGISTERED_KEY, register_session
 
 log = logging.getLogger("patuh.security")
 
@@ -29,7 +29,7 @@ def client_ip(request) -> str | None:
     (PATUH_TRUSTED_PROXY_COUNT) saw. Also django-axes' AXES_CLIENT_IP_CALLABLE."""
     if request is None or not hasattr(request, "META"):
         return None
-    from cases.views.evidence import custody_meta
+    from cases.evidence.views.evidence import custody_meta
 
     return custody_meta(request)["ip_address"] or None
 
@@ -64,7 +64,7 @@ class SessionLifetimeMiddleware:
         return response
 
 
-# The pages a session that still owes its second factor may reach, per step (cases.services.twofactor).
+# The pages a session that still owes its second factor may reach, per step (cases.accounts.services.twofactor).
 _TWOFACTOR_OPEN = {"enrol": {"twofactor-enrol", "logout", "login"}, "verify": {"twofactor-verify", "logout", "login"}}
 _CONSOLES = ("admin", "platform")
 
@@ -73,7 +73,7 @@ class TwoFactorMiddleware:
     """Keeps a session that still owes its second factor on the enrolment or verify page.
 
     After django_otp.middleware.OTPMiddleware (it sets `request.user.is_verified()`). The rule itself is
-    `cases.services.twofactor.pending_step`. Every view is covered (both consoles, evidence downloads, the API
+    `cases.accounts.services.twofactor.pending_step`. Every view is covered (both consoles, evidence downloads, the API
     through a session); bearer-token API calls carry no session user and are not affected.
     """
 
@@ -87,7 +87,7 @@ class TwoFactorMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        from cases.services.twofactor import pending_step
+        from cases.accounts.services.twofactor import pending_step
 
         step = pending_step(user)
         if step is None:
@@ -101,7 +101,7 @@ class TwoFactorMiddleware:
 
             return error_response("two_factor_required", _("Finish two-step login in the console first."), 403)
         if namespace not in _CONSOLES:
-            from cases.roles import is_ministry
+            from cases.core.roles import is_ministry
 
             namespace = "admin" if is_ministry(user) else "platform"
         from django.shortcuts import redirect

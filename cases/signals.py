@@ -13,8 +13,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
+from cases.accounts.services import accounts
 from cases.middleware import LOGIN_AT, client_ip, epoch_now
-from cases.services import accounts
 
 log = logging.getLogger("patuh.security")
 

@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.roles import is_ministry, liaison_platform_ids
+from cases.core.roles import is_ministry, liaison_platform_ids
 
 
 class SecondFactorLoginMixin:
     """An optional one-time code on the login form: a user with a confirmed device must give a current code
     or an unused backup code. A missing or wrong code fails like a wrong password, with the same message, and
-    django-axes counts it (cases.services.twofactor.check_login_code)."""
+    django-axes counts it (cases.accounts.services.twofactor.check_login_code)."""
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
@@ -37,7 +37,7 @@ class SecondFactorLoginMixin:
         cleaned = super().clean()
         user = self.get_user()
         if user is not None:
-            from cases.services.twofactor import check_login_code
+            from cases.accounts.services.twofactor import check_login_code
 
             if not check_login_code(self.request, user, cleaned.get("otp_token"),
                                     username=cleaned.get("username")):
@@ -77,14 +77,14 @@ class MinistrySite(admin.AdminSite):
         return guarded
 
     def index(self, request, extra_context=None):
-        from cases.admin.dashboards import ministry_dashboard
+        from cases.reporting.admin.dashboards import ministry_dashboard
 
         return super().index(request, extra_context={**ministry_dashboard(request), **(extra_context or {})})
 
     def get_urls(self):
-        from cases.admin.integrity import integrity_urls
-        from cases.admin.work import work_urls
-        from cases.views.twofactor import twofactor_urls
+        from cases.accounts.views.twofactor import twofactor_urls
+        from cases.cases.admin.work import work_urls
+        from cases.evidence.admin.integrity import integrity_urls
 
         return [*twofactor_urls(self), *work_urls(self), *integrity_urls(self), *super().get_urls()]
 
@@ -131,14 +131,14 @@ class PlatformSite(admin.AdminSite):
     def get_urls(self):
         from django.urls import path
 
-        from cases.admin.dashboards import scorecard_view
-        from cases.views.twofactor import twofactor_urls
+        from cases.accounts.views.twofactor import twofactor_urls
+        from cases.reporting.admin.dashboards import scorecard_view
 
         return [path("scorecard/", self.admin_view(scorecard_view(self)), name="scorecard"), *twofactor_urls(self),
                 *super().get_urls()]
 
     def index(self, request, extra_context=None):
-        from cases.admin.dashboards import platform_dashboard
+        from cases.reporting.admin.dashboards import platform_dashboard
 
         return super().index(request, extra_context={**platform_dashboard(request), **(extra_context or {})})
 

@@ -1,4 +1,4 @@
-"""Patuh's background jobs (see cases/jobs.py). Each one is safe to run twice."""
+"""Patuh's background jobs (see cases/core/jobs.py). Each one is safe to run twice."""
 
 from django_tasks import task
 
@@ -6,7 +6,7 @@ from django_tasks import task
 @task(queue_name="webhooks")
 def deliver_webhooks(endpoint_id: int) -> int:
     """Send the endpoint's due deliveries; returns how many attempts were made."""
-    from cases.services.deliveries import deliver_due
+    from cases.api.services.deliveries import deliver_due
 
     return deliver_due(endpoint_id)
 
@@ -14,7 +14,7 @@ def deliver_webhooks(endpoint_id: int) -> int:
 @task()
 def hash_evidence_image(evidence_id: int) -> bool:
     """PDQ-hash one evidence item and match it (issue 18); nothing if it was hashed before. True if it is hashed."""
-    from cases.services.hashing import hash_quietly
+    from cases.evidence.services.hashing import hash_quietly
 
     return hash_quietly(evidence_id) is not None
 
@@ -22,7 +22,7 @@ def hash_evidence_image(evidence_id: int) -> bool:
 @task()
 def render_letter(letter_id: int) -> bool:
     """Produce one letter's PDF (issue 15); nothing if it was produced before. True when it is produced."""
-    from cases.services.letters import produce
+    from cases.sanctions.services.letters import produce
 
     return bool(produce(letter_id).sha256)
 
@@ -30,7 +30,7 @@ def render_letter(letter_id: int) -> bool:
 @task()
 def render_letters(letter_ids: list[int]) -> int:
     """Produce a batch of letters (a bulk submission's orders); each is skipped if produced before."""
-    from cases.services.letters import produce
+    from cases.sanctions.services.letters import produce
 
     return sum(bool(produce(pk).sha256) for pk in letter_ids)
 
@@ -38,7 +38,7 @@ def render_letters(letter_ids: list[int]) -> int:
 @task()
 def run_integrity_check(check_id: int) -> bool:
     """Walk the audit chains and re-hash the stored evidence for one recorded check (the integrity page)."""
-    from cases.services.integrity import run_check
+    from cases.evidence.services.integrity import run_check
 
     check = run_check(check_id)
     return bool(check and check.audit_ok and check.evidence_ok)

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from cases.views import evidence, letters, transparency
+from cases.evidence.views import evidence
+from cases.reporting.views import transparency
+from cases.sanctions.views import letters
 
 app_name = "cases"
 

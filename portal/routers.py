@@ -1,7 +1,7 @@
 """Report reads on a read replica, when one is configured (`DATABASE_REPLICA_URL`, portal/settings.py).
 
 Only code marked with `replica_reads()` (a context manager and a decorator) reads from the `replica` alias:
-the report views of the API (cases/api/views/reports.py), whose figures may lag the primary by the replication
+the report views of the API (cases/reporting/api/reports.py), whose figures may lag the primary by the replication
 delay. Everything else, and every write anywhere, goes to `default`; so does any read made while `default` is
 inside a transaction, which must see its own writes. Migrations run on `default` only: the replica follows it
 through replication, and its connection is read-only (`default_transaction_read_only`), so a write that

@@ -35,7 +35,7 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-patuh-local-development-only"  # noqa: S105 - debug only
 # Earlier keys, still accepted while SECRET_KEY is rotated (comma-separated): sessions, signed values, and the
-# sealed webhook signing secrets (cases/sealing.py, docs/webhooks.md).
+# sealed webhook signing secrets (cases/core/sealing.py, docs/webhooks.md).
 SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("DJANGO_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "cases.middleware.SessionLifetimeMiddleware",
     # A session that still owes its second factor reaches only the set-up or verify page (and logout).
     "cases.middleware.TwoFactorMiddleware",
-    "cases.refusals.RefusalLoggingMiddleware",  # every 404 to a signed-in user is logged
+    "cases.accounts.refusals.RefusalLoggingMiddleware",  # every 404 to a signed-in user is logged
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as axes requires: it turns a locked-out login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -220,7 +220,7 @@ EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "cases.security_logging.RedactSecretsFilter"}},
+    "filters": {"redact_secrets": {"()": "cases.accounts.security_logging.RedactSecretsFilter"}},
     "formatters": {"timestamped": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "timestamped", "filters": ["redact_secrets"]},
@@ -246,7 +246,7 @@ PATUH = {
     "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("PATUH_IDEMPOTENCY_TTL_HOURS", "24")),
     # The largest JSON body the API reads (a full 1,000-item bulk batch fits well within it).
     "API_MAX_BODY_BYTES": int(os.environ.get("PATUH_API_MAX_BODY_MB", "8")) * 1024 * 1024,
-    # Produce the PDF letter of every takedown order and issued sanction (cases/services/letters.py).
+    # Produce the PDF letter of every takedown order and issued sanction (cases/sanctions/services/letters.py).
     "LETTERS": env_bool("PATUH_LETTERS", True),
 }
 
@@ -288,7 +288,7 @@ PATUH_LETTERS = {
 # Django's Tasks framework (the django-tasks backport) with its database backend (django-tasks-db): jobs are rows
 # in the same database, so SQLite needs nothing more and PostgreSQL workers on several machines share one queue
 # (SELECT ... FOR UPDATE SKIP LOCKED). A worker: `python manage.py worker` (`make worker`). Enqueue with
-# `cases.jobs.enqueue_after_commit`. See docs/webhooks.md, "Jobs".
+# `cases.core.jobs.enqueue_after_commit`. See docs/webhooks.md, "Jobs".
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("PATUH_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -303,7 +303,7 @@ PATUH_JOB_RESULTS_KEEP_DAYS = int(os.environ.get("PATUH_JOB_RESULTS_KEEP_DAYS", 
 
 # --- Outbound HTTP and webhooks --------------------------------------------------------------------
 # Every outbound fetch (webhook deliveries, and later URL re-checks) goes through one SSRF guard,
-# cases/outbound.py: it resolves the host and refuses private, loopback, link-local, shared and metadata
+# cases/core/outbound.py: it resolves the host and refuses private, loopback, link-local, shared and metadata
 # addresses, connects to the address it checked, and follows no redirect.
 # PATUH_FETCH_ALLOW_HOSTS: host names allowed in spite of the guard (comma-separated; e.g. an internal
 # ticketing system a platform hosts on a private network reachable from here).
@@ -336,8 +336,8 @@ PATUH_WEBHOOKS = {
 }
 
 # --- Re-checks ----------------------------------------------------------------------------------
-# After a platform reports an action, Patuh fetches the location itself (cases/services/rechecks.py, README
-# "Re-checks"). Every fetch goes through the SSRF guard above (cases/outbound.py).
+# After a platform reports an action, Patuh fetches the location itself (cases/evidence/services/rechecks.py, README
+# "Re-checks"). Every fetch goes through the SSRF guard above (cases/core/outbound.py).
 
 
 def _durations(text: str) -> list[int]:
@@ -432,13 +432,13 @@ PATUH_RECHECKS = {
 
 # --- Evidence ------------------------------------------------------------------------------------
 # Evidence files (screenshots of terrorist propaganda, of child abuse, ...) are handled only by
-# cases.services.evidence and served only by the download view. See docs/evidence.md.
+# cases.evidence.services.evidence and served only by the download view. See docs/evidence.md.
 
 # A request's files over 2.5 MB are spooled inside EVIDENCE_ROOT/.incoming, never in the system's temporary folder
-# (cases.storage.IncomingUploadHandler); `verify_evidence --orphans` finds what a killed worker left there.
+# (cases.core.storage.IncomingUploadHandler); `verify_evidence --orphans` finds what a killed worker left there.
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "cases.storage.IncomingUploadHandler",
+    "cases.core.storage.IncomingUploadHandler",
 ]
 FILE_UPLOAD_PERMISSIONS = 0o640
 
@@ -449,7 +449,7 @@ EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("PATUH_EVIDENCE_MAX_UPLOAD_MB", "
 # PATUH_EVIDENCE_S3_BUCKET to use S3-compatible object storage instead (AWS, MinIO, Ceph, ...).
 # Credentials are never put here: boto3 reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or an
 # instance role) from the environment. EVIDENCE_ROOT is still used as scratch space for uploads.
-EVIDENCE_STORAGE = {"BACKEND": "cases.storage.PrivateFileSystemStorage", "OPTIONS": {}}
+EVIDENCE_STORAGE = {"BACKEND": "cases.core.storage.PrivateFileSystemStorage", "OPTIONS": {}}
 if os.environ.get("PATUH_EVIDENCE_S3_BUCKET"):
     EVIDENCE_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -478,7 +478,7 @@ EVIDENCE_X_ACCEL_PREFIX = os.environ.get("PATUH_EVIDENCE_X_ACCEL", "")
 # REMOTE_ADDR. Set it to 1 behind a single nginx so the recorded IP is the client's, not nginx's.
 EVIDENCE_TRUSTED_PROXY_COUNT = int(os.environ.get("PATUH_TRUSTED_PROXY_COUNT", "0"))
 
-# Re-upload matching (cases.services.hashing): PDQ hashes within this Hamming distance (of 256 bits) are shown
+# Re-upload matching (cases.evidence.services.hashing): PDQ hashes within this Hamming distance (of 256 bits) are shown
 # as a possible re-upload; hashes of quality below the minimum are kept but never matched. PDQ's own
 # recommendations are 31 and 50.
 PDQ_MATCH_THRESHOLD = int(os.environ.get("PATUH_PDQ_THRESHOLD", "31"))
@@ -489,7 +489,7 @@ PDQ_MIN_QUALITY = int(os.environ.get("PATUH_PDQ_MIN_QUALITY", "50"))
 # The rate limits below count in the cache, so it must be one store for all worker processes (a per-process
 # cache let two gunicorn workers admit twice the limits). PATUH_REDIS_URL (or CACHE_URL), e.g.
 # redis://127.0.0.1:6379/0: Redis, as production runs. Unset: a table in the database (`patuh_cache`, created
-# by `migrate`), so the limits hold on one machine with nothing else installed. See cases/cache.py.
+# by `migrate`), so the limits hold on one machine with nothing else installed. See cases/core/cache.py.
 PATUH_REDIS_URL = os.environ.get("PATUH_REDIS_URL") or os.environ.get("CACHE_URL", "")
 if PATUH_REDIS_URL:
     if not PATUH_REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
@@ -497,7 +497,7 @@ if PATUH_REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": PATUH_REDIS_URL,
                           "KEY_PREFIX": os.environ.get("PATUH_CACHE_PREFIX", "patuh")}}
 else:
-    CACHES = {"default": {"BACKEND": "cases.cache.DatabaseCache", "LOCATION": "patuh_cache",
+    CACHES = {"default": {"BACKEND": "cases.core.cache.DatabaseCache", "LOCATION": "patuh_cache",
                           # Django culls a third of the table past MAX_ENTRIES (300 by default): that would forget
                           # rate-limit counters under load. Expired rows are culled all the same.
                           "OPTIONS": {"MAX_ENTRIES": 1_000_000}}}
@@ -547,18 +547,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "CaseStatusEnum": "cases.choices.CaseStatus",
-        "CategoryEnum": "cases.choices.Category",
-        "TierEnum": "cases.choices.Tier",
-        "CommitmentStatusEnum": "cases.choices.CommitmentStatus",
-        "SanctionStatusEnum": "cases.choices.SanctionStatus",
-        "SanctionLevelEnum": "cases.choices.SanctionLevel",
-        "EvidenceKindEnum": "cases.choices.EvidenceKind",
-        "VisibilityEnum": "cases.choices.Visibility",
-        "EventKindEnum": "cases.choices.EventKind",
-        "TransitionActionEnum": "cases.workflow.TRANSITIONS",
-        "WebhookEventTypeEnum": "cases.models.webhooks.WebhookEventType",
-        "WebhookDeliveryStatusEnum": "cases.models.webhooks.DeliveryStatus",
+        "CaseStatusEnum": "cases.core.choices.CaseStatus",
+        "CategoryEnum": "cases.core.choices.Category",
+        "TierEnum": "cases.core.choices.Tier",
+        "CommitmentStatusEnum": "cases.core.choices.CommitmentStatus",
+        "SanctionStatusEnum": "cases.core.choices.SanctionStatus",
+        "SanctionLevelEnum": "cases.core.choices.SanctionLevel",
+        "EvidenceKindEnum": "cases.core.choices.EvidenceKind",
+        "VisibilityEnum": "cases.core.choices.Visibility",
+        "EventKindEnum": "cases.core.choices.EventKind",
+        "TransitionActionEnum": "cases.cases.workflow.TRANSITIONS",
+        "WebhookEventTypeEnum": "cases.api.models.webhooks.WebhookEventType",
+        "WebhookDeliveryStatusEnum": "cases.api.models.webhooks.DeliveryStatus",
     },
 }
 # The public transparency report (/api/v1/public/transparency/): counts only, off unless published.
@@ -591,7 +591,7 @@ AXES_CLIENT_IP_CALLABLE = "cases.middleware.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["csrfmiddlewaretoken", "otp_token"]
 AXES_VERBOSE = True
 
-# Two-step login (django-otp, TOTP with backup codes; cases/services/twofactor.py). Ministry staff must use it
+# Two-step login (django-otp, TOTP with backup codes; cases/accounts/services/twofactor.py). Ministry staff must use it
 # when REQUIRE_2FA is on: by default with DEBUG off, and not with DEBUG on, so the quickstart demo stays
 # password-only. Liaisons may set it up; with LIAISON_2FA on they must. Anyone who has set it up is always
 # asked for a code. A missing or wrong code at login counts as a failed login for the lockout above.

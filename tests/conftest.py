@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group
 from django.db import connection
 
-from cases import roles
-from cases.choices import Category
+from cases.cases.services.cases import create_case
+from cases.core import roles
+from cases.core.choices import Category
 from cases.models import Platform, PlatformMembership
-from cases.services.cases import create_case
 
 _counter = itertools.count(1)
 

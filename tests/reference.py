@@ -3,7 +3,7 @@
 It reads nothing the reports read (no rollup, no cycle, no lifecycle column of the case): only each case's
 platform, category and tier, and its events in order. Each SUBMITTED or REOPENED event opens a cycle whose
 deadline is its opening plus the window the event records (`deadline_hours`); the clock rule of the page is
-applied to objections here, independently of `cases.services.deadlines`; the deadline is missed when the
+applied to objections here, independently of `cases.core.recorders.deadlines`; the deadline is missed when the
 sweeper's OVERDUE event says so; an action is late when reported after the deadline in force or after a miss.
 """
 

@@ -13,12 +13,12 @@ from django.test import RequestFactory
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 
-from cases import clock
 from cases.api.idempotency import request_hash
-from cases.choices import CaseStatus
+from cases.cases.services.cases import DuplicateOpenCase, build_case, clean_new_case, create_case, create_cases_bulk
+from cases.cases.workflow import TransitionError, transition
+from cases.core import clock
+from cases.core.choices import CaseStatus
 from cases.models import Case, CaseEvent, IdempotencyKey
-from cases.services.cases import DuplicateOpenCase, build_case, clean_new_case, create_case, create_cases_bulk
-from cases.workflow import TransitionError, transition
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -267,7 +267,7 @@ def test_a_multipart_body_with_an_idempotency_key_answers_415(liaison_a, analyst
 ])
 def test_json_endpoints_refuse_form_bodies_with_415(administrator, make_case, platform_a, path_of):
     from cases.models import Commitment
-    from cases.services.sanctions import propose_sanction
+    from cases.sanctions.services.sanctions import propose_sanction
 
     case = make_case(submit=True)
     commitment = Commitment.objects.create(platform=platform_a, text="Faster", kind="direct_line")

@@ -5,11 +5,11 @@ from unittest import mock
 
 import pytest
 
-from cases.choices import CaseStatus, EventKind, Visibility
+from cases.cases.models.cases import CaseQuerySet
+from cases.cases.services.cases import MAX_BULK_ITEMS, create_case, create_cases_bulk
+from cases.core.choices import CaseStatus, EventKind, Visibility
+from cases.core.recorders.notifications import queue_case_submitted
 from cases.models import Case, CaseEvent, IdempotencyKey, Notification, Platform
-from cases.models.cases import CaseQuerySet
-from cases.services.cases import MAX_BULK_ITEMS, create_case, create_cases_bulk
-from cases.services.notifications import queue_case_submitted
 from tests.conftest import make_user
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from cases import clock
-from cases.choices import CaseStatus, Category
+from cases.cases.services.cases import assign_case
+from cases.cases.services.sweeper import sweep
+from cases.cases.workflow import transition
+from cases.core import clock
+from cases.core.choices import CaseStatus, Category
 from cases.models import Case
-from cases.services.cases import assign_case
-from cases.services.sweeper import sweep
-from cases.workflow import transition
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -323,8 +323,8 @@ def test_available_actions_in_the_api_are_the_workflows(request, persona, make_c
     from types import SimpleNamespace
 
     from cases.api.serializers import CaseSerializer
-    from cases.choices import CaseStatus
-    from cases.workflow import available_actions
+    from cases.cases.workflow import available_actions
+    from cases.core.choices import CaseStatus
 
     user = request.getfixturevalue(persona)
     serializer = CaseSerializer(context={"request": SimpleNamespace(user=user)})

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.timezone import localtime
 
-from cases import clock
-from cases.choices import CustodyKind, EvidenceKind, Visibility
+from cases.core import clock
+from cases.core.choices import CustodyKind, EvidenceKind, Visibility
 from cases.models import CustodyEvent, Evidence
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 from tests.test_evidence_support import (

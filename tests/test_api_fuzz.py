@@ -26,9 +26,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases.choices import CommitmentKind
+from cases.core.choices import CommitmentKind
 from cases.models import Commitment, Meeting
-from cases.services import sanctions
+from cases.sanctions.services import sanctions
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 from tests.test_evidence_support import PNG
 
@@ -67,7 +67,7 @@ def world(make_case, platform_a, platform_b, supervisor):
 @pytest.fixture
 def no_dns(monkeypatch):
     """Webhook URLs are resolved by the SSRF guard; here every host is a public address, without the network."""
-    monkeypatch.setattr("cases.outbound.resolve", lambda host, port: ("93.184.216.34",))
+    monkeypatch.setattr("cases.core.outbound.resolve", lambda host, port: ("93.184.216.34",))
 
 
 def _judge(response, what):

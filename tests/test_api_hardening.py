@@ -178,7 +178,7 @@ def test_too_many_form_fields_answer_400_in_the_error_shape(analyst, make_case):
 
 
 def test_a_server_error_answers_500_in_the_error_shape_without_internals(analyst, monkeypatch):
-    from cases.api.views import resources
+    from cases.commitments.api import resources
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals: /srv/patuh/db password=hunter2")

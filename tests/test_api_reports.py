@@ -1,6 +1,6 @@
 """Reports over the API, checked against figures computed by hand on a small fixed data set.
 
-The clock is set with `cases.clock.frozen`; the same figures must come out of PostgreSQL (percentile_cont in
+The clock is set with `cases.core.clock.frozen`; the same figures must come out of PostgreSQL (percentile_cont in
 SQL) and SQLite (the same interpolation in Python).
 
 The data set (T0 = Monday 2 March 2026, 09:00 Jakarta; the report is read at T0 + 48 h):
@@ -23,13 +23,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cases import clock
-from cases.choices import Category, CommitmentKind
+from cases.cases.services.sweeper import sweep
+from cases.cases.workflow import transition
+from cases.core import clock
+from cases.core.choices import Category, CommitmentKind
 from cases.models import Commitment, Meeting, Sanction
-from cases.reports import ReportScope, compliance_report, percentile_cont
-from cases.services.sanctions import issue_sanction
-from cases.services.sweeper import sweep
-from cases.workflow import transition
+from cases.reporting.reports import ReportScope, compliance_report, percentile_cont
+from cases.sanctions.services.sanctions import issue_sanction
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -251,7 +251,7 @@ def test_public_transparency_is_off_unless_published(dataset):
 
 
 def test_public_transparency_serves_the_latest_published_report(settings, dataset, supervisor):
-    from cases.services.publishing import publish_report
+    from cases.reporting.services.publishing import publish_report
 
     settings.PATUH_PUBLIC_TRANSPARENCY = True
     settings.PATUH_PUBLIC_MIN_COUNT = 1
@@ -319,8 +319,8 @@ def test_the_consoles_show_the_apis_figures_for_the_same_jakarta_days(client, da
     Jakarta days (3 March to 1 April). The dashboards, the scorecards and the API all leave it out."""
     from django.urls import reverse
 
-    from cases.admin.dashboards import scorecard
-    from cases.admin.ministry import render_scorecard
+    from cases.cases.admin.ministry import render_scorecard
+    from cases.reporting.admin.dashboards import scorecard
 
     def figures(rows):
         return [{k: (r[k] if isinstance(r, dict) else getattr(r, k)) for k in COUNTED} for r in rows]
@@ -354,9 +354,9 @@ def test_the_consoles_show_the_apis_figures_for_the_same_jakarta_days(client, da
 def test_commitment_figures_take_one_query_whatever_the_number_of_commitments(
     platform_a, platform_b, django_assert_num_queries
 ):
-    from cases import clock
+    from cases.core import clock
     from cases.models import Commitment
-    from cases.reports import commitment_figures
+    from cases.reporting.reports import commitment_figures
 
     for i, platform in enumerate([platform_a, platform_b] * 3):
         Commitment.objects.create(platform=platform, text=f"c{i}", measured_category="terrorism", target_hours=4 + i)

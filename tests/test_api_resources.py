@@ -4,9 +4,9 @@ OpenAPI schema and its docs page."""
 import pytest
 from django.core.management import call_command
 
-from cases.choices import CommitmentKind, SanctionLevel, SanctionStatus
+from cases.core.choices import CommitmentKind, SanctionLevel, SanctionStatus
 from cases.models import Commitment, CommitmentUpdate, Meeting, Sanction
-from cases.services.sanctions import propose_sanction
+from cases.sanctions.services.sanctions import propose_sanction
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -12,14 +12,14 @@ from django.utils import translation
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from cases import clock
 from cases.api.serializers import CaseEventSerializer, CaseSerializer, SubmissionCycleSerializer
-from cases.choices import Source
+from cases.cases.services.cases import assign_case
+from cases.cases.services.sweeper import sweep
+from cases.cases.workflow import transition
+from cases.core import clock
+from cases.core.choices import Source
+from cases.core.roles import is_ministry
 from cases.models import Case, CaseEvent, SubmissionCycle
-from cases.roles import is_ministry
-from cases.services.cases import assign_case
-from cases.services.sweeper import sweep
-from cases.workflow import transition
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def test_list_rows_are_what_drf_writes(request, persona, language, cases_in_ever
     assert response.status_code == 200
     rows = response.json()["results"]
     assert len(rows) >= (7 if persona == "liaison_a" else 9)
-    from cases.api.views.cases import scoped_cases
+    from cases.cases.api.cases import scoped_cases
 
     by_reference = {c.reference: c for c in scoped_cases(user)}
     with translation.override(language):
@@ -101,7 +101,7 @@ def test_timeline_and_cycle_rows_are_what_drf_writes(request, persona, cases_in_
 def test_the_case_filters_add_no_distinct(platform_a, make_case, analyst):
     """The case's own columns and its one platform cannot repeat a row: no DISTINCT (over every column, it made
     PostgreSQL sort every matching case of a filtered list), and the same rows."""
-    from cases.filtersets import CaseFilterSet
+    from cases.core.filtersets import CaseFilterSet
 
     made = [make_case(submit=True), make_case(submit=True, url="https://t.me/x/2"), make_case()]
     params = {"platform": ["telegram"], "status": ["submitted", "acknowledged"], "category": ["hoax", "gambling"],

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from cases.services.tokens import create_token
+from cases.api.services.tokens import create_token
 
 UNLIMITED = {"user": "100000/minute", "anon": "100000/minute", "ip": "100000/minute", "bulk": "100000/minute"}
 

@@ -1,8 +1,8 @@
 """Issue 19: API input goes through serializers, so the views stay thin.
 
-1. No code under cases/api/ reads the request body (`request.data`, `request.POST`, `request.FILES`) other than
-   by handing `request.data` to a serializer's `data=` (the one exception, the idempotency key's hash of the
-   body as sent, is named below), and a view that does so also calls `is_valid` on it.
+1. No code under cases/api/ or a domain's api/ (cases/<domain>/api/) reads the request body (`request.data`,
+   `request.POST`, `request.FILES`) other than by handing `request.data` to a serializer's `data=` (the one exception,
+   the idempotency key's hash of the body as sent, is named below), and a view that does so also calls `is_valid` on it.
 2. Every write operation of the schema validates its body with the very class the schema documents as its
    request body (no schema-only twin), and an operation documented without a body reads none.
 3. What the serializers judge answers the one error shape, and what they leave to the services still reaches
@@ -82,7 +82,7 @@ def _outer_function(function, tree):
 
 def test_views_read_the_body_only_through_a_serializer():
     problems, seen = [], 0
-    for path in sorted(API.rglob("*.py")):
+    for path in sorted([*API.rglob("*.py"), *API.parent.glob("*/api/*.py")]):  # and each domain's api/
         tree = ast.parse(path.read_text(), filename=str(path))
         module = None
         for function, node, call in body_reads(tree):

@@ -10,9 +10,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from cases import clock
+from cases.api.services.tokens import create_token, revoke_token
+from cases.core import clock
 from cases.models import ApiToken
-from cases.services.tokens import create_token, revoke_token
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -11,13 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from cases import audit
-from cases.choices import EvidenceKind, Visibility
-from cases.demo_evidence import screenshot_png
+from cases.cases.services.cases import add_comment, create_cases_bulk
+from cases.cases.workflow import transition
+from cases.core import audit
+from cases.core.choices import EvidenceKind, Visibility
+from cases.demo.evidence import screenshot_png
+from cases.evidence.services.evidence import upload_evidence
 from cases.models import CaseEvent, CustodyEvent
-from cases.services.cases import add_comment, create_cases_bulk
-from cases.services.evidence import upload_evidence
-from cases.workflow import transition
 from tests.concurrency import race
 
 postgres_only = pytest.mark.postgres
@@ -177,7 +177,7 @@ def test_client_addresses_in_every_spelling_keep_the_custody_chain_intact(analys
 
 def test_event_data_with_whole_floats_verifies(make_case, analyst):
     """jsonb gives 2.0 back as 2 and 1e20 as an integer; the canonical form writes them the same way."""
-    from cases.services.events import record_event
+    from cases.core.recorders.events import record_event
 
     record_event(make_case(), "comment", actor=analyst, data={"hours": 2.0, "big": 1e20, "zero": -0.0,
                                                               "share": 0.25, "nested": [{"x": 3.0}]})
@@ -187,7 +187,7 @@ def test_event_data_with_whole_floats_verifies(make_case, analyst):
 @postgres_only
 def test_the_application_role_can_write_events(busy_history, analyst):
     """The role the docs recommend (SELECT, INSERT on the audit tables, USAGE on their sequences) can append."""
-    from cases.services.events import record_event
+    from cases.core.recorders.events import record_event
 
     with connection.cursor() as cur:
         cur.execute("DO $$ BEGIN CREATE ROLE patuh_app_writer NOLOGIN; "

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-from cases.choices import CaseStatus, Category
+from cases.core.choices import CaseStatus, Category
 from cases.models import Case
 
 CHROMIUM = os.environ.get("PATUH_CHROMIUM", "/usr/bin/chromium")
@@ -93,7 +93,7 @@ def test_an_order_travels_from_analyst_to_platform_and_back(live_server, browser
     liaison_page.select_option("select[name=action_taken]", "removed")
     from django.utils import timezone
 
-    from cases import clock
+    from cases.core import clock
 
     liaison_page.fill("input[name=action_taken_at]", timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"))
     liaison_page.fill("textarea[name=note]", "Channel closed.")

@@ -1,6 +1,6 @@
 """One deadline picture in a real browser (issue 13, item 3): the analyst and a liaison open the case list and a
-case page in their consoles; every badge says what `cases.reports.deadline_picture` says, the "late" mark stands
-on the late case only, and the case page shows the new deadline and, apart from it, the one missed earlier. Runs
+case page in their consoles; every badge says what `cases.reporting.reports.deadline_picture` says, the "late" mark
+stands on the late case only, and the case page shows the new deadline and, apart from it, the one missed earlier. Runs
 Debian's Chromium through Playwright, as tests/test_browser.py does.
 
 The cases are built at past moments (time-machine, only while building): the server and the browser then run
@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from cases import clock
-from cases.choices import Category
-from cases.reports import DeadlineState, deadline_picture
-from cases.services.sweeper import sweep
-from cases.workflow import transition
+from cases.cases.services.sweeper import sweep
+from cases.cases.workflow import transition
+from cases.core import clock
+from cases.core.choices import Category
+from cases.reporting.reports import DeadlineState, deadline_picture
 from tests.test_browser import SHOTS, _login, browser  # noqa: F401 - the fixture; skips without Chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -22,8 +22,9 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases import clock
-from cases.choices import CaseStatus, EventKind, SanctionStatus, Visibility
+from cases.cases.workflow import transition
+from cases.core import clock
+from cases.core.choices import CaseStatus, EventKind, SanctionStatus, Visibility
 from cases.models import (
     ApiToken,
     Case,
@@ -37,8 +38,7 @@ from cases.models import (
     Sanction,
     WebhookEndpoint,
 )
-from cases.services import sanctions
-from cases.workflow import transition
+from cases.sanctions.services import sanctions
 from tests.recheck_server import FixtureServer, Route, fixture
 from tests.test_browser import PASSWORD, SHOTS, _login
 from tests.test_browser import browser as browser  # noqa: F401 - its fixture; skips like it without Chromium

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from cases import demo
-from cases.choices import CaseStatus, Category
+from cases.core.choices import CaseStatus, Category
 from cases.models import Case
 from tests.test_browser import SHOTS, _login
 from tests.test_browser import browser as browser  # noqa: F401 - its fixture; skips like it without Chromium

@@ -8,7 +8,7 @@ the buttons as each persona and check what reached the database.
 
 import pytest
 
-from cases.choices import CaseStatus, EventKind, Visibility
+from cases.core.choices import CaseStatus, EventKind, Visibility
 from cases.models import Case, CaseEvent, Commitment, CommitmentUpdate, Meeting
 from tests.test_browser import _login
 from tests.test_browser import browser as browser  # noqa: F401 - its fixture; skips like it without Chromium

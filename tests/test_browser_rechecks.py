@@ -5,10 +5,10 @@ and verifies with the pre-filled note; the liaison sees the result in the platfo
 
 import pytest
 
-from cases import clock
-from cases.choices import CaseStatus
+from cases.cases.workflow import transition
+from cases.core import clock
+from cases.core.choices import CaseStatus
 from cases.models import Case, Recheck
-from cases.workflow import transition
 from tests.recheck_server import FixtureServer, Route, fixture
 from tests.test_browser import SHOTS, _login, browser  # noqa: F401 - the fixture
 from tests.test_rechecks import recheck_settings

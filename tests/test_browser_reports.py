@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases import clock
-from cases.choices import Category
+from cases.cases.workflow import transition
+from cases.core import clock
+from cases.core.choices import Category
 from cases.models import PublishedReport
-from cases.workflow import transition
 from tests.test_browser import SHOTS, _login, browser  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

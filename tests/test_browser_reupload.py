@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from cases.choices import EventKind, Visibility
+from cases.core.choices import EventKind, Visibility
+from cases.evidence.services import hashing
 from cases.models import Case, CaseEvent, HashMatch, MatchDecision
-from cases.services import hashing
 from tests.reupload_images import encode, jpeg_q40, poster, resized
 from tests.test_browser import SHOTS, _login, browser  # noqa: F401 - the fixture; skips without Chromium
 from tests.test_evidence_support import upload, use_temporary_evidence_root  # noqa: F401 - autouse fixture

@@ -9,7 +9,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from cases.choices import Category, SanctionLevel
+from cases.core.choices import Category, SanctionLevel
 from cases.models import Case, Letter, Sanction, SanctionEvent
 from tests.test_browser import SHOTS, _login
 from tests.test_browser import browser as browser  # noqa: F401 - its fixture; skips like it without Chromium
@@ -77,7 +77,7 @@ def test_a_supervisor_proposes_and_issues_a_warning(live_server, browser, superv
 
 def test_an_administrator_edits_a_letter_template(live_server, browser, administrator):
     from cases.models import LetterTemplate
-    from cases.services.letters import current_template
+    from cases.sanctions.services.letters import current_template
 
     v1 = current_template("st1", "id")
     base = live_server.url

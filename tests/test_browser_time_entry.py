@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cases import clock
-from cases.choices import CaseStatus
+from cases.core import clock
+from cases.core.choices import CaseStatus
 from cases.models import Case
 from tests.test_browser import _login
 from tests.test_browser import browser as browser  # noqa: F401 - its fixture; skips like it without Chromium

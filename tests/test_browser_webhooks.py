@@ -6,7 +6,7 @@ are copies of the ones this test leaves in tests/screenshots/."""
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from cases.choices import Category, EventKind
+from cases.core.choices import Category, EventKind
 from cases.models import WebhookDelivery, WebhookEndpoint
 from tests.test_browser import SHOTS, _login
 from tests.test_browser import browser as browser  # noqa: F401 - its fixture; skips like it without Chromium

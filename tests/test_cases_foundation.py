@@ -6,10 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from cases.choices import CaseStatus, Category, EventKind, Tier
+from cases.cases.services.cases import create_case, update_case
+from cases.cases.workflow import transition
+from cases.core.choices import CaseStatus, Category, EventKind, Tier
 from cases.models import Case
-from cases.services.cases import create_case, update_case
-from cases.workflow import transition
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from cases.commitments.services import commitments
 from cases.models import Commitment, CommitmentEvent
-from cases.services import commitments
 
 pytestmark = pytest.mark.django_db
 

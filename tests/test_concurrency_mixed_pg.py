@@ -22,12 +22,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from rest_framework.test import APIClient
 
-from cases import clock
-from cases.choices import ActionTaken, ObjectionReason
+from cases.api.services.tokens import create_token
+from cases.cases.services.cases import update_case
+from cases.cases.workflow import TRANSITIONS, TransitionError, transition
+from cases.core import clock
+from cases.core.choices import ActionTaken, ObjectionReason
 from cases.models import Case, CaseEvent
-from cases.services.cases import update_case
-from cases.services.tokens import create_token
-from cases.workflow import TRANSITIONS, TransitionError, transition
 from tests.test_api_support import unthrottled  # noqa: F401
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from cases import clock
-from cases.choices import CaseStatus, Category, EventKind
+from cases.cases.workflow import transition
+from cases.core import clock
+from cases.core.choices import CaseStatus, Category, EventKind
 from cases.models import Case, CaseEvent, Sanction, SanctionCase
-from cases.workflow import transition
 from tests.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

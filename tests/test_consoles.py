@@ -14,8 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
-from cases import clock
-from cases.choices import CaseStatus, EventKind, Visibility
+from cases.cases.services.cases import add_comment
+from cases.cases.workflow import transition
+from cases.commitments.services.commitments import post_update
+from cases.core import clock
+from cases.core.choices import CaseStatus, EventKind, Visibility
+from cases.evidence.services.evidence import upload_evidence
 from cases.models import (
     Case,
     CaseEvent,
@@ -31,12 +35,8 @@ from cases.models import (
     Sanction,
     SanctionCase,
 )
-from cases.services import sanctions
-from cases.services.cases import add_comment
-from cases.services.commitments import post_update
-from cases.services.evidence import upload_evidence
+from cases.sanctions.services import sanctions
 from cases.sites import platform_site
-from cases.workflow import transition
 
 pytestmark = pytest.mark.django_db
 
@@ -295,7 +295,7 @@ def test_only_supervisors_issue_sanctions_in_the_console(client, analyst, superv
 
 
 def test_filter_choices_and_dropdowns_are_scoped(rf, liaison_a, analyst, world, platform_a, platform_b):
-    from cases.admin.base import ScopedAdmin, ScopedRelatedFilter
+    from cases.core.admin.base import ScopedAdmin, ScopedRelatedFilter
 
     field = Case._meta.get_field("platform")
     model_admin = ScopedAdmin(Case, platform_site)
@@ -391,7 +391,7 @@ def test_a_report_with_response_evidence_stands_or_falls_together(client, world,
 
 
 def test_long_lists_are_counted_only_up_to_a_cap(client, analyst, make_case, monkeypatch):
-    from cases.admin.base import CappedCountPaginator
+    from cases.core.admin.base import CappedCountPaginator
 
     monkeypatch.setattr(CappedCountPaginator, "cap", 5)
     for i in range(8):
@@ -451,7 +451,7 @@ def test_a_favicon_is_served_and_linked(client, analyst):
 
 @pytest.mark.parametrize("persona,site", [("auditor", "admin"), ("analyst", "admin"), ("liaison_a", "platform")])
 def test_history_is_the_cases_timeline(client, request, persona, site, make_case, analyst):
-    from cases.services.cases import add_comment
+    from cases.cases.services.cases import add_comment
 
     case = make_case(submit=True)
     add_comment(case, actor=analyst, text="internal only")

@@ -62,8 +62,8 @@ def test_export_keeps_its_columns_and_guards_formulas(analyst, tricky_cases):
 
 
 def test_export_carries_the_order_and_its_cycles(analyst, make_case, liaison_a):
-    from cases import clock
-    from cases.workflow import transition
+    from cases.cases.workflow import transition
+    from cases.core import clock
 
     case = make_case(submit=True, legal_basis="UU ITE Art. 28(2)", reasons="Hasutan SARA.")
     transition(case, "report_action", actor=liaison_a, action_taken="removed", action_taken_at=clock.now())

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from cases import clock
+from cases.cases.services.sweeper import sweep
+from cases.cases.workflow import transition
+from cases.core import clock
 from cases.models import Commitment, Meeting
-from cases.services.sweeper import sweep
-from cases.workflow import transition
 from tests.test_languages import other_language
 from tests.test_work_queues import _listed
 

@@ -1,5 +1,5 @@
-"""One deadline picture (issue 13, item 3): `cases.reports.deadline_picture` is where a case stands against its
-deadline, and every screen shows that: the lists' column and badges, the case page's header in both consoles, the
+"""One deadline picture (issue 13, item 3): `cases.reporting.reports.deadline_picture` is where a case stands against
+its deadline, and every screen shows that: the lists' column and badges, the case page's header in both consoles, the
 dashboards' overdue list, the API's `deadline_state`, a sanction's grounds. Its state is the lists' `deadline_state`
 filter (SQL) row by row; a rejected objection's new deadline and an earlier missed one are shown apart; the
 "late" mark stands on late cases only.
@@ -14,14 +14,14 @@ import pytest
 import time_machine
 from django.test import RequestFactory
 
-from cases import clock
-from cases.choices import Category
-from cases.filtersets import CaseFilterSet
+from cases.cases.services.sweeper import sweep
+from cases.cases.workflow import transition
+from cases.core import clock
+from cases.core.choices import Category
+from cases.core.filtersets import CaseFilterSet
 from cases.models import Case
-from cases.reports import DeadlineState, deadline_picture
-from cases.services.sanctions import how_late
-from cases.services.sweeper import sweep
-from cases.workflow import transition
+from cases.reporting.reports import DeadlineState, deadline_picture
+from cases.sanctions.services.sanctions import how_late
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +38,8 @@ def traveller():
 
 
 def shown(moment: datetime) -> str:
-    """A time as the pages show it (Jakarta, the language's one format: cases.display.when)."""
-    from cases.display import when
+    """A time as the pages show it (Jakarta, the language's one format: cases.core.display.when)."""
+    from cases.core.display import when
 
     return when(moment)
 

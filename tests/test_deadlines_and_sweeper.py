@@ -11,7 +11,10 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 
-from cases.choices import (
+from cases.cases.services.sweeper import sweep
+from cases.cases.workflow import transition
+from cases.commitments.selectors import measure_commitment
+from cases.core.choices import (
     CaseStatus,
     Category,
     EventKind,
@@ -32,10 +35,7 @@ from cases.models import (
     Sanction,
     SanctionCase,
 )
-from cases.selectors import measure_commitment
-from cases.services import sanctions
-from cases.services.sweeper import sweep
-from cases.workflow import transition
+from cases.sanctions.services import sanctions
 
 pytestmark = pytest.mark.django_db
 
@@ -392,7 +392,7 @@ def test_objecting_after_the_deadline_does_not_wash_the_case_clean(traveller, ma
 
 
 def clock_now():
-    from cases import clock
+    from cases.core import clock
 
     return clock.now()
 

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from cases.choices import CustodyKind, EvidenceKind, Visibility
+from cases.core.choices import CustodyKind, EvidenceKind, Visibility
 from cases.models import CustodyEvent, Evidence
 from tests.test_evidence_support import (
     PNG,

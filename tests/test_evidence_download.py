@@ -4,9 +4,9 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from cases.choices import CustodyKind, Visibility
+from cases.core.choices import CustodyKind, Visibility
+from cases.evidence.services.evidence import withdraw_evidence
 from cases.models import CustodyEvent
-from cases.services.evidence import withdraw_evidence
 from tests.test_evidence_support import (
     PNG,
     evidence_dir,

@@ -8,7 +8,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from cases.storage import evidence_storage
+from cases.core.storage import evidence_storage
 from tests.test_evidence_support import (
     evidence_dir,
     upload,
@@ -30,7 +30,7 @@ def test_it_configures_private_s3_storage_from_the_environment():
     """The real settings module, read with S3 variables set: no network is needed to build the backend."""
     script = (
         "import django, json; django.setup();"
-        "from cases.storage import evidence_storage; s = evidence_storage();"
+        "from cases.core.storage import evidence_storage; s = evidence_storage();"
         "print(json.dumps([s.__class__.__name__, s.bucket_name, s.endpoint_url, s.location, s.default_acl,"
         " s.file_overwrite, s.querystring_auth, s.object_parameters]))"
     )

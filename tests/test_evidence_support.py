@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from cases.choices import EvidenceKind, Visibility
-from cases.demo_evidence import note_pdf, page_archive_mhtml, screenshot_png
-from cases.services.evidence import upload_evidence
-from cases.storage import INCOMING_DIR
+from cases.core.choices import EvidenceKind, Visibility
+from cases.core.storage import INCOMING_DIR
+from cases.demo.evidence import note_pdf, page_archive_mhtml, screenshot_png
+from cases.evidence.services.evidence import upload_evidence
 
 PNG = screenshot_png("tests")
 

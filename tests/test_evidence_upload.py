@@ -10,11 +10,11 @@ from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from cases import clock
-from cases.choices import CustodyKind, EventKind, EvidenceKind, Visibility
-from cases.demo_evidence import attach_demo_evidence
+from cases.core import clock
+from cases.core.choices import CustodyKind, EventKind, EvidenceKind, Visibility
+from cases.demo.evidence import attach_demo_evidence
+from cases.evidence.services.evidence import upload_evidence, withdraw_evidence
 from cases.models import CaseEvent, CustodyEvent, Evidence
-from cases.services.evidence import upload_evidence, withdraw_evidence
 from tests.test_evidence_support import (
     GIF,
     HTML,
@@ -113,7 +113,7 @@ def test_it_stops_streaming_at_the_limit_when_the_size_is_not_declared(make_case
 
 
 def test_it_words_the_default_limit_in_megabytes(make_case, analyst):
-    from cases.services.evidence import format_size
+    from cases.evidence.services.evidence import format_size
 
     assert format_size(100 * 1024 * 1024) == "100 MB"
     assert format_size(int(120.3 * 1024 * 1024)) == "120.3 MB"
@@ -186,7 +186,7 @@ def test_it_links_a_duplicate_on_another_case_to_its_first_copy_and_stores_it_on
 
 def test_it_links_to_the_winner_when_an_identical_upload_committed_first(make_case, analyst, monkeypatch):
     """Two identical uploads race: the loser's insert hits the one-first-copy constraint and links instead."""
-    from cases.services import evidence as service
+    from cases.evidence.services import evidence as service
 
     first = upload(make_case(), analyst)
     lookups = iter([None])  # the loser looked before the winner committed
@@ -305,7 +305,7 @@ def test_it_keeps_the_uploaders_name_for_display_only(make_case, analyst):
         case=make_case(), actor=analyst, file=SimpleUploadedFile("x.png", PNG),
         kind=EvidenceKind.SCREENSHOT, visibility=Visibility.INTERNAL,
     )
-    from cases.services.evidence import clean_original_name
+    from cases.evidence.services.evidence import clean_original_name
 
     assert clean_original_name("C:\\Users\\me\\Desktop\\shot\x00.png") == "shot.png"
     assert clean_original_name("/home/me/upload/shot.png") == "shot.png"

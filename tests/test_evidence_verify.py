@@ -7,8 +7,8 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases.choices import CustodyKind
-from cases.services import evidence as evidence_service
+from cases.core.choices import CustodyKind
+from cases.evidence.services import evidence as evidence_service
 from tests.test_evidence_support import (
     PNG,
     evidence_dir,
@@ -107,7 +107,7 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from cases.models import Platform
-from cases.services.cases import create_case
+from cases.cases.services.cases import create_case
 from tests.conftest import make_user
 from tests.test_evidence_support import upload
 analyst = make_user("analyst", "analyst")

@@ -7,11 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.utils import timezone
 
-from cases import clock
-from cases.choices import Category
-from cases.filtersets import CaseFilterSet
-from cases.services.cases import assign_case
-from cases.workflow import transition
+from cases.cases.services.cases import assign_case
+from cases.cases.workflow import transition
+from cases.core import clock
+from cases.core.choices import Category
+from cases.core.filtersets import CaseFilterSet
 
 MINISTRY_LIST = "/admin/cases/case/"
 PLATFORM_LIST = "/platform/cases/case/"
@@ -212,9 +212,9 @@ def test_a_bad_value_is_refused_in_both_places(client, cases, analyst):
 
 @pytest.fixture
 def resources(platform_a, platform_b, supervisor):
-    from cases.choices import CommitmentKind, CommitmentOwner, SanctionLevel
+    from cases.core.choices import CommitmentKind, CommitmentOwner, SanctionLevel
     from cases.models import Commitment, Meeting
-    from cases.services.sanctions import issue_sanction, propose_sanction
+    from cases.sanctions.services.sanctions import issue_sanction, propose_sanction
 
     meeting_a = Meeting.objects.create(title="Telegram moderation review", held_on="2017-08-01",
                                        minutes="Local moderators agreed.")
@@ -297,8 +297,8 @@ RESOURCE_COUNTS = {
 
 @pytest.fixture
 def evidence(cases, analyst):
-    from cases.choices import EvidenceKind, Visibility
-    from cases.services.evidence import withdraw_evidence
+    from cases.core.choices import EvidenceKind, Visibility
+    from cases.evidence.services.evidence import withdraw_evidence
     from tests.test_evidence_support import png_variant, upload
 
     a1, b1 = cases["a1"], cases["b1"]
@@ -356,8 +356,8 @@ def test_old_evidence_filters_redirect_and_a_liaison_sees_no_withdrawn_item(clie
 @pytest.mark.parametrize("persona", ["analyst", "liaison_a", "liaison_b"])
 def test_webhook_lists_give_the_api_the_same_rows(client, request, make_case, platform_a, platform_b, liaison_a,
                                                    liaison_b, persona):
+    from cases.api.services import webhooks
     from cases.models import WebhookDelivery
-    from cases.services import webhooks
     from tests.test_webhooks import PUBLIC_URL
 
     endpoint_a = webhooks.create_endpoint(actor=liaison_a, platform=platform_a, url=PUBLIC_URL,

@@ -7,9 +7,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, Sum
 
-from cases.choices import AWAITING_ACTION_STATUSES, CaseStatus, EventKind
+from cases.core.choices import AWAITING_ACTION_STATUSES, CaseStatus, EventKind
+from cases.core.recorders.events import record_event
 from cases.models import Case, CaseEvent, CaseRollup, Evidence, ReferenceCounter
-from cases.services.events import record_event
 
 
 @pytest.mark.django_db

@@ -21,7 +21,7 @@ import pytest
 import requests
 from django.conf import settings as django_settings
 
-from cases.services.tokens import create_token
+from cases.api.services.tokens import create_token
 from tests.conftest import make_user
 from tests.test_webhooks_worker import shared_database
 
@@ -111,7 +111,7 @@ def burst(method, url, n: int, headers: dict | None = None, **kwargs) -> Counter
 
 @pytest.fixture
 def analyst_token(transactional_db):
-    from cases import roles
+    from cases.core import roles
 
     return create_token(actor=make_user("crawler", roles.ANALYST), name="crawler").key
 
@@ -151,10 +151,10 @@ def test_the_readme_and_the_api_docs_state_the_limits_the_settings_hold():
 def test_migrate_creates_the_database_cache_table(transactional_db, settings):
     from django.db import connection
 
-    from cases.cache import TABLE, create_cache_table
+    from cases.core.cache import TABLE, create_cache_table
 
     assert TABLE in connection.introspection.table_names()  # made by migrate (post_migrate), whatever the cache
-    settings.CACHES = {"default": {"BACKEND": "cases.cache.DatabaseCache", "LOCATION": TABLE}}
+    settings.CACHES = {"default": {"BACKEND": "cases.core.cache.DatabaseCache", "LOCATION": TABLE}}
     create_cache_table(using="default")  # idempotent
     from django.core.cache import caches
 
@@ -178,8 +178,8 @@ def test_a_killed_upload_leaves_bytes_the_orphan_check_lists_and_deletes_and_not
     import http.client
     import signal
 
+    from cases.evidence.services.evidence import upload_evidence
     from cases.models import Evidence
-    from cases.services.evidence import upload_evidence
     from tests.test_evidence_support import PNG, uploaded
 
     root = tmp_path / "evidence"
@@ -247,8 +247,8 @@ def test_the_orphan_check_finds_a_stored_file_whose_row_was_never_committed(tmp_
     from django.core.files.base import ContentFile
     from django.core.management import CommandError, call_command
 
-    from cases.services.evidence import upload_evidence
-    from cases.storage import evidence_storage, stored_name
+    from cases.core.storage import evidence_storage, stored_name
+    from cases.evidence.services.evidence import upload_evidence
     from tests.test_evidence_support import PNG, uploaded
 
     settings.EVIDENCE_ROOT = tmp_path / "evidence"

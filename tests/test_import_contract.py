@@ -36,11 +36,11 @@ def test_the_tree_keeps_its_layers_and_an_upward_import_breaks_the_contract(tree
     assert kept.returncode == 0, kept.stdout + kept.stderr
     assert "KEPT" in kept.stdout and "BROKEN" not in kept.stdout
 
-    platforms = tree / "cases" / "models" / "platforms.py"
+    platforms = tree / "cases" / "cases" / "models" / "platforms.py"
     platforms.write_text(platforms.read_text() + "\n\ndef _upward():\n"
-                         "    from cases.services.cases import create_case  # a model reaching up into a service\n\n"
+                         "    from cases.cases.services.cases import create_case  # a model reaching up into a service\n\n"  # noqa: E501
                          "    return create_case\n")
     broken = _lint(tree)
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert "BROKEN" in broken.stdout
-    assert "cases.models.platforms -> cases.services.cases" in broken.stdout
+    assert "cases.cases.models.platforms -> cases.cases.services.cases" in broken.stdout

@@ -5,9 +5,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from cases.choices import EvidenceKind, Visibility
+from cases.core.choices import EvidenceKind, Visibility
+from cases.evidence.services.evidence import upload_evidence
 from cases.models import CaseEvent, IntegrityCheck
-from cases.services.evidence import upload_evidence
 from tests.test_consoles import PNG
 
 pytestmark = pytest.mark.django_db

@@ -36,8 +36,14 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from cases import clock, roles
-from cases.choices import CommitmentKind, Visibility
+from cases.api.services.tokens import create_token
+from cases.api.services.webhooks import create_endpoint
+from cases.cases.services.cases import add_comment
+from cases.cases.workflow import TRANSITIONS
+from cases.commitments.services.commitments import post_update
+from cases.core import clock, roles
+from cases.core.choices import CommitmentKind, Visibility
+from cases.evidence.services.evidence import upload_evidence
 from cases.models import (
     ApiToken,
     Case,
@@ -69,15 +75,9 @@ from cases.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from cases.services import sanctions
-from cases.services.cases import add_comment
-from cases.services.commitments import post_update
-from cases.services.evidence import upload_evidence
-from cases.services.publishing import publish_report
-from cases.services.tokens import create_token
-from cases.services.webhooks import create_endpoint
+from cases.reporting.services.publishing import publish_report
+from cases.sanctions.services import sanctions
 from cases.sites import platform_site
-from cases.workflow import TRANSITIONS
 from tests.openapi import openapi_schema
 from tests.test_api_support import unthrottled  # noqa: F401
 from tests.test_consoles import PNG
@@ -138,7 +138,7 @@ def a_world(make_case, platform_a, platform_b, analyst, supervisor, administrato
     delivery = WebhookDelivery.objects.get(case=case)  # submitting the case queued it for A's endpoint
     b_case = make_case(submit=True, platform=platform_b, url="https://facebook.com/b_visible/1")
     # Re-upload matching: A's flyer on a second case of A's, matched and confirmed; a partner's hash list.
-    from cases.services import hashing, hashlists
+    from cases.evidence.services import hashing, hashlists
     from tests.reupload_images import encode, jpeg_q40, poster
 
     hashing.hash_evidence(evidence.pk)
@@ -157,7 +157,7 @@ def a_world(make_case, platform_a, platform_b, analyst, supervisor, administrato
         url=case.location_url, host="t.me", status="done", due_at=clock.now(), checked_at=clock.now(),
         verdict="live", finding="asecret finding", evidence=evidence)
     recheck_host = RecheckHost.objects.create(host="asecret.t.me")
-    from cases.services import letters
+    from cases.sanctions.services import letters
 
     settings.PATUH = {**settings.PATUH, "LETTERS": True}
     letter = letters.produce(letters.prepare_sanction_letter(issued, actor=supervisor).pk)  # A's warning letter
@@ -535,7 +535,7 @@ def admin_probes(world):
                 for label in sorted({m._meta.app_label for m in site._registry}):
                     yield site, None, root + _expand(route, {"app_label": label}), False, pattern
             elif set(names) == {"queue_key", "case_id"}:  # My work: assigning one of A's cases from each queue
-                from cases.queues import QUEUES
+                from cases.cases.queues import QUEUES
 
                 for queue in QUEUES:
                     yield site, None, root + _expand(route, {"queue_key": queue.key, "case_id": world[Case].pk}), \
@@ -719,7 +719,7 @@ def test_liaison_a_can_see_what_the_probe_looks_for(a_world, liaison_a):
 
 
 def test_the_probe_catches_an_unscoped_api_list(a_world, liaison_b, monkeypatch):
-    from cases.api.views.cases import CaseViewSet
+    from cases.cases.api.cases import CaseViewSet
 
     monkeypatch.setattr(CaseViewSet, "get_queryset", lambda self: Case.objects.all())
     report = run_probe(a_world, liaison_b, admin_=False, other=False, only_api=lambda p: p == "/api/v1/cases/")
@@ -727,7 +727,7 @@ def test_the_probe_catches_an_unscoped_api_list(a_world, liaison_b, monkeypatch)
 
 
 def test_the_probe_catches_an_unscoped_api_detail(a_world, liaison_b, monkeypatch):
-    from cases.api.views.evidence import EvidenceViewSet
+    from cases.evidence.api.evidence import EvidenceViewSet
 
     monkeypatch.setattr(EvidenceViewSet, "get_queryset", lambda self: Evidence.objects.all())
     report = run_probe(a_world, liaison_b, admin_=False, other=False,
@@ -738,7 +738,7 @@ def test_the_probe_catches_an_unscoped_api_detail(a_world, liaison_b, monkeypatc
 
 
 def test_the_probe_catches_an_unscoped_console(a_world, liaison_b, monkeypatch):
-    from cases.admin.cases import PlatformCaseAdmin
+    from cases.cases.admin.cases import PlatformCaseAdmin
 
     monkeypatch.setattr(PlatformCaseAdmin, "get_queryset", lambda self, request: Case.objects.all())
     report = run_probe(a_world, liaison_b, api=False, other=False,

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from cases import clock
+from cases.cases.services.cases import add_comment
+from cases.cases.workflow import transition
+from cases.core import clock
 from cases.models import Commitment, Meeting
-from cases.services import sanctions
-from cases.services.cases import add_comment
-from cases.workflow import transition
+from cases.sanctions.services import sanctions
 
 PO = Path(settings.BASE_DIR) / "locale" / "id" / "LC_MESSAGES" / "django.po"
 
@@ -129,7 +129,7 @@ def test_main_pages_speak_one_language(client, supervisor, liaison_a, pages, lan
 def test_timelines_show_status_labels_not_codes(client, analyst, make_case):
     from django.utils import translation
 
-    from cases.choices import CaseStatus
+    from cases.core.choices import CaseStatus
 
     case = make_case(submit=True)
     client.force_login(analyst)

@@ -8,10 +8,10 @@ import pytest
 import time_machine
 from pypdf import PdfReader
 
-from cases import audit
-from cases.choices import Category, EventKind, SanctionLevel
+from cases.core import audit
+from cases.core.choices import Category, EventKind, SanctionLevel
 from cases.models import CaseEvent, Letter, LetterSeries, LetterTemplate, SanctionEvent
-from cases.services import letters, sanctions
+from cases.sanctions.services import letters, sanctions
 from tests.test_api_support import bearer_client
 
 pytestmark = pytest.mark.django_db
@@ -242,7 +242,7 @@ def test_numbers_are_gapless_under_two_threads(platform_a, make_case):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_letters_of_two_concurrent_submissions_are_numbered_without_gaps(settings, make_case, analyst):
-    from cases.workflow import transition as case_transition
+    from cases.cases.workflow import transition as case_transition
     from tests.concurrency import race
 
     settings.PATUH = {**settings.PATUH, "LETTERS": True}
@@ -257,8 +257,8 @@ def test_letters_of_two_concurrent_submissions_are_numbered_without_gaps(setting
 
 def test_webhooks_announce_the_sanction_and_its_letter(traveller, make_case, supervisor, liaison_a, platform_a,
                                                        run_jobs):
+    from cases.api.services.webhooks import create_endpoint
     from cases.models import WebhookDelivery
-    from cases.services.webhooks import create_endpoint
 
     create_endpoint(actor=liaison_a, platform=platform_a, url="https://93.184.216.34/hook",
                     event_types=["sanction.issued", "letter.issued"], description="T&S queue")
@@ -321,7 +321,7 @@ def test_verify_letters_names_an_altered_one(traveller, make_case, run_jobs):
 
 
 def test_the_sweeper_queues_again_a_letter_whose_job_failed(traveller, make_case, run_jobs, monkeypatch):
-    from cases.services.sweeper import sweep
+    from cases.cases.services.sweeper import sweep
 
     def broken(html):
         raise OSError("cannot load library 'libpango-1.0-0'")

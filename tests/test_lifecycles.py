@@ -11,8 +11,12 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from cases import audit
-from cases.choices import Category, CommitmentStatus, SanctionLevel, SanctionStatus
+from cases.cases.services.sweeper import sweep
+from cases.cases.workflow import TransitionError
+from cases.commitments.services import commitments
+from cases.commitments.services.commitments import CommitmentError
+from cases.core import audit
+from cases.core.choices import Category, CommitmentStatus, SanctionLevel, SanctionStatus
 from cases.models import (
     CaseEvent,
     Commitment,
@@ -25,11 +29,8 @@ from cases.models import (
     SanctionCase,
     SanctionEvent,
 )
-from cases.services import commitments, sanctions
-from cases.services.commitments import CommitmentError
-from cases.services.sanctions import SanctionError
-from cases.services.sweeper import sweep
-from cases.workflow import TransitionError
+from cases.sanctions.services import sanctions
+from cases.sanctions.services.sanctions import SanctionError
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 PERSONAS = ("analyst", "supervisor", "administrator", "auditor", "liaison_a", "liaison_b", "system")

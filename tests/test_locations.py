@@ -1,6 +1,6 @@
 import pytest
 
-from cases.locations import normalize_location, normalize_url
+from cases.cases.locations import normalize_location, normalize_url
 
 
 @pytest.mark.parametrize(

@@ -68,9 +68,9 @@ def test_the_migration_makes_every_cycle_the_old_events_hold():
 
 
 def _check_cycles():
-    from cases import reports
     from cases.models import Case, SubmissionCycle
-    from cases.reports import ReportScope
+    from cases.reporting import reports
+    from cases.reporting.reports import ReportScope
 
     def cycles(n):
         return list(SubmissionCycle.objects.filter(case__location_url=f"https://t.me/c/{n}").order_by("number"))

@@ -24,7 +24,7 @@ def test_existing_sanctions_and_commitments_get_a_first_event():
                                                              status="in_progress", due_on=date(2017, 12, 31))
         executor = MigrationExecutor(connection)
         executor.migrate(AFTER)
-        from cases import audit
+        from cases.core import audit
         from cases.models import CommitmentEvent, SanctionEvent
 
         sanction_event = SanctionEvent.objects.get(sanction__platform__slug="oldtel")

@@ -1,4 +1,4 @@
-"""The SSRF guard (cases/outbound.py) against addresses that hide a private one, and hosts it must send in ASCII
+"""The SSRF guard (cases/core/outbound.py) against addresses that hide a private one, and hosts it must send in ASCII
 (review r16 of issues 16 and 17). The resolver is replaced, so each case names the address a hostile DNS answer
 would give; the guard must refuse what the address reaches, whatever Python version judges `is_global`."""
 
@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from cases import outbound
+from cases.core import outbound
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from cases import clock
+from cases.cases.workflow import transition
+from cases.core import clock
 from cases.models import PublishedReport
-from cases.reports import DEFINITIONS_VERSION
-from cases.services.publishing import publish_report
-from cases.workflow import transition
+from cases.reporting.reports import DEFINITIONS_VERSION
+from cases.reporting.services.publishing import publish_report
 from tests.test_api_support import bearer_client
 
 pytestmark = pytest.mark.django_db

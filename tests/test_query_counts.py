@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from cases.choices import Category
+from cases.core.choices import Category
 from cases.models import Case
 from tests.test_api_support import bearer_client
 

@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.test import override_settings
 
-from cases import roles
-from cases.choices import AWAITING_ACTION_STATUSES, CaseStatus, Category, EventKind
+from cases.core import roles
+from cases.core.choices import AWAITING_ACTION_STATUSES, CaseStatus, Category, EventKind
 from cases.models import Case, CaseEvent, Commitment, Meeting, Platform, PlatformMembership, Sanction
 
 ROOT = Path(__file__).resolve().parent.parent

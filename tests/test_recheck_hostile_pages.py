@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from cases.rechecks import interpreters
-from cases.rechecks.interpreters import Fetch, Hop
+from cases.evidence.rechecks import interpreters
+from cases.evidence.rechecks.interpreters import Fetch, Hop
 
 HOSTILE = {
     # <meta property="og:title" repeated without a closing '>': the og: reader backtracked cubically.
@@ -35,8 +35,8 @@ import os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_test")
 import django
 django.setup()
-from cases.rechecks import interpreters
-from cases.rechecks.interpreters import Fetch, Hop
+from cases.evidence.rechecks import interpreters
+from cases.evidence.rechecks.interpreters import Fetch, Hop
 url, body = sys.argv[1], sys.stdin.read().encode()
 hop = Hop(url=url, request_headers={}, status=200, headers={"Content-Type": "text/html"}, body=body)
 reading = interpreters.for_location(url).interpret(Fetch(url, [hop]))

@@ -15,13 +15,13 @@ import pytest
 from django.core.management import call_command
 from warcio.archiveiterator import ArchiveIterator
 
-from cases import clock
-from cases.choices import CaseStatus, CustodyKind, EventKind, Visibility
+from cases.cases.workflow import transition
+from cases.core import clock
+from cases.core.choices import CaseStatus, CustodyKind, EventKind, Visibility
+from cases.evidence.rechecks import interpreters
+from cases.evidence.services import rechecks
+from cases.evidence.services.evidence import hash_stored_file
 from cases.models import CaseEvent, Evidence, Platform, Recheck, RecheckStatus
-from cases.rechecks import interpreters
-from cases.services import rechecks
-from cases.services.evidence import hash_stored_file
-from cases.workflow import transition
 from tests.recheck_fixtures import CASES, served_path
 from tests.recheck_server import FixtureServer
 
@@ -162,7 +162,7 @@ def test_verify_evidence_and_verify_audit_pass_after_many_rechecks(env, server, 
 
 
 def test_the_bodies_of_csam_pages_are_never_kept(env, server, platforms, make_case, analyst):
-    from cases.choices import Category
+    from cases.core.choices import Category
 
     server.routes["/csam"] = next(c for c in CASES if c.path == "/page").route
     url = server.url("/csam")
@@ -201,7 +201,7 @@ def test_an_action_report_plans_rechecks_at_1h_24h_and_7_days_from_each_vantage(
 
 
 def test_the_schedule_is_configurable_per_category(env, server, platforms, make_case, settings):
-    from cases.choices import Category
+    from cases.core.choices import Category
 
     recheck_settings(settings, server, SCHEDULE={"default": [3600], Category.TERRORISM: [600, 3600, 86400]})
     terror = make_case(submit=True, platform=platforms["other"], url=server.url("/t1"), category=Category.TERRORISM)
@@ -242,7 +242,7 @@ def test_reopening_cancels_the_old_cycles_rechecks(env, server, platforms, make_
 
 
 def test_the_sweeper_plans_and_queues_rechecks(env, server, platforms, make_case, django_capture_on_commit_callbacks):
-    from cases.services.sweeper import sweep
+    from cases.cases.services.sweeper import sweep
 
     server.routes["/swept"] = next(c for c in CASES if c.path == "/page").route
     case = reported_removed(make_case, platforms["other"], server.url("/swept"))
@@ -309,7 +309,7 @@ def test_the_database_queue_runs_them_once_however_often_the_sweeper_asks(env, s
     """The production path: the sweeper plans and queues jobs in the database; `manage.py worker` runs them."""
     from django_tasks_db.models import DBTaskResult
 
-    from cases.services.sweeper import sweep
+    from cases.cases.services.sweeper import sweep
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "webhooks"]}}
     server.routes["/queued"] = next(c for c in CASES if c.path == "/page").route
@@ -317,7 +317,7 @@ def test_the_database_queue_runs_them_once_however_often_the_sweeper_asks(env, s
     with clock.frozen(case.actioned_at + timedelta(hours=1, minutes=5)):
         sweep(deliver=False)
         sweep(deliver=False)  # a second sweep queues no second job while the first waits
-        assert DBTaskResult.objects.filter(task_path="cases.rechecks.tasks.run_rechecks").count() == 1
+        assert DBTaskResult.objects.filter(task_path="cases.evidence.rechecks.tasks.run_rechecks").count() == 1
         call_command("worker", "--batch", "--no-startup-delay", "-v", "0")
     done = Recheck.objects.get(case=case, slot="+1h")
     assert done.status == RecheckStatus.DONE and done.verdict == "live"
@@ -325,7 +325,7 @@ def test_the_database_queue_runs_them_once_however_often_the_sweeper_asks(env, s
 
 
 def test_a_handle_is_rechecked_at_its_public_page_where_patuh_knows_one(env, platforms, make_case, analyst):
-    from cases.services.cases import create_case
+    from cases.cases.services.cases import create_case
 
     def handle_case(platform, handle):
         case = create_case(actor=analyst, platform=platform, category="hoax", handle=handle, legal_basis="UU ITE",

@@ -15,13 +15,13 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from cases import clock
-from cases.choices import CaseStatus, EventKind, Visibility
-from cases.forms import TransitionForm
+from cases.cases.workflow import TRANSITIONS, TransitionError
+from cases.core import clock
+from cases.core.choices import CaseStatus, EventKind, Visibility
+from cases.core.forms import TransitionForm
+from cases.evidence.services import rechecks
 from cases.models import CaseEvent, Evidence, FlagStatus, Recheck, RecheckHost, RecheckStatus, StillLiveFlag
-from cases.reports import ReportScope
-from cases.services import rechecks
-from cases.workflow import TRANSITIONS, TransitionError
+from cases.reporting.reports import ReportScope
 from tests import test_rechecks
 from tests.recheck_fixtures import CASES
 from tests.recheck_server import Route, fixture

@@ -12,13 +12,14 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from cases import clock, reports
-from cases.choices import ActionTaken, Category
+from cases.cases.services.sweeper import sweep
+from cases.cases.workflow import TRANSITIONS, TransitionError, transition
+from cases.commitments.selectors import measure_commitment
+from cases.core import clock
+from cases.core.choices import ActionTaken, Category
 from cases.models import Commitment
-from cases.reports import ReportScope, last_days
-from cases.selectors import measure_commitment
-from cases.services.sweeper import sweep
-from cases.workflow import TRANSITIONS, TransitionError, transition
+from cases.reporting import reports
+from cases.reporting.reports import ReportScope, last_days
 from tests import reference
 
 pytestmark = pytest.mark.django_db

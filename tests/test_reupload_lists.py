@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cases import pdq
-from cases.choices import Category, EventKind, EvidenceKind, Visibility
+from cases.core.choices import Category, EventKind, EvidenceKind, Visibility
+from cases.core.storage import evidence_storage
+from cases.evidence import pdq
+from cases.evidence.services import hashing, hashlists
 from cases.models import CaseEvent, HashList, HashMatch, ImageHash, MatchDecision
-from cases.services import hashing, hashlists
-from cases.storage import evidence_storage
 from tests.reupload_images import colour_shifted, encode, flat, jpeg_q40, mhtml, poster, resized
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 from tests.test_evidence_support import upload, use_temporary_evidence_root  # noqa: F401 - autouse fixture
@@ -23,8 +23,8 @@ PROPAGANDA = poster(21)
 
 
 def actioned_case(make_case, liaison, category=Category.TERRORISM):
-    from cases import clock
-    from cases.workflow import transition
+    from cases.cases.workflow import transition
+    from cases.core import clock
 
     case = make_case(submit=True, category=category)
     transition(case, "report_action", actor=liaison, action_taken="removed", action_taken_at=clock.now().isoformat(),

@@ -3,12 +3,12 @@ around it (which cases count, low quality, idempotence, the upload hook, page ar
 
 import pytest
 
-from cases import pdq
-from cases.choices import CaseStatus, EventKind, EvidenceKind, Visibility
+from cases.cases.workflow import transition
+from cases.core.choices import CaseStatus, EventKind, EvidenceKind, Visibility
+from cases.evidence import pdq
+from cases.evidence.services import hashing
+from cases.evidence.services.evidence import withdraw_evidence
 from cases.models import CaseEvent, HashMatch, ImageHash, MatchDecision
-from cases.services import hashing
-from cases.services.evidence import withdraw_evidence
-from cases.workflow import transition
 from tests.reupload_images import colour_shifted, cropped, encode, flat, jpeg_q40, mhtml, poster, resized
 from tests.test_evidence_support import upload, use_temporary_evidence_root  # noqa: F401 - autouse fixture
 
@@ -186,7 +186,7 @@ def test_an_archive_holding_the_same_url_twice_is_hashed_and_previewed_part_by_p
 
 
 def test_a_missing_file_is_left_for_later(make_case, analyst):
-    from cases.storage import evidence_storage
+    from cases.core.storage import evidence_storage
 
     evidence = upload(make_case(), analyst, "x.png", ORIGINAL_PNG)
     evidence_storage().delete(evidence.file.name)

@@ -9,11 +9,11 @@ B1 ~ A1, and leaves B1 ~ A2 pending.
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from cases import audit
-from cases.choices import CustodyKind, EventKind, Visibility
+from cases.cases.models.events import CaseEvent as CaseEventModel
+from cases.core import audit
+from cases.core.choices import CustodyKind, EventKind, Visibility
+from cases.evidence.services import hashing
 from cases.models import CaseEvent, CustodyEvent, HashMatch, MatchDecision
-from cases.models.events import CaseEvent as CaseEventModel
-from cases.services import hashing
 from tests.reupload_images import encode, jpeg_q40, poster, resized
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401
 from tests.test_evidence_support import upload, use_temporary_evidence_root  # noqa: F401 - autouse fixture

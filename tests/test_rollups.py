@@ -13,13 +13,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import clock, reports
-from cases.admin.dashboards import compliance_rows
-from cases.choices import AWAITING_ACTION_STATUSES, ActionTaken, CaseStatus, Category, ObjectionReason
-from cases.models import Case, CaseRollup, DurationHistogram, DurationRollup, OpenRollup, PlatformMembership
-from cases.reports import FIRST_DAY, ReportScope, last_days
-from cases.services.cases import create_cases_bulk
-from cases.services.rollups import (
+from cases.cases.services.cases import create_cases_bulk
+from cases.cases.services.sweeper import sweep
+from cases.cases.workflow import available_actions, transition
+from cases.core import clock
+from cases.core.choices import AWAITING_ACTION_STATUSES, ActionTaken, CaseStatus, Category, ObjectionReason
+from cases.core.recorders.rollups import (
     CASE_COUNTS,
     DURATION_COUNTS,
     HISTOGRAM_COUNTS,
@@ -27,8 +26,10 @@ from cases.services.rollups import (
     rebuild_open_rollups,
     rebuild_rollups,
 )
-from cases.services.sweeper import sweep
-from cases.workflow import available_actions, transition
+from cases.models import Case, CaseRollup, DurationHistogram, DurationRollup, OpenRollup, PlatformMembership
+from cases.reporting import reports
+from cases.reporting.admin.dashboards import compliance_rows
+from cases.reporting.reports import FIRST_DAY, ReportScope, last_days
 from tests.concurrency import race
 from tests.test_api_support import bearer_client
 from tests.test_reports_reference import assert_reports_match_the_reference
@@ -54,7 +55,7 @@ def open_from_cases(user) -> list[reports.PlatformOpen]:
     `OpenRollup`): by status, the sweeper's overdue mark and the deadline, now."""
     from django.db.models import Count, Q
 
-    from cases.reports import DeadlineState, deadline_state_q
+    from cases.reporting.reports import DeadlineState, deadline_state_q
 
     now = clock.now()
     rows = (Case.objects.visible_to(user)

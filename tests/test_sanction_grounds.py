@@ -7,11 +7,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from cases.choices import Category, SanctionLevel
+from cases.cases.services.sweeper import sweep
+from cases.core.choices import Category, SanctionLevel
+from cases.core.money import format_amount
 from cases.models import FineFactorValue, FinePolicy, Sanction, SanctionEvent
-from cases.money import format_amount
-from cases.services import sanctions
-from cases.services.sweeper import sweep
+from cases.sanctions.services import sanctions
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

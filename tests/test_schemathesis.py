@@ -24,10 +24,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from cases.choices import CommitmentKind
+from cases.api.services.tokens import create_token
+from cases.core.choices import CommitmentKind
 from cases.models import Commitment, Meeting
-from cases.services import sanctions
-from cases.services.tokens import create_token
+from cases.sanctions.services import sanctions
 from tests import selection
 from tests.openapi import component, openapi_schema, operation
 from tests.test_api_support import bearer_client, unthrottled  # noqa: F401

@@ -2,10 +2,10 @@
 
 import pytest
 
-from cases.choices import CaseStatus, EventKind, Visibility
+from cases.cases.services.cases import add_comment
+from cases.commitments.services.commitments import post_update
+from cases.core.choices import CaseStatus, EventKind, Visibility
 from cases.models import Case, CaseEvent, Commitment, CommitmentUpdate, Meeting, Platform
-from cases.services.cases import add_comment
-from cases.services.commitments import post_update
 
 pytestmark = pytest.mark.django_db
 
@@ -101,9 +101,9 @@ def test_a_draft_withdrawn_before_submission_never_reaches_the_platform(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from cases.cases.workflow import transition
+    from cases.evidence.services.evidence import upload_evidence
     from cases.models import Evidence
-    from cases.services.evidence import upload_evidence
-    from cases.workflow import transition
 
     settings.EVIDENCE_ROOT = tmp_path
     draft = world["draft_a"]

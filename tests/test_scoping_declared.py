@@ -9,9 +9,9 @@ from django.core.management.base import SystemCheckError
 from django.db import models
 from django.db.models import Q, QuerySet
 
-from cases.choices import Category
+from cases.core.choices import Category
+from cases.core.scoping import MinistryOnlyQuerySet, ScopedQuerySet, declares_scoping, platform_path, visible
 from cases.models import Case, Notification, Platform, PlatformMembership
-from cases.scoping import MinistryOnlyQuerySet, ScopedQuerySet, declares_scoping, platform_path, visible
 
 
 def _new_model(name: str, **attrs):

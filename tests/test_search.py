@@ -1,10 +1,10 @@
 """Searching cases by a piece of their location, in both consoles and the API: the same rows as a plain
-substring match, whatever shortcut the database takes (cases/search.py)."""
+substring match, whatever shortcut the database takes (cases/cases/search.py)."""
 
 import pytest
 
+from cases.cases.search import TAIL
 from cases.models import Case
-from cases.search import TAIL
 
 URLS = [
     "https://t.me/jihad_news/4242", "https://t.me/jihad_news/14242", "https://t.me/JIHAD_NEWS/4242?x=1",

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-MIDDLEWARE_PATH = "cases.refusals.RefusalLoggingMiddleware"
+MIDDLEWARE_PATH = "cases.accounts.refusals.RefusalLoggingMiddleware"
 
 
 @pytest.fixture

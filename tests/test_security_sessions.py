@@ -8,9 +8,9 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from rest_framework.test import APIClient
 
+from cases.accounts.services.accounts import deactivate_user
+from cases.api.services.tokens import create_token
 from cases.models import ApiToken, UserSession
-from cases.services.accounts import deactivate_user
-from cases.services.tokens import create_token
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
-from cases.security_logging import redact
+from cases.accounts.security_logging import redact
 from portal import settings as production  # the module the test settings extend: its values are production's
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,7 +166,7 @@ def test_evidence_downloads_keep_their_own_stricter_policy(client):
     from django.http import HttpResponse
     from django.test import RequestFactory
 
-    from cases.views.evidence import EVIDENCE_CSP
+    from cases.evidence.views.evidence import EVIDENCE_CSP
 
     response = HttpResponse("x")
     response["Content-Security-Policy"] = EVIDENCE_CSP
@@ -183,7 +183,7 @@ def test_evidence_downloads_keep_their_own_stricter_policy(client):
 def test_api_keys_never_reach_the_logs(analyst, caplog):
     from rest_framework.test import APIClient
 
-    from cases.services.tokens import create_token
+    from cases.api.services.tokens import create_token
 
     caplog.set_level("DEBUG")
     key = create_token(actor=analyst, name="crawler").key

@@ -16,7 +16,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.services import twofactor
+from cases.accounts.services import twofactor
 
 pytestmark = pytest.mark.django_db
 

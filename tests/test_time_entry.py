@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from cases import clock
-from cases.choices import CaseStatus, EventKind
+from cases.core import clock
+from cases.core.choices import CaseStatus, EventKind
 from cases.models import Case
 from tests.test_languages import pages  # noqa: F401 (the main pages of both consoles, a fixture)
 

@@ -9,14 +9,14 @@ from django.core import mail
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook
 
-from cases import clock
-from cases.choices import Category, EventKind, Visibility
+from cases.api.services import deliveries, webhooks
+from cases.api.services.tokens import create_token
+from cases.cases.services.cases import add_comment
+from cases.cases.services.sweeper import sweep
+from cases.cases.workflow import TransitionError, transition
+from cases.core import clock
+from cases.core.choices import Category, EventKind, Visibility
 from cases.models import DeliveryStatus, ServiceRecord, WebhookDelivery, WebhookEndpoint
-from cases.services import deliveries, webhooks
-from cases.services.cases import add_comment
-from cases.services.sweeper import sweep
-from cases.services.tokens import create_token
-from cases.workflow import TransitionError, transition
 from tests.test_api_support import unthrottled  # noqa: F401
 from tests.webhook_receiver import Receiver
 
@@ -138,7 +138,7 @@ def test_redeliver_sends_again_with_the_same_id(make_case, liaison_a, platform_a
 
 
 def test_redirects_are_not_followed_and_answers_are_capped(receiver, settings):
-    from cases import outbound
+    from cases.core import outbound
 
     receiver.script((302, 0, b"", {"Location": "http://169.254.169.254/latest/meta-data/"}),
                     (200, 0, b"x" * 200_000, {}))

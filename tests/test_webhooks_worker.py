@@ -20,10 +20,10 @@ from django.conf import settings as django_settings
 from django.db import connections
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from cases.choices import Category, EventKind
+from cases.api.services import webhooks
+from cases.api.services.deliveries import housekeeping
+from cases.core.choices import Category, EventKind
 from cases.models import Case, DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from cases.services import webhooks
-from cases.services.deliveries import housekeeping
 from tests.webhook_receiver import Receiver
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

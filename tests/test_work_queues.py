@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from cases import roles
+from cases.cases.workflow import transition
+from cases.core import roles
 from cases.models import Case, CaseEvent
-from cases.services import sanctions
-from cases.workflow import transition
+from cases.sanctions.services import sanctions
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def backlog(make_case, liaison_a, liaison_b, platform_b, supervisor):
 
 
 def _now_iso():
-    from cases import clock
+    from cases.core import clock
 
     return clock.now().isoformat()
 
@@ -80,7 +80,7 @@ def test_supervisor_sees_objections_and_proposals_too(client, supervisor, backlo
 
 def test_mine_means_assigned_to_me_or_to_nobody(client, analyst, supervisor, backlog):
     first, second, third = backlog["actioned"]
-    from cases.services.cases import assign_case
+    from cases.cases.services.cases import assign_case
 
     assign_case(first, actor=supervisor, assignee=supervisor)
     assign_case(second, actor=supervisor, assignee=analyst)

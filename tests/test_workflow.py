@@ -1,7 +1,7 @@
 """The lifecycle table, proven exhaustively: every (action, from-state, persona) either succeeds with one
 event, or is refused with a clear message and nothing changed.
 
-The expected matrix below is written out by hand from DOMAIN.md, not derived from `cases.workflow`, so a
+The expected matrix below is written out by hand from DOMAIN.md, not derived from `cases.cases.workflow`, so a
 mistake in the table makes this test fail.
 """
 
@@ -11,10 +11,10 @@ import pytest
 from django.db import transaction
 from django.forms.models import model_to_dict
 
-from cases import clock
-from cases.choices import CaseStatus as S
+from cases.cases.workflow import TRANSITIONS, TransitionError, available_actions, transition
+from cases.core import clock
+from cases.core.choices import CaseStatus as S
 from cases.models import Case, CaseEvent
-from cases.workflow import TRANSITIONS, TransitionError, available_actions, transition
 
 pytestmark = pytest.mark.django_db
 

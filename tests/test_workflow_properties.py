@@ -1,7 +1,7 @@
 """Property-based tests of the case workflow (issue 8): random sequences of transitions by random people.
 
 Hypothesis draws sequences of (persona, case, action, data, version) steps over a few cases of platforms A
-and B, drafts and submitted ones, and applies each with `cases.workflow.transition`. After every step:
+and B, drafts and submitted ones, and applies each with `cases.cases.workflow.transition`. After every step:
 
 - a success moved the case along a row of `TRANSITIONS`: the previous status is one of the row's sources, the
   new status is its target, the person holds one of its roles, and a liaison only ever acts on their own
@@ -17,11 +17,11 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from cases import clock, roles
-from cases.choices import ActionTaken, ObjectionReason
+from cases.cases.workflow import TRANSITIONS, TransitionError, transition
+from cases.core import clock, roles
+from cases.core.choices import ActionTaken, ObjectionReason
+from cases.core.roles import liaison_platform_ids, roles_of
 from cases.models import Case, CaseEvent
-from cases.roles import liaison_platform_ids, roles_of
-from cases.workflow import TRANSITIONS, TransitionError, transition
 
 pytestmark = pytest.mark.django_db
 

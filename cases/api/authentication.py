@@ -5,7 +5,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from cases.services.tokens import InvalidToken, authenticate_key
+from cases.api.services.tokens import InvalidToken, authenticate_key
 
 
 class BearerTokenAuthentication(BaseAuthentication):

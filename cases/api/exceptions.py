@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-from cases.workflow import TransitionError
+from cases.cases.workflow import TransitionError
 
 
 class ApiError(exceptions.APIException):

@@ -18,7 +18,7 @@ from rest_framework import status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles, JSONParser, MultiPartParser
 
-from cases import text
+from cases.core import text
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
@@ -94,10 +94,11 @@ class _NameKeepingDjangoParser(DjangoMultiPartParser):
 
 class NameCheckingMultiPartParser(MultiPartParser):
     """DRF's multipart parser, judging each file's name as sent by the evidence rule
-    (`cases.services.evidence.clean_original_name`: no `..` path, a name at all): refused with 400 on `file`."""
+    (`cases.evidence.services.evidence.clean_original_name`: no `..` path, a name at all): refused with 400 on
+    `file`."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        from cases.services.evidence import clean_original_name
+        from cases.evidence.services.evidence import clean_original_name
 
         parser_context = parser_context or {}
         request = parser_context["request"]

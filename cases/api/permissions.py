@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from cases.roles import is_ministry
+from cases.core.roles import is_ministry
 
 
 class IsMinistry(BasePermission):

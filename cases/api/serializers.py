@@ -1,6 +1,6 @@
 """Input and output shapes. Inputs are small and say what a service takes; outputs say what a reader sees.
 
-Nothing here writes: the views pass validated input to a service (`cases.services`, `cases.workflow`).
+Nothing here writes: the views pass validated input to a service (`cases.<domain>.services`, `cases.cases.workflow`).
 Fields only the ministry sees (assignment, source detail) are dropped for liaisons.
 """
 
@@ -22,9 +22,11 @@ from rest_framework.fields import SkipField, empty
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
-from cases import matches, text
 from cases.api.parsers import MAX_DEPTH
-from cases.choices import (
+from cases.cases.services.cases import MAX_BULK_ITEMS
+from cases.cases.workflow import TRANSITIONS, refusal
+from cases.core import text
+from cases.core.choices import (
     ActionTaken,
     Category,
     CommitmentStatus,
@@ -37,6 +39,8 @@ from cases.choices import (
     Virality,
     Visibility,
 )
+from cases.core.roles import is_ministry, roles_of
+from cases.evidence import matches
 from cases.models import (
     Case,
     CaseEvent,
@@ -51,10 +55,7 @@ from cases.models import (
     Sanction,
     SubmissionCycle,
 )
-from cases.reports import DeadlineState, deadline_picture
-from cases.roles import is_ministry, roles_of
-from cases.services.cases import MAX_BULK_ITEMS
-from cases.workflow import TRANSITIONS, refusal
+from cases.reporting.reports import DeadlineState, deadline_picture
 
 
 def _user(serializer):
@@ -547,7 +548,7 @@ def judge_item(serializer, raw):
 
 # Judged here: an object naming an action, a text note, none of the workflow's own arguments. Whether the action
 # exists, who may apply it now, and which data it takes (any other field goes on, and is refused there) are the
-# workflow's (`cases.workflow.transition`), in that order.
+# workflow's (`cases.cases.workflow.transition`), in that order.
 class TransitionSerializer(InputSerializer):
     """`action` and `note`, plus the action's own data (see each action in the description)."""
 
@@ -710,7 +711,7 @@ class SubmissionCycleSerializer(OutputSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=["met", "missed", "objection_pending"], allow_null=True))
     def get_verdict(self, obj):
-        from cases.services.rollups import PENDING, snapshot, verdict
+        from cases.core.recorders.rollups import PENDING, snapshot, verdict
 
         judged = verdict(snapshot(obj.case, obj))
         return "objection_pending" if judged == PENDING else judged
@@ -726,7 +727,7 @@ class MatchSourceSerializer(serializers.Serializer):
 
 
 class EvidenceMatchSerializer(serializers.Serializer):
-    """One possible re-upload (cases.matches.as_data)."""
+    """One possible re-upload (cases.evidence.matches.as_data)."""
 
     id = serializers.IntegerField()
     relation = serializers.ChoiceField(
@@ -1028,7 +1029,7 @@ class SanctionCountSerializer(serializers.Serializer):
 
 @extend_schema_field({"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^< [0-9]+$"}]})
 class CountOrBelow(serializers.Field):
-    """A count, or "< N" when below the publishing threshold (cases.services.publishing)."""
+    """A count, or "< N" when below the publishing threshold (cases.reporting.services.publishing)."""
 
     def to_representation(self, value):
         return value

@@ -5,7 +5,7 @@ environment), so tests and operators can change them without re-importing anythi
 
 Counting: DRF keeps a list of timestamps per client and writes it back after reading it, so two workers (or two
 threads) reading at once both admit a request the limit should refuse. Here each window of the rate's length
-has one counter, raised with the cache's atomic `incr` in the cache all workers share (cases/cache.py), and the
+has one counter, raised with the cache's atomic `incr` in the cache all workers share (cases/core/cache.py), and the
 previous window still counts for the part of it that lies within the last period (a sliding window): at most
 the rate is admitted in any period, however many workers serve it. A refused request is taken off the count.
 """
@@ -31,7 +31,7 @@ class _SettingsRate:
         window = int(window)
         current = f"{self.key}:{window}"
         hit = getattr(self.cache, "hit", None)
-        if hit is not None:  # the database cache: the same, in one transaction (cases/cache.py)
+        if hit is not None:  # the database cache: the same, in one transaction (cases/core/cache.py)
             previous, count = hit(current, f"{self.key}:{window - 1}", timeout=2 * self.duration + 1)
         else:
             previous = self.cache.get(f"{self.key}:{window - 1}", 0)

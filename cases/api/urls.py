@@ -6,7 +6,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from cases.api.views import cases, evidence, feed, published, rechecks, reports, resources, webhooks
+from cases.api.views import feed, webhooks
+from cases.cases.api import cases
+from cases.commitments.api import resources
+from cases.evidence.api import evidence, rechecks
+from cases.reporting.api import published, reports
 
 app_name = "api"
 

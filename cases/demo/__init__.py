@@ -15,8 +15,13 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from cases import clock, roles
-from cases.choices import (
+from cases.cases.services.cases import add_comment, create_case
+from cases.cases.services.sweeper import mark_overdue
+from cases.cases.workflow import transition
+from cases.commitments.services import commitments as commitment_services
+from cases.commitments.services.commitments import post_update
+from cases.core import clock, roles
+from cases.core.choices import (
     ActionTaken,
     BusinessScale,
     CaseStatus,
@@ -41,7 +46,7 @@ from cases.demo.content import (
     PLATFORMS,
     TELEGRAM_HISTORY,
 )
-from cases.demo_evidence import attach_demo_evidence
+from cases.demo.evidence import attach_demo_evidence
 from cases.models import (
     Case,
     Commitment,
@@ -55,12 +60,7 @@ from cases.models import (
     PlatformMembership,
     Sanction,
 )
-from cases.services import commitments as commitment_services
-from cases.services import sanctions as sanction_services
-from cases.services.cases import add_comment, create_case
-from cases.services.commitments import post_update
-from cases.services.sweeper import mark_overdue
-from cases.workflow import transition
+from cases.sanctions.services import sanctions as sanction_services
 
 DEMO_PASSWORD = "patuh-demo-2026"  # noqa: S105 - printed by quickstart; quickstart refuses to run without DEBUG
 JAKARTA = timezone.get_fixed_timezone(7 * 60)

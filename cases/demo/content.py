@@ -6,7 +6,7 @@ seeds 000–003 tell Telegram's side: the unprocessed emails, the block, Durov's
 
 from datetime import date, datetime, timedelta, timezone
 
-from cases.choices import BusinessScale, Category, CommitmentKind, CommitmentOwner, CommitmentStatus, PlatformKind
+from cases.core.choices import BusinessScale, Category, CommitmentKind, CommitmentOwner, CommitmentStatus, PlatformKind
 
 WIB = timezone(timedelta(hours=7))
 SEED_004 = "Kontan, 'Ini hasil pertemuan Kominfo dengan sejumlah medsos' (August 2017), seed 004"

@@ -2,8 +2,8 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from cases.choices import DEFAULT_TIER, DEFAULT_TIER_HOURS, Category, Tier
-    from cases.roles import sync_role_groups
+    from cases.core.choices import DEFAULT_TIER, DEFAULT_TIER_HOURS, Category, Tier
+    from cases.core.roles import sync_role_groups
 
     sync_role_groups(apps)
     DeadlinePolicy = apps.get_model("cases", "DeadlinePolicy")

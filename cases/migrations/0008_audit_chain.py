@@ -1,11 +1,11 @@
 """The audit chain: a hash on every case and custody event, computed for the rows already there, then
-(PostgreSQL) triggers that refuse UPDATE, DELETE and TRUNCATE on both tables. See cases/audit.py."""
+(PostgreSQL) triggers that refuse UPDATE, DELETE and TRUNCATE on both tables. See cases/core/audit.py."""
 
 import itertools
 
 from django.db import migrations, models
 
-from cases import audit
+from cases.core import audit
 
 # Run through schema_editor.execute, which passes parameters: a literal % is written %%.
 APPEND_ONLY = """
@@ -81,12 +81,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='caseevent',
             name='hash',
-            field=models.CharField(blank=True, editable=False, help_text="SHA-256 of the previous entry's hash and this entry: the audit chain (see cases/audit.py).", max_length=64, verbose_name='hash'),
+            field=models.CharField(blank=True, editable=False, help_text="SHA-256 of the previous entry's hash and this entry: the audit chain (see cases/core/audit.py).", max_length=64, verbose_name='hash'),  # noqa: E501
         ),
         migrations.AddField(
             model_name='custodyevent',
             name='hash',
-            field=models.CharField(blank=True, editable=False, help_text="SHA-256 of the previous entry's hash and this entry: the audit chain (see cases/audit.py).", max_length=64, verbose_name='hash'),
+            field=models.CharField(blank=True, editable=False, help_text="SHA-256 of the previous entry's hash and this entry: the audit chain (see cases/core/audit.py).", max_length=64, verbose_name='hash'),  # noqa: E501
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
         migrations.RunPython(install_triggers, remove_triggers),

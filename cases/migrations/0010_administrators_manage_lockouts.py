@@ -1,6 +1,6 @@
 """Administrators also get django-axes' permissions (read the failed attempts, lift a lockout early).
 
-Re-runs the one role definition, `cases.roles.sync_role_groups`, so databases created before the change
+Re-runs the one role definition, `cases.core.roles.sync_role_groups`, so databases created before the change
 catch up.
 """
 
@@ -8,7 +8,7 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from cases.roles import sync_role_groups
+    from cases.core.roles import sync_role_groups
 
     sync_role_groups(apps)
 

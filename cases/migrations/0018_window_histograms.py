@@ -7,17 +7,17 @@ BATCH = 2000
 
 
 def sync_roles(apps, schema_editor):
-    """The roles' permissions on the new models (cases.roles.ROLE_PERMISSIONS)."""
-    from cases.roles import sync_role_groups
+    """The roles' permissions on the new models (cases.core.roles.ROLE_PERMISSIONS)."""
+    from cases.core.roles import sync_role_groups
 
     sync_role_groups(apps)
 
 
 def cycles_from_events(apps, schema_editor):
     """Every case's submission cycles, rebuilt from its hash-chained events, checked against the events and the
-    case row (cases.cycles.check: pure functions over the events' values, no models). The report rollups are
+    case row (cases.cases.cycles.check: pure functions over the events' values, no models). The report rollups are
     recounted per cycle after `migrate` ends (`rebuild_rollups_after` below; cases.apps)."""
-    from cases import cycles as replay
+    from cases.cases import cycles as replay
 
     Case = apps.get_model("cases", "Case")
     CaseEvent = apps.get_model("cases", "CaseEvent")

@@ -1,18 +1,24 @@
-from cases.models.accounts import UserSession
-from cases.models.api import ApiToken, IdempotencyKey
-from cases.models.cases import Case, CaseQuerySet, ReferenceCounter
-from cases.models.cycles import SubmissionCycle
-from cases.models.events import CaseEvent
-from cases.models.evidence import CustodyEvent, Evidence
-from cases.models.hashes import HashList, HashMatch, ImageHash, MatchDecision
-from cases.models.integrity import IntegrityCheck
-from cases.models.letters import Letter, LetterKind, LetterLanguage, LetterSeries, LetterTemplate
-from cases.models.meetings import Commitment, CommitmentEvent, CommitmentUpdate, Meeting
-from cases.models.notifications import Notification
-from cases.models.platforms import Platform, PlatformMembership
-from cases.models.policies import DeadlineOverride, DeadlinePolicy, FineFactorValue, FinePolicy
-from cases.models.published import PublishedReport
-from cases.models.rechecks import (
+from cases.accounts.models.accounts import UserSession
+from cases.api.models.api import ApiToken, IdempotencyKey
+from cases.api.models.webhooks import (
+    DeliveryStatus,
+    ServiceRecord,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+)
+from cases.cases.models.cases import Case, CaseQuerySet, ReferenceCounter
+from cases.cases.models.cycles import SubmissionCycle
+from cases.cases.models.events import CaseEvent
+from cases.cases.models.notifications import Notification
+from cases.cases.models.platforms import Platform, PlatformMembership
+from cases.cases.models.policies import DeadlineOverride, DeadlinePolicy, FineFactorValue, FinePolicy
+from cases.commitments.models.meetings import Commitment, CommitmentEvent, CommitmentUpdate, Meeting
+from cases.evidence.models.evidence import CustodyEvent, Evidence
+from cases.evidence.models.hashes import HashList, HashMatch, ImageHash, MatchDecision
+from cases.evidence.models.integrity import IntegrityCheck
+from cases.evidence.models.rechecks import (
     FlagStatus,
     Recheck,
     RecheckHost,
@@ -21,7 +27,8 @@ from cases.models.rechecks import (
     StillLiveFlag,
     Verdict,
 )
-from cases.models.rollups import (
+from cases.reporting.models.published import PublishedReport
+from cases.reporting.models.rollups import (
     CaseRollup,
     DurationHistogram,
     DurationRollup,
@@ -30,15 +37,8 @@ from cases.models.rollups import (
     RollupQuerySet,
     WindowHistogram,
 )
-from cases.models.sanctions import Sanction, SanctionCase, SanctionEvent
-from cases.models.webhooks import (
-    DeliveryStatus,
-    ServiceRecord,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEventType,
-)
+from cases.sanctions.models.letters import Letter, LetterKind, LetterLanguage, LetterSeries, LetterTemplate
+from cases.sanctions.models.sanctions import Sanction, SanctionCase, SanctionEvent
 
 __all__ = [
     "IntegrityCheck",

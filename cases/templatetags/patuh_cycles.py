@@ -2,8 +2,8 @@
 
 from django import template
 
+from cases.core.recorders.rollups import MET, MISSED, PENDING, snapshot, verdict
 from cases.models import SubmissionCycle
-from cases.services.rollups import MET, MISSED, PENDING, snapshot, verdict
 
 register = template.Library()
 

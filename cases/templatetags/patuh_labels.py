@@ -2,8 +2,8 @@
 
 from django import template
 
-from cases import display
-from cases.choices import CaseStatus
+from cases.core import display
+from cases.core.choices import CaseStatus
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def status_label(code: str) -> str:
 register.filter("status_label", status_label)
 
 
-# One form for a time and one for a ratio on every page (cases.display): `{{ case.due_at|when }}`,
+# One form for a time and one for a ratio on every page (cases.core.display): `{{ case.due_at|when }}`,
 # `{{ row.compliance|percent }}` or `{{ met|percent:total }}`.
 register.filter("when", display.when)
 register.filter("percent", display.percent)

@@ -2,8 +2,8 @@
 
 from django import template
 
-from cases.matches import EARLIER, HASH_LIST, LATER, matches_of_case
-from cases.roles import MINISTRY_WRITERS, has_role, is_ministry
+from cases.core.roles import MINISTRY_WRITERS, has_role, is_ministry
+from cases.evidence.matches import EARLIER, HASH_LIST, LATER, matches_of_case
 
 register = template.Library()
 

@@ -10,10 +10,10 @@
 from django import template
 from django.urls import reverse
 
+from cases.core.roles import MINISTRY_WRITERS, has_role, is_ministry
+from cases.evidence.services import rechecks
 from cases.models import Recheck, StillLiveFlag
-from cases.reports import ReportScope, last_days
-from cases.roles import MINISTRY_WRITERS, has_role, is_ministry
-from cases.services import rechecks
+from cases.reporting.reports import ReportScope, last_days
 
 register = template.Library()
 

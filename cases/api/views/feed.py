@@ -1,7 +1,7 @@
 """The change feed, and bulk responses from platforms.
 
 `GET /api/v1/events/?after=<cursor>`: the caller's scoped timeline entries in commit order. Event ids are
-taken under the audit chain's lock, held until commit (cases/audit.py), so an id is only ever visible after
+taken under the audit chain's lock, held until commit (cases/core/audit.py), so an id is only ever visible after
 every smaller one that will ever exist: a client that stores the last `next` cursor and asks again never
 misses an entry. A liaison's feed holds the shared entries of their platforms' cases from the moment each
 case reached the platform (entries written while it was a draft never appear later behind the cursor).
@@ -33,10 +33,10 @@ from cases.api.serializers import (
     judge_item,
 )
 from cases.api.throttling import BulkThrottle, IPThrottle, UserThrottle
-from cases.api.views.cases import scoped_cases
+from cases.cases.api.cases import scoped_cases
+from cases.cases.workflow import TransitionError, transition
+from cases.core.roles import is_ministry
 from cases.models import CaseEvent
-from cases.roles import is_ministry
-from cases.workflow import TransitionError, transition
 
 FEED_PAGE = 100
 FEED_MAX_PAGE = 1000

@@ -2,7 +2,7 @@
 
 A liaison's token manages its platform's endpoints (administrators: any platform's); everyone who may see a
 platform reads its endpoints and deliveries. Another platform's endpoint or delivery answers 404. Writes go
-through `cases.services.webhooks`. A new endpoint's secret, and a rotated one, are in that response only.
+through `cases.api.services.webhooks`. A new endpoint's secret, and a rotated one, are in that response only.
 """
 
 from django.shortcuts import get_object_or_404
@@ -19,10 +19,10 @@ from cases.api.pagination import NewestFirstCursor, SmallPages
 from cases.api.parsers import JSON_ONLY
 from cases.api.schema import errors, list_errors
 from cases.api.serializers import SLUG_REGEX, OutputSerializer, RFC3339DateTimeField
-from cases.api.views.cases import ID_REGEX
-from cases.filtersets import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
+from cases.api.services import webhooks
+from cases.cases.api.cases import ID_REGEX
+from cases.core.filtersets import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
 from cases.models import Platform, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
-from cases.services import webhooks
 
 EVENT_TYPE_HELP = gettext_lazy("Event types to receive: %(types)s.") % {"types": ", ".join(WebhookEventType.values)}
 

@@ -2,14 +2,14 @@
 
     python manage.py check_cycles [--case PTH-2026-000123]
 
-For each case, the cycles are rebuilt from the events (`cases.cycles.cycles_from_events`) and compared with
+For each case, the cycles are rebuilt from the events (`cases.cases.cycles.cycles_from_events`) and compared with
 the stored ones, fact by fact; the rebuilt cycles must replay to the events and agree with the case row
-(`cases.cycles.check`). Exits 1 naming every case that disagrees.
+(`cases.cases.cycles.check`). Exits 1 naming every case that disagrees.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases import cycles as replay
+from cases.cases import cycles as replay
 from cases.models import Case, CaseEvent, SubmissionCycle
 
 FACTS = ("number", "opened_at", "first_due_at", "due_at", "acknowledged_at", "actioned_at", "is_late", "overdue_at",

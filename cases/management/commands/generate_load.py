@@ -29,13 +29,13 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from cases import audit, clock
-from cases.choices import DEFAULT_TIER, EvidenceKind, Visibility
+from cases.core import audit, clock
+from cases.core.choices import DEFAULT_TIER, EvidenceKind, Visibility
+from cases.core.recorders.events import SYSTEM_NAME
+from cases.core.recorders.rollups import rebuild_rollups
 from cases.demo import PLATFORM_PROFILE, PLATFORM_WEIGHTS, REASONS
 from cases.demo.content import LEGAL_BASIS
 from cases.models import Case, Evidence, Platform, ReferenceCounter
-from cases.services.events import SYSTEM_NAME
-from cases.services.rollups import rebuild_rollups
 
 MARK = "load:"  # source_detail prefix of generated cases
 LIAISONS = {"telegram": "telegram", "facebook": "facebook", "google": "google-liaison",
@@ -74,7 +74,7 @@ SELECT d.id, d.reference, d.platform_id, d.category, d.tier,
     NULL, %(analyst)s, CASE WHEN d.submitted IS NULL THEN NULL ELSE %(analyst)s END, 1
 FROM load_draw d JOIN load_category c ON c.category = d.category
 """
-# Each submitted case's one submission cycle (cases.models.cycles), with the facts the case row has.
+# Each submitted case's one submission cycle (cases.cases.models.cycles), with the facts the case row has.
 ISO = """to_char(to_timestamp({c}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
 INSERT_CYCLES = """
 INSERT INTO cases_submissioncycle (
@@ -476,9 +476,9 @@ def _placeholder_evidence(analyst, platform) -> Evidence:
         return existing
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from cases.demo_evidence import screenshot_png
-    from cases.services.cases import create_case
-    from cases.services.evidence import upload_evidence
+    from cases.cases.services.cases import create_case
+    from cases.demo.evidence import screenshot_png
+    from cases.evidence.services.evidence import upload_evidence
 
     anchor = Case.objects.filter(source_detail="load-anchor").first() or create_case(
         actor=analyst, platform=platform, category="other", location_url="https://t.me/load_anchor/1",

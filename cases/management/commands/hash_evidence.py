@@ -11,8 +11,8 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from cases.evidence.services.hashing import HashingError, hash_evidence
 from cases.models import Case, Evidence, ImageHash
-from cases.services.hashing import HashingError, hash_evidence
 
 BATCH = 500
 

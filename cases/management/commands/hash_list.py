@@ -3,7 +3,7 @@
     python manage.py hash_list export --as USER [--collab Patuh] [--output FILE]
     python manage.py hash_list import FILE --as USER --name NAME --source SOURCE [--labels "a b"]
 
-The file format is described in cases/services/hashlists.py (ThreatExchange/HMA CSV with PDQ's quality).
+The file format is described in cases/evidence/services/hashlists.py (ThreatExchange/HMA CSV with PDQ's quality).
 """
 
 import sys
@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from cases.services import hashlists
+from cases.evidence.services import hashlists
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import DEFAULT_DB_ALIAS
 
-from cases.services.rollups import rebuild_rollups
+from cases.core.recorders.rollups import rebuild_rollups
 
 
 class Command(BaseCommand):

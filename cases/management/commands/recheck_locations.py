@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from cases.evidence.services import rechecks
 from cases.models import Case
-from cases.services import rechecks
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cases.services.sweeper import sweep
+from cases.cases.services.sweeper import sweep
 
 
 class Command(BaseCommand):

@@ -4,14 +4,14 @@
 
 Exit status 0 when every link holds, 1 naming the first broken one. The head of each chain (count, last
 id, last hash) is printed so it can be recorded elsewhere: comparing heads is how a removal of the very
-last rows would show (see cases/audit.py).
+last rows would show (see cases/core/audit.py).
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases import clock
+from cases.core import clock
+from cases.evidence.services import integrity
 from cases.models import IntegrityCheck
-from cases.services import integrity
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, batch: int, **options):
         if batch < 1:
             raise CommandError("--batch must be positive.")
-        # The result is also recorded, for the console's integrity page (cases.services.integrity).
+        # The result is also recorded, for the console's integrity page (cases.evidence.services.integrity).
         check = IntegrityCheck(source=IntegrityCheck.Source.COMMAND, started_at=clock.now())
         broken = integrity.check_audit(check, batch=batch)
         check.finished_at = clock.now()

@@ -15,11 +15,11 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from cases import clock
-from cases.choices import CustodyKind
+from cases.core import clock
+from cases.core.choices import CustodyKind
+from cases.evidence.services import integrity
+from cases.evidence.services.evidence import ORPHAN_SAFE_AGE, find_orphans, remove_orphan, verify_stored_files
 from cases.models import Case, Evidence, IntegrityCheck
-from cases.services import integrity
-from cases.services.evidence import ORPHAN_SAFE_AGE, find_orphans, remove_orphan, verify_stored_files
 
 
 class Command(BaseCommand):

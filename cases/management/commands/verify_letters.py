@@ -3,7 +3,7 @@
     python manage.py verify_letters
 
 Run it from cron next to verify_evidence: a missing or altered letter is named by its number and id, and the
-command exits 1. (Every download re-verifies its letter too, cases/services/letters.py.)
+command exits 1. (Every download re-verifies its letter too, cases/sanctions/services/letters.py.)
 """
 
 import hashlib

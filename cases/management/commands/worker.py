@@ -1,5 +1,5 @@
 """`python manage.py worker`: run background jobs (webhook deliveries, and any job queued with
-`cases.jobs.enqueue_after_commit`). Start one per core on each machine; they share the queue in the database.
+`cases.core.jobs.enqueue_after_commit`). Start one per core on each machine; they share the queue in the database.
 
 It is django-tasks-db's `db_worker` with Patuh's defaults: every queue, a short poll interval (a delivery should
 leave within a second of its commit), and no code reloading unless asked. SIGTERM or Ctrl-C finishes the job in

@@ -1,0 +1,1 @@
+"""Accounts and security: sessions, deactivation, two-step login, refusal and secret-masking logs."""

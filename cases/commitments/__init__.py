@@ -1,0 +1,1 @@
+"""Meetings and the platforms' commitments, and how they are measured."""

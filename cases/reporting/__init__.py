@@ -1,0 +1,1 @@
+"""Report figures, rollups, dashboards, charts, published reports and the transparency page."""

@@ -1,0 +1,1 @@
+"""The escalation ladder (sanctions) and the official letters."""
