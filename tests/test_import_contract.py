@@ -44,3 +44,15 @@ def test_the_tree_keeps_its_layers_and_an_upward_import_breaks_the_contract(tree
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert "BROKEN" in broken.stdout
     assert "cases.cases.models.platforms -> cases.cases.services.cases" in broken.stdout
+
+
+def test_a_domain_may_not_reach_up_into_another_domain(tree):
+    """After the split by domain: an evidence model importing a sanctions service is refused too."""
+    evidence = tree / "cases" / "evidence" / "models" / "evidence.py"
+    evidence.write_text(evidence.read_text() + "\n\ndef _upward():\n"
+                        "    from cases.sanctions.services.sanctions import propose  # up, into another domain\n\n"
+                        "    return propose\n")
+    broken = _lint(tree)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "BROKEN" in broken.stdout
+    assert "cases.evidence.models.evidence -> cases.sanctions.services.sanctions" in broken.stdout
