@@ -60,7 +60,7 @@ def open_from_cases(user) -> list[reports.PlatformOpen]:
     now = clock.now()
     rows = (Case.objects.visible_to(user)
             .filter(status__in=[*AWAITING_ACTION_STATUSES, CaseStatus.ACTIONED, CaseStatus.OBJECTED])
-            .values("platform__name")
+            .values("platform__name", "platform__slug")
             .annotate(overdue=Count("id", filter=deadline_state_q(DeadlineState.OVERDUE, now)),
                       due_soon=Count("id", filter=deadline_state_q(DeadlineState.DUE_SOON, now)),
                       on_time=Count("id", filter=deadline_state_q(DeadlineState.ON_TIME, now)),
@@ -68,7 +68,7 @@ def open_from_cases(user) -> list[reports.PlatformOpen]:
                       objected=Count("id", filter=Q(status=CaseStatus.OBJECTED)))
             .order_by("platform__name"))
     return [reports.PlatformOpen(r["platform__name"], r["overdue"], r["due_soon"], r["on_time"],
-                                 r["with_ministry"], r["objected"]) for r in rows]
+                                 r["with_ministry"], r["objected"], r["platform__slug"]) for r in rows]
 
 
 def assert_open_counts_match_the_cases(users) -> None:
