@@ -9,7 +9,9 @@ import itertools
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group
+from django.core.servers.basehttp import WSGIServer
 from django.db import connection
+from django.test.testcases import LiveServerThread
 
 from cases.cases.services.cases import create_case
 from cases.core import roles
@@ -17,6 +19,21 @@ from cases.core.choices import Category
 from cases.models import Platform, PlatformMembership
 
 _counter = itertools.count(1)
+
+
+class _OneRequestAtATimeServer(WSGIServer):
+    """The live server for SQLite's in-memory test database. Its threads would all share the test's one
+    connection (Django hands it to them: an in-memory database exists only in it), so two requests at once,
+    a select2 lookup still running when a form is posted, say, interleave their transactions on that one
+    connection ("no such savepoint", then an IntegrityError and a 500 that production, with a connection per
+    thread, never sees). Served one at a time, in the server's thread, which holds the shared connection."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+if connection.vendor == "sqlite":
+    LiveServerThread.server_class = _OneRequestAtATimeServer
 
 
 @pytest.fixture(autouse=True, scope="session")
