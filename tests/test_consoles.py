@@ -534,11 +534,15 @@ def test_people_are_named_as_text_not_links_to_user_records(client, request, per
     officer = get_user_model().objects.get(username="analyst")
     officer.first_name, officer.last_name = "Siti", "Rahma"
     officer.save()
-    case = make_case(submit=True)
+    assignee = request.getfixturevalue("supervisor")
+    assignee.first_name, assignee.last_name = "Budi", "Santoso"
+    assignee.save()
+    case = make_case(submit=True, assigned_to=assignee)
     client.force_login(request.getfixturevalue(persona))
     page = client.get(f"/admin/cases/case/{case.pk}/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "/admin/auth/user/" not in page  # only administrators may open user records: no link that 403s
     assert "Siti Rahma (analyst)" in page
+    assert "Budi Santoso (supervisor)" in page  # the assigned officer too
 
 
 @pytest.mark.parametrize("persona,site", [("analyst", "admin"), ("auditor", "admin"), ("liaison_a", "platform")])

@@ -107,6 +107,7 @@ class CasePageMixin:
 
     submitted_by_name = person_display(Case, "submitted_by")
     created_by_name = person_display(Case, "created_by")
+    assigned_to_name = person_display(Case, "assigned_to")
 
     @admin.display(description=_("redress available"))
     def redress_text(self, obj):
@@ -332,7 +333,11 @@ class MinistryCaseAdmin(FilterSetAdmin, RecheckCaseMixin, CasePageMixin, ScopedA
     readonly_fields = LIFECYCLE_FIELDS
 
     def get_fieldsets(self, request, obj=None):
-        order = [("", {"fields": CASE_FIELDS})]
+        fields = CASE_FIELDS
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read only: the assignee as a name, not a link to a user record only administrators may open.
+            fields = ["assigned_to_name" if f == "assigned_to" else f for f in CASE_FIELDS]
+        order = [("", {"fields": fields})]
         if obj is None:
             order.append((_("Evidence"), {"fields": EVIDENCE_FIELDS}))
         if obj is not None:
@@ -341,8 +346,9 @@ class MinistryCaseAdmin(FilterSetAdmin, RecheckCaseMixin, CasePageMixin, ScopedA
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != CaseStatus.DRAFT:
-            return CASE_FIELDS + LIFECYCLE_FIELDS  # the order as sent is fixed; withdraw and reopen instead
-        return LIFECYCLE_FIELDS
+            # the order as sent is fixed; withdraw and reopen instead
+            return [*CASE_FIELDS, *LIFECYCLE_FIELDS, "assigned_to_name"]
+        return [*LIFECYCLE_FIELDS, "assigned_to_name"]
 
     # Permissions: analysts, supervisors and administrators write; auditors read.
     def has_add_permission(self, request):
