@@ -79,17 +79,27 @@ def test_a_hand_written_visible_to_does_not_count_as_declared(leaflet_model, ana
         def visible_to(self, user):
             return self  # the kind of slip the declared base makes impossible
 
+    class OverridingTheBase(ScopedQuerySet):
+        scope_platform = "platform"
+
+        def visible_to(self, user):
+            return self  # on the base, but writing its own rule all the same
+
     poster = _new_model("Poster", platform=models.ForeignKey(Platform, on_delete=models.CASCADE),
                         objects=HandWritten.as_manager())
+    sticker = _new_model("Sticker", platform=models.ForeignKey(Platform, on_delete=models.CASCADE),
+                         objects=OverridingTheBase.as_manager())
     try:
-        assert not declares_scoping(poster)
         flagged = {e.obj for e in run_checks() if e.id == "patuh.E001"}
-        assert poster in flagged
-        # The consoles' base serves it to nobody either, though it answers visible_to.
-        assert visible(poster.objects.all(), analyst).query.is_empty()
-        assert visible(poster.objects.all(), liaison_a).query.is_empty()
+        for model in (poster, sticker):
+            assert not declares_scoping(model)
+            assert model in flagged
+            # The consoles' base serves it to nobody either, though it answers visible_to.
+            assert visible(model.objects.all(), analyst).query.is_empty()
+            assert visible(model.objects.all(), liaison_a).query.is_empty()
     finally:
         _forget(poster)
+        _forget(sticker)
 
 
 def test_every_model_with_rows_of_a_platform_is_on_the_declared_base():

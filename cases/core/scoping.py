@@ -88,7 +88,8 @@ def declares_scoping(model) -> bool:
     """Whether the model's default manager is built on the declared scope (`ScopedQuerySet`); a hand-written
     `visible_to` does not count."""
     queryset_class = getattr(model._default_manager, "_queryset_class", None)
-    return isinstance(queryset_class, type) and issubclass(queryset_class, ScopedQuerySet)
+    return (isinstance(queryset_class, type) and issubclass(queryset_class, ScopedQuerySet)
+            and queryset_class.visible_to is ScopedQuerySet.visible_to)
 
 
 @functools.cache
@@ -120,5 +121,5 @@ def visible(qs: QuerySet, user) -> QuerySet:
     refuses such a model at start-up. Rows of no platform (users, policies, API tokens) are the consoles'
     permissions' and their own `visible_to`'s to guard."""
     if platform_path(qs.model) is not None:
-        return qs.visible_to(user) if isinstance(qs, ScopedQuerySet) else qs.none()
+        return qs.visible_to(user) if isinstance(qs, ScopedQuerySet) and declares_scoping(qs.model) else qs.none()
     return qs.visible_to(user) if hasattr(qs, "visible_to") else qs
