@@ -44,9 +44,12 @@ run: $(STAMP)
 worker: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py worker
 
-## The whole test suite (SQLite unless DATABASE_URL says otherwise).
+## The whole test suite (SQLite unless DATABASE_URL says otherwise), a pytest-xdist worker per core, each file's
+## tests in one worker (a few files end with a test counting what the others did). `make test TEST_WORKERS=0` runs
+## it in one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 ## The fast loop: everything not marked `slow` (no Chromium, no extra processes, no full-depth property tests).
 ## It keeps Python's bytecode caches (pytest's rewritten tests among them) even where PYTHONDONTWRITEBYTECODE is set.
@@ -55,7 +58,7 @@ test-fast: $(STAMP)
 
 ## The same suite on the local PostgreSQL.
 test-postgres: $(STAMP)
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 ## ruff, and the import contract (the layers in pyproject.toml's [tool.importlinter]).
 lint: $(STAMP)

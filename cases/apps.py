@@ -22,6 +22,23 @@ class CasesConfig(AppConfig):
 
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="patuh-create-cache-table")
         post_migrate.connect(rebuild_rollups_after_migrate, sender=self, dispatch_uid="patuh-rebuild-rollups")
+        post_migrate.connect(restore_defaults_after_flush, sender=self, dispatch_uid="patuh-restore-defaults")
+
+
+def restore_defaults_after_flush(sender, using="default", plan=None, **kwargs):
+    """The rows the data migrations made and the product needs (the role groups with their permissions, a
+    deadline policy per category), made again after `flush`, which empties every table and then sends
+    post_migrate without a migration plan. The test suite flushes after each transactional test, and a test
+    run in parallel (pytest-xdist) may run a reader of those rows after one. A real `migrate` (with a plan) has
+    its data migrations for them. Idempotent."""
+    if plan is not None:
+        return
+    from cases.core.recorders.deadlines import ensure_default_policies
+    from cases.core.roles import sync_role_groups
+
+    if using == "default":
+        sync_role_groups()
+    ensure_default_policies(using)
 
 
 def rebuild_rollups_after_migrate(sender, using="default", plan=None, **kwargs):

@@ -165,6 +165,7 @@ def pytest_configure(config):
     from tests import selection
 
     selection.MARK_EXPRESSION = config.getoption("markexpr", "") or ""
+    config.pluginmanager.register(_LongFilesFirst(), "patuh-long-files-first")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -178,6 +179,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+class _LongFilesFirst:
+    """Under `make test` (pytest-xdist, `--dist loadfile --no-loadscope-reorder`) each file runs in one worker, in
+    the order the files are listed. The files with `slow` tests (Chromium, processes, full-depth property tests)
+    come first, in their usual order, then the rest: the long files start while there is short work left to
+    balance the workers, and no minute-long file is left running alone at the end. The order is the same in
+    every worker, as xdist requires; a run without workers keeps pytest's order."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        if not hasattr(config, "workerinput"):  # not an xdist worker
+            return
+        slow_files = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+        items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_files)
 
 
 @pytest.fixture(autouse=True)

@@ -86,6 +86,25 @@ def test_an_edited_policy_applies_to_new_submissions(traveller, make_case):
     assert make_case(category=Category.HOAX, submit=True).due_at == T0 + timedelta(hours=48)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_default_policies_and_role_groups_come_back_after_a_flush():
+    """`flush` (which the suite runs after every transactional test) empties the tables the data migrations
+    filled; post_migrate makes them again, so a test that reads them passes whatever ran before it (the suite
+    runs in parallel, in no fixed order across files), and an edited policy is not reset by it."""
+    from django.contrib.auth.models import Group
+
+    from cases.core import roles
+
+    DeadlinePolicy.objects.filter(category=Category.HOAX).update(standard_hours=48)
+    call_command("flush", interactive=False, verbosity=0)
+    assert sorted(DeadlinePolicy.objects.values_list("category", flat=True)) == sorted(c.value for c in Category)
+    assert DeadlinePolicy.objects.get(category=Category.HOAX).standard_hours == 24
+    assert set(Group.objects.values_list("name", flat=True)) >= set(roles.ROLE_PERMISSIONS)
+    DeadlinePolicy.objects.filter(category=Category.HOAX).update(standard_hours=48)
+    call_command("migrate", verbosity=0)  # nothing to apply: a real migrate leaves an edited policy alone
+    assert DeadlinePolicy.objects.get(category=Category.HOAX).standard_hours == 48
+
+
 def test_late_means_the_action_was_reported_after_the_deadline(traveller, make_case, liaison_a):
     on_time, late = make_case(submit=True), make_case(submit=True)
     traveller.shift(timedelta(hours=23))

@@ -53,6 +53,18 @@ def resume_after_objection(*, due_at: datetime, lodged_at: datetime, decided_at:
                    minutes_left=minutes_left)
 
 
+def ensure_default_policies(using: str = "default") -> None:
+    """A deadline policy per category, as the data migration 0002 made them: created where one is missing
+    (after `migrate`, and after `flush`, which empties every table and then sends post_migrate), existing ones
+    left as the ministry edited them."""
+    for category in DEFAULT_TIER:
+        DeadlinePolicy.objects.using(using).get_or_create(
+            category=category.value,
+            defaults={"default_tier": DEFAULT_TIER[category].value, "urgent_hours": DEFAULT_TIER_HOURS[Tier.URGENT],
+                      "standard_hours": DEFAULT_TIER_HOURS[Tier.STANDARD]},
+        )
+
+
 def default_tier(category: str) -> str:
     tier = DeadlinePolicy.objects.filter(category=category).values_list("default_tier", flat=True).first()
     return tier or DEFAULT_TIER.get(category, Tier.STANDARD)
