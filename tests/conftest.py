@@ -4,6 +4,7 @@ platform A (Telegram), a liaison of platform B (Facebook), and the anonymous vis
 Data is created through the services, so the audit trail is exercised by every test that uses it.
 """
 
+import contextlib
 import itertools
 
 import pytest
@@ -73,16 +74,24 @@ def make_user(username: str, role: str | None, *, platform: Platform | None = No
     return user
 
 
-@pytest.fixture
-def platform_a(db):
+def new_platform_a() -> Platform:
     return Platform.objects.create(name="Telegram", slug="telegram", hosts="t.me telegram.org",
                                    contact_email="abuse@telegram.example")
 
 
-@pytest.fixture
-def platform_b(db):
+def new_platform_b() -> Platform:
     return Platform.objects.create(name="Facebook", slug="facebook", hosts="facebook.com",
                                    contact_email="legal@facebook.example")
+
+
+@pytest.fixture
+def platform_a(db):
+    return new_platform_a()
+
+
+@pytest.fixture
+def platform_b(db):
+    return new_platform_b()
 
 
 @pytest.fixture
@@ -123,6 +132,11 @@ def anonymous():
 @pytest.fixture
 def make_case(analyst, platform_a):
     """Create a case through the service. Defaults: a standard-tier hoax on platform A, as a draft."""
+    return case_maker(analyst, platform_a)
+
+
+def case_maker(analyst, platform_a):
+    """`make_case`'s function, for the given analyst and platform A."""
 
     def _make(*, platform=None, actor=None, submit=False, url=None, category=Category.HOAX, **kwargs):
         n = next(_counter)
@@ -146,13 +160,105 @@ def demo_database(django_db_setup, django_db_blocker):
     the first of them runs), in a transaction rolled back after the last of them, so every other test still starts
     on an empty database. Its readers sit in one class (the class is the fixture's scope); each of them runs in its
     own savepoint inside that transaction, as any `django_db` test does. Returns the loader's summary."""
-    from django.db import transaction
-
     from cases import demo
 
-    with django_db_blocker.unblock(), transaction.atomic():
+    with rolled_back(django_db_blocker):
         yield demo.load(n_cases=300)
+
+
+@contextlib.contextmanager
+def rolled_back(django_db_blocker):
+    """A transaction for data several tests share, rolled back when they are done (the fixture's scope ends).
+    Each of the tests runs in its own savepoint inside it, as any `django_db` test does, so what a test writes
+    is gone before the next one starts and every test sees the shared data as it was built. On PostgreSQL too:
+    a rollback, unlike the flush of a transactional test, needs nothing of the audit tables' triggers."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
         transaction.set_rollback(True)
+
+
+def make_personas() -> dict:
+    """Every persona of the fixtures above (and platforms A and B), created at once, by the same code."""
+    platform_a, platform_b = new_platform_a(), new_platform_b()
+    return {
+        "platform_a": platform_a, "platform_b": platform_b,
+        "analyst": make_user("analyst", roles.ANALYST), "supervisor": make_user("supervisor", roles.SUPERVISOR),
+        "administrator": make_user("administrator", roles.ADMINISTRATOR),
+        "auditor": make_user("auditor", roles.AUDITOR),
+        "liaison_a": make_user("liaison_a", roles.LIAISON, platform=platform_a),
+        "liaison_b": make_user("liaison_b", roles.LIAISON, platform=platform_b),
+    }
+
+
+class SharedWorld:
+    """A base for a class of tests that only read one data set (a "world"): the class builds it once, in a
+    transaction rolled back after its last test (`rolled_back`), instead of once per test.
+
+    Within the class the persona fixtures (`analyst`, `liaison_a`, `platform_a`, ... and `make_case`) are
+    overridden: class-scoped, taken from one `personas` set, so that the world's class-scoped fixture can use
+    them and the tests get the same users the world was built with. All of them are created at once, before the
+    first test: one created lazily, by a test's `request.getfixturevalue`, would be created inside that test's
+    savepoint and gone (rolled back) when the next test of the class received it. A test of the class writes
+    what it likes (each test runs in its own savepoint), but must not change the Python objects of the world or
+    of the personas in ways the next test would see. Tests that do not read the world stay outside the class:
+    they run before or after its transaction, on an empty database with their own personas."""
+
+    # Each test in its own savepoint, whether or not it asks for `db` (a class-scoped persona does not). Never
+    # `transaction=True`: a transactional test would flush the shared world.
+    pytestmark = pytest.mark.django_db
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def personas(cls, django_db_setup, django_db_blocker):
+        with rolled_back(django_db_blocker):
+            yield make_personas()
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def platform_a(cls, personas):
+        return personas["platform_a"]
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def platform_b(cls, personas):
+        return personas["platform_b"]
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def analyst(cls, personas):
+        return personas["analyst"]
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def supervisor(cls, personas):
+        return personas["supervisor"]
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def administrator(cls, personas):
+        return personas["administrator"]
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def auditor(cls, personas):
+        return personas["auditor"]
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def liaison_a(cls, personas):
+        return personas["liaison_a"]
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def liaison_b(cls, personas):
+        return personas["liaison_b"]
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_case(cls, personas):
+        return case_maker(personas["analyst"], personas["platform_a"])
 
 
 @pytest.fixture
