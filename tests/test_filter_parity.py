@@ -435,3 +435,45 @@ def test_the_platform_list_gives_the_api_the_same_platforms(client, request, pla
         assert shown == api == expected, query
     page = client.get("/admin/cases/platform/?kind=messaging").content.decode()
     assert 'data-filter-parameter="kind"' in page and "By platform type" in page  # the model field names it
+
+
+@pytest.mark.parametrize("persona", ["analyst", "liaison_a", "liaison_b"])
+def test_due_soon_gives_the_same_cases_in_the_console_and_the_api(client, request, make_case, platform_b, persona):
+    """`deadline_state=due_soon` depends on the clock: in the last hour before its deadline a case is due soon,
+    before that on time, after it (once the sweeper has marked it, within a minute) overdue. Checked at two
+    instants, in the console and the API alike, per persona, each seeing only what is theirs."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from cases.cases.services.sweeper import sweep
+
+    start = clock.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False) as traveller:
+        early = make_case(submit=True)  # standard tier: 24 hours
+        traveller.shift(timedelta(hours=2))
+        later = make_case(submit=True)
+        b = make_case(submit=True, platform=platform_b, url="https://facebook.com/b/1")
+        user = request.getfixturevalue(persona)
+        console = PLATFORM_LIST if persona.startswith("liaison") else MINISTRY_LIST
+        visible = {"analyst": {early, later, b}, "liaison_a": {early, later}, "liaison_b": {b}}[persona]
+
+        def at(instant):  # a new session: a session ends 12 hours after its login
+            traveller.move_to(instant)
+            sweep()
+            client.force_login(user)
+
+        def both(query):
+            shown = _console_refs(client, f"{console}?{query}")
+            assert _api_refs(client, query) == shown, (persona, query)
+            return shown
+
+        def refs(*cases):
+            return {case.reference for case in cases if case in visible}
+
+        at(start + timedelta(hours=23, minutes=30))  # the first is due within the hour, the others are not
+        assert both("deadline_state=due_soon") == refs(early)
+        assert both("deadline_state=on_time") == refs(later, b)
+        at(start + timedelta(hours=25, minutes=30))  # the first is overdue; the others are due within the hour
+        assert both("deadline_state=due_soon") == refs(later, b)
+        assert both("deadline_state=overdue") == refs(early)
