@@ -192,6 +192,19 @@ def make_personas() -> dict:
     }
 
 
+PERSONAS = ("platform_a", "platform_b", "analyst", "supervisor", "administrator", "auditor", "liaison_a",
+            "liaison_b")
+
+
+def _class_persona(name: str):
+    """The class-scoped fixture `name` of `SharedWorld`: that persona of the class's one `personas` set."""
+
+    def persona(cls, personas):
+        return personas[name]
+
+    return pytest.fixture(scope="class", name=name)(classmethod(persona))
+
+
 class SharedWorld:
     """A base for a class of tests that only read one data set (a "world"): the class builds it once, in a
     transaction rolled back after its last test (`rolled_back`), instead of once per test.
@@ -215,45 +228,8 @@ class SharedWorld:
         with rolled_back(django_db_blocker):
             yield make_personas()
 
-    @pytest.fixture(scope="class")
-    @classmethod
-    def platform_a(cls, personas):
-        return personas["platform_a"]
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def platform_b(cls, personas):
-        return personas["platform_b"]
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def analyst(cls, personas):
-        return personas["analyst"]
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def supervisor(cls, personas):
-        return personas["supervisor"]
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def administrator(cls, personas):
-        return personas["administrator"]
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def auditor(cls, personas):
-        return personas["auditor"]
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def liaison_a(cls, personas):
-        return personas["liaison_a"]
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def liaison_b(cls, personas):
-        return personas["liaison_b"]
+    platform_a, platform_b, analyst, supervisor, administrator, auditor, liaison_a, liaison_b = (
+        _class_persona(name) for name in PERSONAS)
 
     @pytest.fixture(scope="class")
     @classmethod
