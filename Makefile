@@ -45,7 +45,7 @@ worker: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py worker
 
 ## The whole test suite (SQLite unless DATABASE_URL says otherwise), a pytest-xdist worker per core, each file's
-## tests in one worker (a few files end with a test counting what the others did). `make test TEST_WORKERS=0` runs
+## tests in one worker (a few files have a test counting what an earlier one did). `make test TEST_WORKERS=0` runs
 ## it in one process.
 TEST_WORKERS ?= auto
 test: $(STAMP)

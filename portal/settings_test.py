@@ -11,7 +11,10 @@ import os
 import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "patuh-test-only-key-not-secret")
-os.environ.setdefault("PATUH_VAR_DIR", tempfile.mkdtemp(prefix="patuh-test-"))
+if os.environ.get("PYTEST_XDIST_WORKER"):  # `make test`: each worker its own evidence, mail and static folders
+    os.environ["PATUH_VAR_DIR"] = tempfile.mkdtemp(prefix=f"patuh-test-{os.environ['PYTEST_XDIST_WORKER']}-")
+else:
+    os.environ.setdefault("PATUH_VAR_DIR", tempfile.mkdtemp(prefix="patuh-test-"))
 
 from portal.settings import *  # noqa: E402,F403
 

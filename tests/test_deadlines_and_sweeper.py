@@ -100,9 +100,11 @@ def test_the_default_policies_and_role_groups_come_back_after_a_flush():
     assert sorted(DeadlinePolicy.objects.values_list("category", flat=True)) == sorted(c.value for c in Category)
     assert DeadlinePolicy.objects.get(category=Category.HOAX).standard_hours == 24
     assert set(Group.objects.values_list("name", flat=True)) >= set(roles.ROLE_PERMISSIONS)
-    DeadlinePolicy.objects.filter(category=Category.HOAX).update(standard_hours=48)
-    call_command("migrate", verbosity=0)  # nothing to apply: a real migrate leaves an edited policy alone
-    assert DeadlinePolicy.objects.get(category=Category.HOAX).standard_hours == 48
+    # A real `migrate` (it has a plan, even with nothing to apply) leaves the rows to the data migrations: a
+    # policy deleted since stays deleted (at an older migration, today's model would not fit the tables).
+    DeadlinePolicy.objects.filter(category=Category.HOAX).delete()
+    call_command("migrate", verbosity=0)
+    assert not DeadlinePolicy.objects.filter(category=Category.HOAX).exists()
 
 
 def test_late_means_the_action_was_reported_after_the_deadline(traveller, make_case, liaison_a):
