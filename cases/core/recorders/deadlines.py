@@ -54,9 +54,9 @@ def resume_after_objection(*, due_at: datetime, lodged_at: datetime, decided_at:
 
 
 def ensure_default_policies(using: str = "default") -> None:
-    """A deadline policy per category, as the data migration 0002 made them: created where one is missing
-    (after `migrate`, and after `flush`, which empties every table and then sends post_migrate), existing ones
-    left as the ministry edited them."""
+    """A deadline policy per category, as the data migration 0002 made them: created where one is missing (after
+    `flush`, which empties every table: `cases.apps.restore_defaults_after_flush`), existing ones left as the
+    ministry edited them."""
     for category in DEFAULT_TIER:
         DeadlinePolicy.objects.using(using).get_or_create(
             category=category.value,
